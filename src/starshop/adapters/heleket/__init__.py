@@ -1,0 +1,28 @@
+"""Heleket (crypto payments): the httpx gateway, the webhook verifier, PHP-style signing and a local fake."""
+
+from starshop.adapters.heleket.fake import FakeHeleket, FakeInvoice, HttpRequest, LocalHttpServer
+from starshop.adapters.heleket.gateway import DEFAULT_BASE_URL, HttpxHeleketGateway, is_transient
+from starshop.adapters.heleket.signing import (
+    php_json_encode,
+    sign_body,
+    signed_webhook_body,
+    verify_webhook,
+)
+from starshop.adapters.heleket.verifier import STATUSES, HeleketWebhookVerifier, notification_from_payload
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "STATUSES",
+    "FakeHeleket",
+    "FakeInvoice",
+    "HeleketWebhookVerifier",
+    "HttpRequest",
+    "HttpxHeleketGateway",
+    "LocalHttpServer",
+    "is_transient",
+    "notification_from_payload",
+    "php_json_encode",
+    "sign_body",
+    "signed_webhook_body",
+    "verify_webhook",
+]

@@ -1,0 +1,67 @@
+"""Application errors: refusals that need the outside world to decide (stored state, gateways, limits)."""
+
+from __future__ import annotations
+
+from starshop.domain.errors import DomainError
+
+
+class ApplicationError(DomainError):
+    code = "application_error"
+
+
+class UnknownUser(ApplicationError):
+    code = "unknown_user"
+
+
+class UnknownTransaction(ApplicationError):
+    code = "unknown_transaction"
+
+
+class IdempotencyConflict(ApplicationError):
+    """The same idempotency key was used before for a different request."""
+
+    code = "idempotency_conflict"
+
+
+class DuplicateTransaction(ApplicationError):
+    """Raised by a repository when a unique key (idempotency key, order id) is already taken."""
+
+    code = "duplicate_transaction"
+
+
+class RateLimited(ApplicationError):
+    code = "rate_limited"
+
+
+class SalesPaused(ApplicationError):
+    """The delivery provider cannot deliver now (its wallet is below the floor); no money is taken."""
+
+    code = "sales_paused"
+
+
+class RecipientNotFound(ApplicationError):
+    code = "recipient_not_found"
+
+
+class PaymentGatewayUnavailable(ApplicationError):
+    """Transport error, 5xx or open circuit: the outcome of the call is unknown and it may be retried."""
+
+    code = "payment_gateway_unavailable"
+
+
+class PaymentGatewayRefused(ApplicationError):
+    """The gateway answered and said no (validation, bad signature, business error)."""
+
+    code = "payment_gateway_refused"
+
+
+class InvalidSignature(ApplicationError):
+    code = "invalid_signature"
+
+
+class MalformedNotification(ApplicationError):
+    code = "malformed_notification"
+
+
+class OperationNotAllowed(ApplicationError):
+    code = "operation_not_allowed"

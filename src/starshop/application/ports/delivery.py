@@ -1,0 +1,77 @@
+"""The star delivery port: provider-neutral, three outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+import attrs
+
+from starshop.domain import DeliveryReceipt
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryOrder:
+    """``purchase_id`` is the idempotency key for providers that accept one."""
+
+    purchase_id: str
+    recipient: str
+    stars: int
+    started_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class Delivered:
+    receipt: DeliveryReceipt
+
+
+@attrs.frozen(kw_only=True)
+class Refused:
+    """The provider refused before anything was bought."""
+
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Unknown:
+    """Timeout, dropped connection, 5xx: the stars may or may not have been bought."""
+
+    reason: str
+
+
+DeliveryOutcome = Delivered | Refused | Unknown
+
+
+class RecipientCheck(StrEnum):
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    UNCHECKED = "unchecked"  # the provider cannot check, or could not answer now
+
+
+class StarDelivery(Protocol):
+    async def check_recipient(self, username: str) -> RecipientCheck: ...
+
+    async def deliver(self, order: DeliveryOrder) -> DeliveryOutcome:
+        """Never raises for a provider failure: it is reported as ``Refused`` or ``Unknown``."""
+        ...
+
+    async def find_order(
+        self, order: DeliveryOrder, *, until: datetime, exclude_refs: frozenset[str] = frozenset()
+    ) -> DeliveryReceipt | None:
+        """Look for a completed order of ``stars`` to ``recipient`` made between ``started_at`` and ``until``.
+
+        Orders whose ``ref_id`` is in ``exclude_refs`` (already recorded on other purchases) never match.
+
+        Raises ``DeliveryLookupFailed`` when the provider cannot be asked now.
+        """
+        ...
+
+    async def wallet_balance(self) -> Decimal | None:
+        """The provider wallet's balance (TON), or ``None`` when it cannot be read."""
+        ...
+
+
+class DeliveryLookupFailed(Exception):
+    pass

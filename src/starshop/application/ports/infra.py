@@ -1,0 +1,55 @@
+"""Ports for time, ids, caching, rate limits, background work and telling people things."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from starshop.domain.events import Event
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Timezone-aware UTC."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str:
+        """At most 32 characters of ``[A-Za-z0-9_-]`` so it can serve as a gateway order id."""
+        ...
+
+
+class Cache(Protocol):
+    """Never consulted to decide whether money may be spent."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str, *, ttl: float) -> None: ...
+
+    async def delete(self, *keys: str) -> None: ...
+
+
+class RateLimiter(Protocol):
+    async def hit(self, user_id: int, action: str) -> bool:
+        """Count one use of ``action`` by the user; ``True`` if it is allowed. Never raises."""
+        ...
+
+
+class Notifier(Protocol):
+    async def notify(self, event: Event) -> None:
+        """Tell the user the event concerns. Called only after the commit that made it true."""
+        ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, event: Event) -> None: ...
+
+
+class TaskQueue(Protocol):
+    async def enqueue(self, task: str, tx_id: str) -> None:
+        """Tasks carry ids only; the database row is the source of truth."""
+        ...
+
+
+DELIVER_PURCHASE = "deliver_purchase"

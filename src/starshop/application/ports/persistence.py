@@ -1,0 +1,215 @@
+"""Persistence ports: repositories by role and the unit of work that commits them together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from starshop.domain import Balance, Currency, DailyUsage, Money, Transaction, TxStatus, TxType, User
+from starshop.domain.events import Event
+
+
+class UserRepository(Protocol):
+    async def get(self, user_id: int) -> User | None: ...
+
+    async def upsert(self, user: User) -> User:
+        """Insert, or update the profile fields of an existing user (keeping ``created_at``)."""
+        ...
+
+
+class BalanceRepository(Protocol):
+    """Every change is atomic in the store (a conditional update or a row lock), never read-modify-write.
+
+    Each raises ``UnknownUser`` when the user has no balance, and ``InsufficientFunds`` when ``hold`` or
+    ``debit`` would take more than is available.
+    """
+
+    async def get(self, user_id: int) -> Balance | None: ...
+
+    async def ensure(self, user_id: int, currency: Currency) -> Balance: ...
+
+    async def credit(self, user_id: int, amount: Money) -> Balance: ...
+
+    async def debit(self, user_id: int, amount: Money) -> Balance: ...
+
+    async def hold(self, user_id: int, amount: Money) -> Balance: ...
+
+    async def capture(self, user_id: int, amount: Money) -> Balance: ...
+
+    async def release(self, user_id: int, amount: Money) -> Balance: ...
+
+
+class ClaimResult(StrEnum):
+    CLAIMED = "claimed"
+    NOT_CLAIMABLE = "not_claimable"  # not a funded pending purchase (already claimed, finished or unfunded)
+    BUSY = "busy"  # a purchase of the same stars for the same recipient is in flight or unresolved
+
+
+class TransactionRepository(Protocol):
+    async def add(self, tx: Transaction) -> None:
+        """Raises ``DuplicateTransaction`` if its idempotency key (per user) or order id is taken."""
+        ...
+
+    async def get(self, tx_id: str, *, lock: bool = False) -> Transaction | None: ...
+
+    async def by_order_id(self, order_id: str, *, lock: bool = False) -> Transaction | None: ...
+
+    async def by_idempotency_key(self, user_id: int, key: str) -> Transaction | None: ...
+
+    async def update(self, tx: Transaction) -> None: ...
+
+    async def invoice_of(self, purchase_id: str) -> Transaction | None:
+        """The recharge that pays for a purchase paid by its own invoice."""
+        ...
+
+    async def claim_delivery(self, tx_id: str, at: datetime) -> ClaimResult:
+        """Atomically move a funded pending purchase to ``processing`` with ``attempt_started_at = at``.
+
+        At most one purchase per (recipient, stars) may be ``processing`` at a time, so a later order lookup is
+        unambiguous.
+        """
+        ...
+
+    async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
+        """Provider refs already recorded on purchases of ``stars`` to ``recipient`` created since ``since``."""
+        ...
+
+    async def daily_usage(self, user_id: int, since: datetime) -> DailyUsage:
+        """Purchases created since ``since`` that did not fail or get cancelled."""
+        ...
+
+    async def open_recharges(
+        self, *, expiring_before: datetime, checked_before: datetime, limit: int
+    ) -> list[Transaction]:
+        """Pending/processing recharges expiring before the first time, not checked since the second."""
+        ...
+
+    async def queued_purchases(self, *, updated_before: datetime, limit: int) -> list[Transaction]:
+        """Funded ``pending`` purchases nobody claimed since ``updated_before`` (their task may be lost)."""
+        ...
+
+    async def in_flight_purchases(self, *, started_before: datetime, limit: int) -> list[Transaction]:
+        """``processing`` purchases whose attempt started before the time given."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class OutboxMessage:
+    id: int
+    event: Event
+    attempts: int = 0
+
+
+class Outbox(Protocol):
+    async def add(self, event: Event) -> None:
+        """Stored in the same commit as the change it reports; an event whose ``key`` is stored already is dropped."""
+        ...
+
+
+class OutboxReader(Protocol):
+    """The relay's side: claim a batch under a lease, hand it on, mark it done."""
+
+    async def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]: ...
+
+    async def complete(self, ids: Sequence[int]) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """``async with uow: ...; await uow.commit()``. Leaving the block without a commit rolls everything back.
+
+    The same object may be entered again afterwards for a new, separate transaction.
+    """
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def balances(self) -> BalanceRepository: ...
+
+    @property
+    def transactions(self) -> TransactionRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class OutboxUnitOfWork(Protocol):
+    @property
+    def outbox_reader(self) -> OutboxReader: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+@attrs.frozen(kw_only=True)
+class Page:
+    items: Sequence[Transaction]
+    total: int
+    offset: int
+    limit: int
+
+
+@attrs.frozen(kw_only=True)
+class LedgerTotals:
+    """One user's stored balance next to what the journal says it must be (invariant 2)."""
+
+    user_id: int
+    amount: Decimal
+    held: Decimal
+    journal_amount: Decimal
+    journal_held: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class TransactionFilter:
+    user_id: int | None = None
+    status: TxStatus | None = None
+    type: TxType | None = None
+    flagged: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ShopStats:
+    users: int
+    transactions_by_status: dict[str, int]
+    completed_recharges: Decimal
+    completed_purchases: Decimal
+    stars_delivered: int
+    flagged: int
+    total_balance: Decimal
+    total_held: Decimal
+
+
+class TransactionReader(Protocol):
+    """Reads that decide nothing about money; may be served by a read replica."""
+
+    async def history(self, user_id: int, *, limit: int, offset: int) -> Page: ...
+
+    async def search(self, flt: TransactionFilter, *, limit: int, offset: int) -> Page: ...
+
+    async def stats(self) -> ShopStats: ...
+
+
+class LedgerReader(Protocol):
+    async def totals(self) -> list[LedgerTotals]: ...

@@ -1,0 +1,75 @@
+"""Steps shared by several use cases. Each runs inside a unit of work the caller opened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starshop.application.errors import PaymentGatewayRefused, UnknownTransaction
+from starshop.application.ports import Clock, InvoiceRequest, PaymentGateway, UnitOfWork
+from starshop.domain import Balance, Invoice, Transaction, TxStatus
+from starshop.domain.events import BalanceChanged, PurchaseCancelled
+
+
+async def balance_changed(uow: UnitOfWork, balance: Balance, tx: Transaction, reason: str) -> None:
+    await uow.outbox.add(
+        BalanceChanged(user_id=balance.user_id, tx_id=tx.id, amount=balance.amount, held=balance.held, reason=reason)
+    )
+
+
+async def locked(uow: UnitOfWork, tx_id: str) -> Transaction:
+    tx = await uow.transactions.get(tx_id, lock=True)
+    if tx is None:
+        msg = f"no transaction {tx_id}"
+        raise UnknownTransaction(msg)
+    return tx
+
+
+async def cancel_waiting_purchase(uow: UnitOfWork, recharge: Transaction, now: datetime) -> None:
+    """The invoice of a purchase paid by invoice will never be paid: the purchase is cancelled (nothing is held)."""
+    if recharge.purchase_id is None:
+        return
+    purchase = await locked(uow, recharge.purchase_id)
+    if purchase.status is TxStatus.PENDING and not purchase.funded:
+        await uow.transactions.update(purchase.moved_to(TxStatus.CANCELLED, now))
+        assert purchase.stars is not None and purchase.recipient is not None
+        await uow.outbox.add(
+            PurchaseCancelled(
+                user_id=purchase.user_id, tx_id=purchase.id, stars=purchase.stars, recipient=purchase.recipient
+            )
+        )
+
+
+async def open_invoice(uow: UnitOfWork, gateway: PaymentGateway, clock: Clock, recharge: Transaction) -> Invoice:
+    """Ask the gateway for the recharge's invoice (idempotent on the order id) and store it.
+
+    A refusal fails the recharge (and cancels a purchase waiting for it); an unknown outcome leaves it pending for
+    the invoice reconciliation to settle.
+    """
+    assert recharge.order_id is not None and recharge.invoice_amount is not None
+    request = InvoiceRequest(
+        order_id=recharge.order_id,
+        amount=recharge.invoice_amount,
+        user_id=recharge.user_id,
+        description=recharge.description,
+    )
+    try:
+        invoice = await gateway.create_invoice(request)
+    except PaymentGatewayRefused:
+        async with uow:
+            fresh = await locked(uow, recharge.id)
+            if fresh.status.is_open:
+                now = clock.now()
+                await uow.transactions.update(fresh.moved_to(TxStatus.FAILED, now))
+                await cancel_waiting_purchase(uow, fresh, now)
+                await uow.commit()
+        raise
+    async with uow:
+        fresh = await locked(uow, recharge.id)
+        if fresh.invoice is None:
+            await uow.transactions.update(
+                fresh.evolve(invoice=invoice, expires_at=invoice.expires_at, updated_at=clock.now())
+            )
+            await uow.commit()
+        else:
+            invoice = fresh.invoice
+    return invoice

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import attrs
+
+from starshop.application.config import ShopConfig
+from starshop.application.errors import (
+    DuplicateTransaction,
+    IdempotencyConflict,
+    PaymentGatewayRefused,
+    RateLimited,
+    RecipientNotFound,
+    SalesPaused,
+    UnknownUser,
+)
+from starshop.application.ports import (
+    Clock,
+    IdGenerator,
+    PaymentGateway,
+    RateLimiter,
+    RecipientCheck,
+    StarDelivery,
+    UnitOfWork,
+)
+from starshop.application.use_cases._shared import balance_changed, open_invoice
+from starshop.domain import (
+    Invoice,
+    PayWith,
+    PurchasePolicy,
+    Transaction,
+    TxStatus,
+    TxType,
+    normalise_recipient,
+)
+from starshop.domain.events import PurchaseQueued
+
+
+@attrs.frozen(kw_only=True)
+class BuyStarsInput:
+    user_id: int
+    stars: int
+    recipient: str
+    pay_with: PayWith = PayWith.BALANCE
+    idempotency_key: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PurchaseResult:
+    purchase: Transaction
+    invoice: Invoice | None = None
+    replayed: bool = False
+
+
+class BuyStars:
+    """Order N stars for a recipient, paid from the balance or by the purchase's own invoice.
+
+    - Stars within the policy's bounds; the recipient is a normalised Telegram username the provider does not
+      reject; the price is quoted by the policy; per-user daily limits hold; the provider wallet is above its floor.
+    - From the balance: one commit creates the pending purchase, holds its price (or fails cleanly with insufficient
+      funds) and queues the delivery.
+    - By invoice: one commit creates the pending, unfunded purchase and its recharge; the confirming payment funds it.
+    - A repeated idempotency key returns the first purchase; with a different request it is refused.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        policy: PurchasePolicy,
+        delivery: StarDelivery,
+        gateway: PaymentGateway,
+        clock: Clock,
+        ids: IdGenerator,
+        limiter: RateLimiter,
+        config: ShopConfig,
+    ) -> None:
+        self._uow = uow
+        self._policy = policy
+        self._delivery = delivery
+        self._gateway = gateway
+        self._clock = clock
+        self._ids = ids
+        self._limiter = limiter
+        self._config = config
+
+    async def __call__(self, data: BuyStarsInput) -> PurchaseResult:
+        stars = self._policy.check_stars(data.stars)
+        recipient = normalise_recipient(data.recipient)
+        fingerprint = f"purchase:{stars}:{recipient.lower()}:{data.pay_with}"
+        existing = await self._replay(data, fingerprint)
+        if existing is not None:
+            return await self._finish(existing, replayed=True)
+        if not await self._limiter.hit(data.user_id, "purchase"):
+            msg = "too many purchases, try again shortly"
+            raise RateLimited(msg)
+        await self._check_provider(recipient)
+        try:
+            purchase = await self._create(data, stars, recipient, fingerprint)
+        except DuplicateTransaction:
+            existing = await self._replay(data, fingerprint)
+            if existing is None:
+                raise
+            return await self._finish(existing, replayed=True)
+        return await self._finish(purchase, replayed=False)
+
+    async def _check_provider(self, recipient: str) -> None:
+        floor = self._config.wallet_floor
+        if floor is not None:
+            wallet = await self._delivery.wallet_balance()
+            if wallet is not None and wallet < floor:
+                msg = "star sales are paused for a moment, please try again later"
+                raise SalesPaused(msg)
+        if await self._delivery.check_recipient(recipient) is RecipientCheck.NOT_FOUND:
+            msg = f"@{recipient} was not found on Telegram"
+            raise RecipientNotFound(msg)
+
+    async def _create(self, data: BuyStarsInput, stars: int, recipient: str, fingerprint: str) -> Transaction:
+        now = self._clock.now()
+        price = self._policy.price(stars)
+        purchase = Transaction(
+            id=self._ids.new_id(),
+            user_id=data.user_id,
+            type=TxType.PURCHASE,
+            status=TxStatus.PENDING,
+            amount=price,
+            stars=stars,
+            recipient=recipient,
+            pay_with=data.pay_with,
+            created_at=now,
+            updated_at=now,
+            idempotency_key=data.idempotency_key,
+            request_fingerprint=fingerprint,
+            description=f"{stars} stars for @{recipient}",
+        )
+        async with self._uow as uow:
+            if await uow.balances.get(data.user_id) is None:
+                msg = f"user {data.user_id} is not registered"
+                raise UnknownUser(msg)
+            day_start = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+            self._policy.check_daily(await uow.transactions.daily_usage(data.user_id, day_start), stars)
+            if data.pay_with is PayWith.BALANCE:
+                balance = await uow.balances.hold(data.user_id, price)
+                purchase = purchase.evolve(funded=True)
+                await uow.transactions.add(purchase)
+                await balance_changed(uow, balance, purchase, "purchase_hold")
+                await uow.outbox.add(PurchaseQueued(user_id=data.user_id, tx_id=purchase.id))
+            else:
+                await uow.transactions.add(purchase)
+                recharge_id = self._ids.new_id()
+                await uow.transactions.add(
+                    Transaction(
+                        id=recharge_id,
+                        user_id=data.user_id,
+                        type=TxType.RECHARGE,
+                        status=TxStatus.PENDING,
+                        amount=price,
+                        invoice_amount=price,
+                        order_id=recharge_id,
+                        purchase_id=purchase.id,
+                        created_at=now,
+                        updated_at=now,
+                        expires_at=now + self._config.invoice_lifetime,
+                        description=f"Payment for {stars} stars for @{recipient}",
+                    )
+                )
+            await uow.commit()
+        return purchase
+
+    async def _replay(self, data: BuyStarsInput, fingerprint: str) -> Transaction | None:
+        if data.idempotency_key is None:
+            return None
+        async with self._uow as uow:
+            tx = await uow.transactions.by_idempotency_key(data.user_id, data.idempotency_key)
+        if tx is not None and tx.request_fingerprint != fingerprint:
+            msg = "this idempotency key was already used for a different request"
+            raise IdempotencyConflict(msg)
+        return tx
+
+    async def _finish(self, purchase: Transaction, *, replayed: bool) -> PurchaseResult:
+        if purchase.pay_with is not PayWith.INVOICE:
+            return PurchaseResult(purchase=purchase, replayed=replayed)
+        async with self._uow as uow:
+            recharge = await uow.transactions.invoice_of(purchase.id)
+        if recharge is None:
+            msg = f"purchase {purchase.id} has no invoice"
+            raise PaymentGatewayRefused(msg)
+        if recharge.invoice is not None:
+            return PurchaseResult(purchase=purchase, invoice=recharge.invoice, replayed=replayed)
+        if not recharge.status.is_open:
+            msg = f"the invoice for purchase {purchase.id} could not be opened ({recharge.status})"
+            raise PaymentGatewayRefused(msg)
+        invoice = await open_invoice(self._uow, self._gateway, self._clock, recharge)
+        return PurchaseResult(purchase=purchase, invoice=invoice, replayed=replayed)

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from starshop.application.config import ShopConfig
+from starshop.application.ports import Clock, PaymentNotification, UnitOfWork
+from starshop.application.use_cases._shared import balance_changed, cancel_waiting_purchase, locked
+from starshop.domain import (
+    InsufficientFunds,
+    Money,
+    PaymentStatus,
+    Transaction,
+    TxStatus,
+    TxType,
+    UnderpaymentPolicy,
+)
+from starshop.domain.events import OperatorAttention, PaymentReceived, PurchaseQueued
+
+
+class PaymentOutcome(StrEnum):
+    CREDITED = "credited"
+    CREDITED_LATE = "credited_late"
+    CREDITED_PARTIALLY = "credited_partially"
+    DUPLICATE = "duplicate"
+    PROGRESSED = "progressed"
+    IGNORED = "ignored"
+    CLOSED = "closed"
+    FLAGGED = "flagged"
+    UNKNOWN_ORDER = "unknown_order"
+    MISMATCH = "mismatch"
+
+
+class ConfirmPayment:
+    """Apply an authenticated gateway notification to its recharge.
+
+    - The recharge is locked; ``order_id``, invoice uuid, amount and currency must match what we stored, or nothing
+      changes and it is flagged.
+    - ``paid``/``overpaid`` credit the amount we stored, once; duplicates and anything older change nothing.
+    - A final underpayment follows the configured policy (credit what was received, or nothing) and is flagged.
+    - A ``paid`` after we expired or cancelled the recharge is still credited, and flagged.
+    - Cancelled and failed invoices close the recharge; locked (AML) and refund statuses flag it for an operator.
+    - The invoice of a purchase, once credited, funds that purchase in the same commit and queues its delivery.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, config: ShopConfig) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._config = config
+
+    async def __call__(self, note: PaymentNotification) -> PaymentOutcome:
+        async with self._uow as uow:
+            tx = await uow.transactions.by_order_id(note.order_id, lock=True)
+            if tx is None or tx.type is not TxType.RECHARGE:
+                return PaymentOutcome.UNKNOWN_ORDER
+            outcome = await self._apply(uow, tx, note)
+            await uow.commit()
+        return outcome
+
+    async def _apply(self, uow: UnitOfWork, tx: Transaction, note: PaymentNotification) -> PaymentOutcome:
+        now = self._clock.now()
+        problem = _mismatch(tx, note)
+        if problem:
+            await self._flag(uow, tx, f"notification refused: {problem}")
+            return PaymentOutcome.MISMATCH
+        if _stale(tx, note.status):
+            return PaymentOutcome.IGNORED
+        tx = tx.evolve(gateway_status=note.status.value, updated_at=now)
+        status = note.status
+        if status.credits:
+            return await self._credit(uow, tx, tx.amount, late_ok=True)
+        if status is PaymentStatus.UNDERPAID:
+            return await self._underpaid(uow, tx, note)
+        if status.is_refund or status is PaymentStatus.LOCKED:
+            await self._flag(uow, tx, f"gateway reports {note.raw_status or status.value}")
+            return PaymentOutcome.FLAGGED
+        if status in (PaymentStatus.CANCELLED, PaymentStatus.FAILED):
+            if tx.status.is_open:
+                # A pending invoice that was never paid expires; one whose payment was seen fails.
+                expires = status is PaymentStatus.CANCELLED and tx.status is TxStatus.PENDING
+                tx = tx.moved_to(TxStatus.EXPIRED if expires else TxStatus.FAILED, now)
+                await cancel_waiting_purchase(uow, tx, now)
+            await uow.transactions.update(tx)
+            return PaymentOutcome.CLOSED
+        if tx.status is TxStatus.PENDING and status is not PaymentStatus.WAITING:
+            tx = tx.moved_to(TxStatus.PROCESSING, now)
+        await uow.transactions.update(tx)
+        return PaymentOutcome.PROGRESSED
+
+    async def _credit(self, uow: UnitOfWork, tx: Transaction, amount: Money, *, late_ok: bool) -> PaymentOutcome:
+        now = self._clock.now()
+        if tx.status is TxStatus.COMPLETED:
+            await uow.transactions.update(tx)
+            return PaymentOutcome.DUPLICATE
+        outcome = PaymentOutcome.CREDITED
+        if tx.status.is_open:
+            tx = tx.evolve(amount=amount).moved_to(TxStatus.COMPLETED, now)
+        elif late_ok and tx.status in (TxStatus.EXPIRED, TxStatus.CANCELLED):
+            tx = tx.evolve(amount=amount).paid_late(now)
+            outcome = PaymentOutcome.CREDITED_LATE
+            await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason="paid after expiry"))
+        else:
+            await self._flag(uow, tx, f"money reported for a {tx.status} recharge")
+            return PaymentOutcome.FLAGGED
+        await uow.transactions.update(tx)
+        balance = await uow.balances.credit(tx.user_id, amount)
+        await uow.outbox.add(PaymentReceived(user_id=tx.user_id, tx_id=tx.id, amount=amount, balance=balance.amount))
+        await balance_changed(uow, balance, tx, "recharge")
+        await self._fund_purchase(uow, tx)
+        return outcome
+
+    async def _underpaid(self, uow: UnitOfWork, tx: Transaction, note: PaymentNotification) -> PaymentOutcome:
+        received = note.paid_amount
+        policy = self._config.underpayment
+        if policy is UnderpaymentPolicy.PRO_RATA and received is not None and received.is_positive:
+            credit = min(received, tx.amount, key=lambda m: m.amount)
+            tx = tx.flagged(f"underpaid: {received} of {tx.amount} received, credited", self._clock.now())
+            outcome = await self._credit(uow, tx, credit, late_ok=True)
+            await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason="underpaid"))
+            return PaymentOutcome.CREDITED_PARTIALLY if outcome is PaymentOutcome.CREDITED else outcome
+        now = self._clock.now()
+        if tx.status.is_open:
+            tx = tx.moved_to(TxStatus.FAILED, now)
+            await cancel_waiting_purchase(uow, tx, now)
+        await self._flag(uow, tx, f"underpaid: {received or 'unknown amount'} of {tx.amount}, nothing credited")
+        return PaymentOutcome.FLAGGED
+
+    async def _fund_purchase(self, uow: UnitOfWork, recharge: Transaction) -> None:
+        """Hold the price of the purchase this invoice paid for, and queue its delivery."""
+        if recharge.purchase_id is None:
+            return
+        purchase = await locked(uow, recharge.purchase_id)
+        if purchase.status is not TxStatus.PENDING or purchase.funded:
+            return
+        now = self._clock.now()
+        try:
+            balance = await uow.balances.hold(purchase.user_id, purchase.amount)
+        except InsufficientFunds:
+            await cancel_waiting_purchase(uow, recharge, now)
+            return
+        await uow.transactions.update(purchase.evolve(funded=True, updated_at=now))
+        await balance_changed(uow, balance, purchase, "purchase_hold")
+        await uow.outbox.add(PurchaseQueued(user_id=purchase.user_id, tx_id=purchase.id))
+
+    async def _flag(self, uow: UnitOfWork, tx: Transaction, reason: str) -> None:
+        await uow.transactions.update(tx.flagged(reason, self._clock.now()))
+        await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason=reason))
+
+
+def _stale(tx: Transaction, status: PaymentStatus) -> bool:
+    """Statuses move forward only; after money arrived, only refund news matters (and a repeat of ``paid``)."""
+    if tx.gateway_status is None or status.credits:
+        return False
+    prior = PaymentStatus(tx.gateway_status)
+    return status.rank < prior.rank or (prior.credits and not status.is_refund)
+
+
+def _mismatch(tx: Transaction, note: PaymentNotification) -> str | None:
+    if tx.invoice is not None and tx.invoice.uuid != note.invoice_uuid:
+        return f"invoice {note.invoice_uuid} is not ours ({tx.invoice.uuid})"
+    expected = tx.invoice_amount
+    if expected is None or note.amount.currency != expected.currency:
+        return f"currency {note.amount.currency} differs from {expected and expected.currency}"
+    if note.amount != expected:
+        return f"amount {note.amount} differs from {expected}"
+    return None

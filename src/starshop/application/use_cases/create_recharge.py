@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import attrs
+
+from starshop.application.config import ShopConfig
+from starshop.application.errors import (
+    DuplicateTransaction,
+    IdempotencyConflict,
+    PaymentGatewayRefused,
+    RateLimited,
+    UnknownUser,
+)
+from starshop.application.ports import Clock, IdGenerator, PaymentGateway, RateLimiter, UnitOfWork
+from starshop.application.use_cases._shared import open_invoice
+from starshop.domain import CurrencyMismatch, InvalidAmount, Invoice, Money, Transaction, TxStatus, TxType
+
+
+@attrs.frozen(kw_only=True)
+class CreateRechargeInput:
+    user_id: int
+    amount: Money
+    idempotency_key: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        return f"recharge:{self.amount.amount}:{self.amount.currency}"
+
+
+@attrs.frozen(kw_only=True)
+class RechargeResult:
+    recharge: Transaction
+    invoice: Invoice
+    replayed: bool = False
+
+
+class CreateRecharge:
+    """Open a top-up: a pending recharge journal row, then the gateway's invoice for it.
+
+    - The amount is positive, in the shop's currency, within the configured bounds; the user is registered.
+    - The row is committed before the gateway is called; its order id is derived from its id, so a retried create
+      returns the same invoice. A repeated idempotency key returns the first recharge; with other data it is refused.
+    - Money-moving actions count against the user's rate limit.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        gateway: PaymentGateway,
+        clock: Clock,
+        ids: IdGenerator,
+        limiter: RateLimiter,
+        config: ShopConfig,
+    ) -> None:
+        self._uow = uow
+        self._gateway = gateway
+        self._clock = clock
+        self._ids = ids
+        self._limiter = limiter
+        self._config = config
+
+    async def __call__(self, data: CreateRechargeInput) -> RechargeResult:
+        self._check_amount(data.amount)
+        existing = await self._replay(data)
+        if existing is not None:
+            return await self._finish(existing, replayed=True)
+        if not await self._limiter.hit(data.user_id, "recharge"):
+            msg = "too many top-ups, try again shortly"
+            raise RateLimited(msg)
+        now = self._clock.now()
+        tx_id = self._ids.new_id()
+        recharge = Transaction(
+            id=tx_id,
+            user_id=data.user_id,
+            type=TxType.RECHARGE,
+            status=TxStatus.PENDING,
+            amount=data.amount,
+            invoice_amount=data.amount,
+            order_id=tx_id,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + self._config.invoice_lifetime,
+            idempotency_key=data.idempotency_key,
+            request_fingerprint=data.fingerprint,
+            description=f"Top-up {data.amount}",
+        )
+        try:
+            async with self._uow as uow:
+                if await uow.balances.get(data.user_id) is None:
+                    msg = f"user {data.user_id} is not registered"
+                    raise UnknownUser(msg)
+                await uow.transactions.add(recharge)
+                await uow.commit()
+        except DuplicateTransaction:
+            existing = await self._replay(data)
+            if existing is None:
+                raise
+            return await self._finish(existing, replayed=True)
+        return await self._finish(recharge, replayed=False)
+
+    def _check_amount(self, amount: Money) -> None:
+        if amount.currency != self._config.currency:
+            msg = f"top-ups are in {self._config.currency}, not {amount.currency}"
+            raise CurrencyMismatch(msg)
+        if amount < self._config.min_recharge or amount > self._config.max_recharge:
+            msg = f"a top-up must be between {self._config.min_recharge} and {self._config.max_recharge}"
+            raise InvalidAmount(msg)
+
+    async def _replay(self, data: CreateRechargeInput) -> Transaction | None:
+        if data.idempotency_key is None:
+            return None
+        async with self._uow as uow:
+            tx = await uow.transactions.by_idempotency_key(data.user_id, data.idempotency_key)
+        if tx is not None and (tx.type is not TxType.RECHARGE or tx.request_fingerprint != data.fingerprint):
+            msg = "this idempotency key was already used for a different request"
+            raise IdempotencyConflict(msg)
+        return tx
+
+    async def _finish(self, recharge: Transaction, *, replayed: bool) -> RechargeResult:
+        if recharge.invoice is not None:
+            return RechargeResult(recharge=recharge, invoice=recharge.invoice, replayed=replayed)
+        if not recharge.status.is_open:
+            msg = f"top-up {recharge.id} could not be opened ({recharge.status})"
+            raise PaymentGatewayRefused(msg)
+        invoice = await open_invoice(self._uow, self._gateway, self._clock, recharge)
+        return RechargeResult(recharge=recharge.evolve(invoice=invoice), invoice=invoice, replayed=replayed)

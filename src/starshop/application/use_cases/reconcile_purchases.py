@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+
+from starshop.application.config import ShopConfig
+from starshop.application.ports import (
+    DELIVER_PURCHASE,
+    Clock,
+    Delivered,
+    DeliveryLookupFailed,
+    DeliveryOrder,
+    StarDelivery,
+    TaskQueue,
+    UnitOfWork,
+    Unknown,
+)
+from starshop.application.use_cases._shared import locked
+from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery
+from starshop.domain import Transaction, TxStatus
+from starshop.domain.events import OperatorAttention
+
+
+@attrs.frozen(kw_only=True)
+class PurchaseReconciliation:
+    requeued: int = 0
+    delivered: int = 0
+    unresolved: int = 0
+    flagged: int = 0
+    lookup_failed: int = 0
+
+
+# Orders this much older than an attempt cannot be confused with it (the lookup window is far narrower).
+RECEIPT_HORIZON = timedelta(days=2)
+
+
+class ReconcilePurchases:
+    """Drive every purchase left half-way to an end (the sweep).
+
+    - Funded purchases nobody claimed for a while (a lost task) are queued again; the claim prevents doubles.
+    - Attempts older than any delivery call can take are looked up at the provider: found means delivered. An order
+      already recorded on another purchase never counts twice.
+    - Not found: the purchase stays unresolved (never refunded, never bought again); past the deadline it is
+      flagged for an operator, once.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        delivery: StarDelivery,
+        queue: TaskQueue,
+        clock: Clock,
+        record: RecordDelivery,
+        config: ShopConfig,
+    ) -> None:
+        self._uow = uow
+        self._delivery = delivery
+        self._queue = queue
+        self._clock = clock
+        self._record = record
+        self._config = config
+
+    async def __call__(self) -> PurchaseReconciliation:
+        now = self._clock.now()
+        limit = self._config.batch_size
+        async with self._uow as uow:
+            queued = await uow.transactions.queued_purchases(
+                updated_before=now - self._config.requeue_after, limit=limit
+            )
+            in_flight = await uow.transactions.in_flight_purchases(
+                started_before=now - self._config.lookup_after, limit=limit
+            )
+        for tx in queued:
+            await self._queue.enqueue(DELIVER_PURCHASE, tx.id)
+        counts = {"delivered": 0, "unresolved": 0, "flagged": 0, "lookup_failed": 0}
+        for tx in in_flight:
+            counts[await self._resolve(tx)] += 1
+        return PurchaseReconciliation(requeued=len(queued), **counts)
+
+    async def _resolve(self, tx: Transaction) -> str:
+        assert tx.recipient is not None and tx.stars is not None and tx.attempt_started_at is not None
+        order = DeliveryOrder(
+            purchase_id=tx.id, recipient=tx.recipient, stars=tx.stars, started_at=tx.attempt_started_at
+        )
+        now = self._clock.now()
+        async with self._uow as uow:
+            taken = await uow.transactions.receipts_for(
+                tx.recipient, tx.stars, since=tx.attempt_started_at - RECEIPT_HORIZON
+            )
+        try:
+            receipt = await self._delivery.find_order(order, until=now, exclude_refs=taken)
+        except DeliveryLookupFailed:
+            return "lookup_failed"
+        if receipt is not None:
+            await self._record(DeliveryResult(tx_id=tx.id, outcome=Delivered(receipt=receipt)))
+            return "delivered"
+        await self._record(DeliveryResult(tx_id=tx.id, outcome=Unknown(reason="no order found at the provider yet")))
+        if now - tx.attempt_started_at < self._config.unknown_deadline:
+            return "unresolved"
+        return "flagged" if await self._flag(tx.id) else "unresolved"
+
+    async def _flag(self, tx_id: str) -> bool:
+        reason = "delivery outcome unknown past the deadline"
+        async with self._uow as uow:
+            tx = await locked(uow, tx_id)
+            if tx.status is not TxStatus.PROCESSING or (tx.flag and reason in tx.flag):
+                return False
+            await uow.transactions.update(tx.flagged(reason, self._clock.now()))
+            await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason=reason))
+            await uow.commit()
+        return True

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+
+from starshop.application.ports import (
+    DELIVER_PURCHASE,
+    Clock,
+    EventPublisher,
+    Notifier,
+    OutboxMessage,
+    OutboxUnitOfWork,
+    TaskQueue,
+)
+from starshop.domain.events import NOTIFY_USER, OperatorAttention, PurchaseQueued
+
+
+@attrs.frozen(kw_only=True)
+class RelayReport:
+    claimed: int = 0
+    delivered: int = 0
+    failed: int = 0
+
+
+class RelayOutbox:
+    """Hand committed events on: delivery tasks to the queue, news to the user, everything to real-time subscribers.
+
+    - Messages are claimed under a lease, so two relays never send the same batch at once; a message whose hand-over
+      failed is retried when its lease runs out (at least once; receivers are idempotent by the event's key).
+    - Nothing is sent while a database transaction is open.
+    """
+
+    def __init__(
+        self,
+        uow: OutboxUnitOfWork,
+        notifier: Notifier,
+        publisher: EventPublisher,
+        queue: TaskQueue,
+        clock: Clock,
+        *,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 100,
+    ) -> None:
+        self._uow = uow
+        self._notifier = notifier
+        self._publisher = publisher
+        self._queue = queue
+        self._clock = clock
+        self._lease = lease
+        self._batch = batch
+
+    async def __call__(self) -> RelayReport:
+        now = self._clock.now()
+        async with self._uow as uow:
+            messages = await uow.outbox_reader.claim(now=now, lease_until=now + self._lease, limit=self._batch)
+            await uow.commit()
+        done: list[int] = []
+        for message in messages:
+            if await self._hand_on(message):
+                done.append(message.id)
+        if done:
+            async with self._uow as uow:
+                await uow.outbox_reader.complete(done)
+                await uow.commit()
+        return RelayReport(claimed=len(messages), delivered=len(done), failed=len(messages) - len(done))
+
+    async def _hand_on(self, message: OutboxMessage) -> bool:
+        event = message.event
+        try:
+            if isinstance(event, PurchaseQueued):
+                await self._queue.enqueue(DELIVER_PURCHASE, event.tx_id)
+            if event.kind in NOTIFY_USER or isinstance(event, OperatorAttention):
+                await self._notifier.notify(event)
+            await self._publisher.publish(event)
+        except Exception:
+            return False
+        return True

@@ -1,0 +1,61 @@
+"""The pure core: money, balances, the transaction state machine and purchase rules.
+
+Imports only the standard library and attrs: no clock, no ids, no I/O.
+"""
+
+from starshop.domain.balance import Balance
+from starshop.domain.errors import (
+    BalanceInvariantViolated,
+    CurrencyMismatch,
+    DailyLimitExceeded,
+    DomainError,
+    IllegalTransition,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidMoney,
+    InvalidRecipient,
+    InvalidStarAmount,
+)
+from starshop.domain.money import Currency, Money
+from starshop.domain.payment import PaymentStatus, UnderpaymentPolicy
+from starshop.domain.policy import MIN_STARS, DailyUsage, PurchasePolicy, normalise_recipient
+from starshop.domain.transaction import (
+    DeliveryReceipt,
+    Invoice,
+    PayWith,
+    Transaction,
+    TxStatus,
+    TxType,
+    can_move,
+)
+from starshop.domain.user import User
+
+__all__ = [
+    "MIN_STARS",
+    "Balance",
+    "BalanceInvariantViolated",
+    "Currency",
+    "CurrencyMismatch",
+    "DailyLimitExceeded",
+    "DailyUsage",
+    "DeliveryReceipt",
+    "DomainError",
+    "IllegalTransition",
+    "InsufficientFunds",
+    "InvalidAmount",
+    "InvalidMoney",
+    "InvalidRecipient",
+    "InvalidStarAmount",
+    "Invoice",
+    "Money",
+    "PayWith",
+    "PaymentStatus",
+    "PurchasePolicy",
+    "Transaction",
+    "TxStatus",
+    "TxType",
+    "UnderpaymentPolicy",
+    "User",
+    "can_move",
+    "normalise_recipient",
+]

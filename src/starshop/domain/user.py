@@ -1,0 +1,25 @@
+"""A Telegram user as the shop knows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+
+@attrs.frozen(kw_only=True)
+class User:
+    user_id: int
+    username: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    is_premium: bool = False
+    language_code: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def display_name(self) -> str:
+        if self.username:
+            return f"@{self.username}"
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or str(self.user_id)

@@ -1,0 +1,151 @@
+"""Every use case wired on the in-memory adapters, with handles on the fakes so a test can script them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from starshop.adapters.memory import (
+    FixedClock,
+    InMemoryCache,
+    InMemoryEventPublisher,
+    InMemoryLedgerReader,
+    InMemoryOutboxUnitOfWork,
+    InMemoryStore,
+    InMemoryTaskQueue,
+    InMemoryTransactionReader,
+    InMemoryUnitOfWork,
+    RecordingNotifier,
+    ScriptedPaymentGateway,
+    ScriptedStarDelivery,
+    SequentialIds,
+    UnlimitedRateLimiter,
+)
+from starshop.application.config import ShopConfig
+from starshop.application.ports import DELIVER_PURCHASE
+from starshop.application.use_cases.adjust_balance import AdjustBalance
+from starshop.application.use_cases.audit_ledger import AuditLedger
+from starshop.application.use_cases.buy_stars import BuyStars
+from starshop.application.use_cases.confirm_payment import ConfirmPayment
+from starshop.application.use_cases.create_recharge import CreateRecharge
+from starshop.application.use_cases.deliver_purchase import DeliverPurchase
+from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
+from starshop.application.use_cases.get_balance import GetBalance
+from starshop.application.use_cases.get_history import GetHistory
+from starshop.application.use_cases.grant_bonus import GrantBonus
+from starshop.application.use_cases.quote_stars import QuoteStars
+from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
+from starshop.application.use_cases.record_delivery import RecordDelivery
+from starshop.application.use_cases.register_user import RegisterUser
+from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.domain import Currency, Money, PurchasePolicy, UnderpaymentPolicy
+
+USD = Currency.of("USD")
+
+
+def default_policy(**changes: object) -> PurchasePolicy:
+    base = PurchasePolicy(currency=USD, price_per_star=Decimal("0.015"), markup=Decimal("0.10"), max_stars=10_000)
+    return attrs.evolve(base, **changes)  # type: ignore[arg-type]
+
+
+def default_config(**changes: object) -> ShopConfig:
+    base = ShopConfig(currency=USD, min_recharge=Money.of("1", USD), max_recharge=Money.of("10000", USD))
+    return attrs.evolve(base, **changes)  # type: ignore[arg-type]
+
+
+@attrs.define
+class InMemoryShop:
+    store: InMemoryStore
+    clock: FixedClock
+    gateway: ScriptedPaymentGateway
+    delivery: ScriptedStarDelivery
+    cache: InMemoryCache
+    limiter: UnlimitedRateLimiter
+    notifier: RecordingNotifier
+    publisher: InMemoryEventPublisher
+    queue: InMemoryTaskQueue
+    policy: PurchasePolicy
+    config: ShopConfig
+    register_user: RegisterUser
+    get_balance: GetBalance
+    get_history: GetHistory
+    quote_stars: QuoteStars
+    create_recharge: CreateRecharge
+    confirm_payment: ConfirmPayment
+    buy_stars: BuyStars
+    record_delivery: RecordDelivery
+    deliver_purchase: DeliverPurchase
+    reconcile_purchases: ReconcilePurchases
+    expire_stale_invoices: ExpireStaleInvoices
+    grant_bonus: GrantBonus
+    adjust_balance: AdjustBalance
+    audit_ledger: AuditLedger
+    relay_outbox: RelayOutbox
+
+    def money(self, value: str) -> Money:
+        return Money.of(value, self.config.currency)
+
+    async def run_background(self) -> None:
+        """What the worker does: relay the outbox, then run every queued task, until nothing is left."""
+        while True:
+            await self.relay_outbox()
+            tasks = self.queue.drain()
+            if not tasks:
+                return
+            for task, tx_id in tasks:
+                assert task == DELIVER_PURCHASE
+                await self.deliver_purchase(tx_id)
+
+
+def build_in_memory_shop(
+    *,
+    policy: PurchasePolicy | None = None,
+    config: ShopConfig | None = None,
+    underpayment: UnderpaymentPolicy | None = None,
+) -> InMemoryShop:
+    store = InMemoryStore()
+    clock = FixedClock()
+    ids = SequentialIds()
+    policy = policy or default_policy()
+    config = config or default_config()
+    if underpayment is not None:
+        config = attrs.evolve(config, underpayment=underpayment)
+    gateway = ScriptedPaymentGateway(clock, lifetime=config.invoice_lifetime)
+    delivery = ScriptedStarDelivery()
+    cache, limiter = InMemoryCache(), UnlimitedRateLimiter()
+    notifier, publisher, queue = RecordingNotifier(), InMemoryEventPublisher(), InMemoryTaskQueue()
+
+    def uow() -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(store)
+
+    record = RecordDelivery(uow(), clock)
+    confirm = ConfirmPayment(uow(), clock, config)
+    return InMemoryShop(
+        store=store,
+        clock=clock,
+        gateway=gateway,
+        delivery=delivery,
+        cache=cache,
+        limiter=limiter,
+        notifier=notifier,
+        publisher=publisher,
+        queue=queue,
+        policy=policy,
+        config=config,
+        register_user=RegisterUser(uow(), clock, cache, config.currency),
+        get_balance=GetBalance(uow()),
+        get_history=GetHistory(InMemoryTransactionReader(store)),
+        quote_stars=QuoteStars(policy),
+        create_recharge=CreateRecharge(uow(), gateway, clock, ids, limiter, config),
+        confirm_payment=confirm,
+        buy_stars=BuyStars(uow(), policy, delivery, gateway, clock, ids, limiter, config),
+        record_delivery=record,
+        deliver_purchase=DeliverPurchase(uow(), delivery, clock, record),
+        reconcile_purchases=ReconcilePurchases(uow(), delivery, queue, clock, record, config),
+        expire_stale_invoices=ExpireStaleInvoices(uow(), gateway, clock, confirm, config),
+        grant_bonus=GrantBonus(uow(), clock, ids),
+        adjust_balance=AdjustBalance(uow(), clock, ids),
+        audit_ledger=AuditLedger(InMemoryLedgerReader(store)),
+        relay_outbox=RelayOutbox(InMemoryOutboxUnitOfWork(store), notifier, publisher, queue, clock),
+    )

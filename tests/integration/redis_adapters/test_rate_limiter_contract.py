@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis_support import LimiterFactory
+
+from starshop.adapters.inprocess import InProcessRateLimiter
+
+
+async def test_hits_are_allowed_up_to_the_limit_then_refused(limiter_factory: LimiterFactory) -> None:
+    limiter = limiter_factory({"purchase": (3, 60)})
+
+    assert [await limiter.hit(7, "purchase") for _ in range(5)] == [True, True, True, False, False]
+
+
+async def test_users_and_actions_are_counted_apart(limiter_factory: LimiterFactory) -> None:
+    limiter = limiter_factory({"purchase": (1, 60), "recharge": (1, 60)})
+
+    assert await limiter.hit(1, "purchase")
+    assert await limiter.hit(2, "purchase")
+    assert await limiter.hit(1, "recharge")
+    assert not await limiter.hit(1, "purchase")
+
+
+async def test_an_action_without_a_configured_limit_is_always_allowed(limiter_factory: LimiterFactory) -> None:
+    limiter = limiter_factory({"purchase": (1, 60)})
+
+    assert all([await limiter.hit(1, "balance") for _ in range(50)])
+
+
+async def test_a_limit_of_zero_refuses_every_hit(limiter_factory: LimiterFactory) -> None:
+    limiter = limiter_factory({"purchase": (0, 60)})
+
+    assert not await limiter.hit(1, "purchase")
+
+
+async def test_hits_are_allowed_again_once_they_slide_out_of_the_window(limiter_factory: LimiterFactory) -> None:
+    limiter = limiter_factory({"purchase": (2, 0.3)})
+    assert [await limiter.hit(1, "purchase") for _ in range(3)] == [True, True, False]
+
+    await asyncio.sleep(0.4)
+
+    assert [await limiter.hit(1, "purchase") for _ in range(3)] == [True, True, False]
+
+
+async def test_concurrent_hits_from_two_instances_allow_exactly_the_limit(limiter_factory: LimiterFactory) -> None:
+    limits = {"purchase": (37, 60)}
+    first, second = limiter_factory(limits), limiter_factory(limits)
+
+    verdicts = await asyncio.gather(*((first if i % 2 else second).hit(42, "purchase") for i in range(200)))
+
+    assert sum(verdicts) == 37
+
+
+@pytest.mark.parametrize("limits", [{"x": (-1, 60)}, {"x": (1, 0)}])
+def test_a_malformed_limit_is_refused_at_construction(limits: dict[str, tuple[int, float]]) -> None:
+    with pytest.raises(ValueError, match="rate limit"):
+        InProcessRateLimiter(limits)
+
+
+async def test_in_process_window_slides_by_the_injected_clock() -> None:
+    now = [0.0]
+    limiter = InProcessRateLimiter({"purchase": (2, 10)}, clock=lambda: now[0])
+    assert await limiter.hit(1, "purchase")
+    now[0] = 6
+    assert await limiter.hit(1, "purchase")
+    assert not await limiter.hit(1, "purchase")
+
+    now[0] = 10  # the first hit leaves the window, the second has not
+    assert await limiter.hit(1, "purchase")
+    assert not await limiter.hit(1, "purchase")
+
+
+async def test_in_process_limiter_forgets_idle_users() -> None:
+    now = [0.0]
+    limiter = InProcessRateLimiter({"purchase": (5, 10)}, clock=lambda: now[0], sweep_every=3)
+    await limiter.hit(1, "purchase")
+    await limiter.hit(2, "purchase")
+    now[0] = 20
+
+    await limiter.hit(3, "purchase")
+
+    assert await limiter.hit(1, "purchase")  # user 1 starts afresh
+    assert len(limiter._hits) == 2  # users 1 (just now) and 3

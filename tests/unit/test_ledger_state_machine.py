@@ -1,0 +1,254 @@
+"""The centrepiece: random sequences through every use case, checked against a model after every step.
+
+The model predicts every credit (recharges, bonuses, adjustments) on its own, and checks each purchase movement it
+observes against the rules before applying it: a purchase ends delivered only if the provider bought it, ends
+refused only if the provider refused it, is never bought twice, and an unknown outcome is never refunded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from decimal import Decimal
+
+import attrs
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+
+from starshop.application.use_cases.buy_stars import BuyStarsInput
+from starshop.application.use_cases.create_recharge import CreateRechargeInput
+from starshop.application.use_cases.grant_bonus import OperatorCredit
+from starshop.application.use_cases.register_user import TelegramProfile
+from starshop.domain import InsufficientFunds, Money, PaymentStatus, PayWith, TxStatus, UnderpaymentPolicy
+from starshop.testing import build_in_memory_shop
+from starshop.testing.strategies import money
+
+USERS = (11, 12, 13)
+ZERO = Decimal(0)
+OPEN, CREDITED, EXPIRED, FAILED = "open", "credited", "expired", "failed"
+
+
+@attrs.define
+class Recharge:
+    tx_id: str
+    order_id: str
+    user: int
+    amount: Decimal
+    expires_at: object
+    state: str = OPEN
+    gateway: PaymentStatus | None = None
+    seen: bool = False  # the gateway saw a payment (the recharge is ``processing``)
+
+
+@attrs.define
+class Purchase:
+    tx_id: str
+    user: int
+    price: Decimal
+    status: TxStatus
+    funded: bool
+    unknown_seen: bool = False
+
+
+def stale(prior: PaymentStatus | None, status: PaymentStatus) -> bool:
+    if prior is None or status.credits:
+        return False
+    return status.rank < prior.rank or (prior.credits and not status.is_refund)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    recharges = Bundle("recharges")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.amount = dict.fromkeys(USERS, ZERO)
+        self.held = dict.fromkeys(USERS, ZERO)
+        self.model_recharges: dict[str, Recharge] = {}
+        self.purchases: dict[str, Purchase] = {}
+
+    def run(self, coro):
+        return self.loop.run_until_complete(coro)
+
+    def teardown(self) -> None:
+        self.loop.close()
+
+    @initialize(policy=st.sampled_from(UnderpaymentPolicy))
+    def start(self, policy):
+        self.policy = policy
+        self.shop = build_in_memory_shop(underpayment=policy)
+        for user in USERS:
+            self.run(self.shop.register_user(TelegramProfile(user_id=user)))
+            self.bonus(user, self.shop.money("5"))  # so that early purchases can succeed
+
+    # --- money in -------------------------------------------------------------------------------------------
+    @rule(target=recharges, user=st.sampled_from(USERS), amount=money(min_value="1", max_value="50"))
+    def create_recharge(self, user, amount):
+        result = self.run(self.shop.create_recharge(CreateRechargeInput(user_id=user, amount=amount)))
+        rec = Recharge(result.recharge.id, result.recharge.order_id, user, amount.amount, result.invoice.expires_at)
+        self.model_recharges[rec.tx_id] = rec
+        return rec.tx_id
+
+    @rule(
+        tx_id=recharges,
+        status=st.sampled_from(PaymentStatus),
+        paid=st.decimals(min_value=Decimal("0.01"), max_value=Decimal(60), places=2),
+        copies=st.integers(min_value=1, max_value=3),
+    )
+    def webhook(self, tx_id, status, paid, copies):
+        rec = self.model_recharges[tx_id]
+        note = self.shop.gateway.set_status(rec.order_id, status, paid=Money.of(paid, self.shop.config.currency))
+        for _ in range(copies):
+            self.run(self.shop.confirm_payment(note))
+        self.apply_status(rec, status, paid)
+        self.observe_purchases()
+
+    def apply_status(self, rec: Recharge, status: PaymentStatus, paid: Decimal) -> None:
+        if stale(rec.gateway, status):
+            return
+        rec.gateway = status
+        pro_rata = self.policy is UnderpaymentPolicy.PRO_RATA
+        if status.credits or (status is PaymentStatus.UNDERPAID and pro_rata):
+            if rec.state in (OPEN, EXPIRED):
+                credit = rec.amount if status.credits else min(paid, rec.amount)
+                self.amount[rec.user] += credit
+                rec.state = CREDITED
+        elif rec.state == OPEN and status is PaymentStatus.CANCELLED:
+            rec.state = FAILED if rec.seen else EXPIRED
+        elif rec.state == OPEN and status in (PaymentStatus.CONFIRMING, PaymentStatus.UNDERPAID_WAITING):
+            rec.seen = True
+        elif rec.state == OPEN and status in (PaymentStatus.FAILED, PaymentStatus.UNDERPAID):
+            rec.state = FAILED
+
+    @rule(user=st.sampled_from(USERS), amount=money(min_value="0.01", max_value="20"))
+    def bonus(self, user, amount):
+        self.run(self.shop.grant_bonus(OperatorCredit(operator_id=1, user_id=user, amount=amount, reason="gift")))
+        self.amount[user] += amount.amount
+
+    @rule(user=st.sampled_from(USERS), amount=money(min_value="0.01", max_value="20"), negative=st.booleans())
+    def adjust(self, user, amount, negative):
+        signed = -amount if negative else amount
+        available = self.amount[user] - self.held[user]
+        try:
+            self.run(self.shop.adjust_balance(OperatorCredit(operator_id=1, user_id=user, amount=signed, reason="fix")))
+        except InsufficientFunds:
+            assert negative
+            assert available < amount.amount
+            return
+        assert not negative or available >= amount.amount
+        self.amount[user] += signed.amount
+
+    # --- money out ------------------------------------------------------------------------------------------
+    @rule(
+        user=st.sampled_from(USERS),
+        stars=st.sampled_from([50, 100, 700]),
+        recipient=st.sampled_from(["gift_one", "gift_two"]),
+        by_invoice=st.booleans(),
+    )
+    def buy(self, user, stars, recipient, by_invoice):
+        price = self.shop.policy.price(stars).amount
+        pay_with = PayWith.INVOICE if by_invoice else PayWith.BALANCE
+        data = BuyStarsInput(user_id=user, stars=stars, recipient=recipient, pay_with=pay_with)
+        available = self.amount[user] - self.held[user]
+        try:
+            result = self.run(self.shop.buy_stars(data))
+        except InsufficientFunds:
+            assert not by_invoice
+            assert available < price
+            return
+        assert by_invoice or available >= price
+        purchase = result.purchase
+        self.purchases[purchase.id] = Purchase(purchase.id, user, price, TxStatus.PENDING, funded=not by_invoice)
+        if by_invoice:
+            recharge = next(t for t in self.shop.store.tables.transactions.values() if t.purchase_id == purchase.id)
+            self.model_recharges[recharge.id] = Recharge(
+                recharge.id, recharge.order_id, user, price, recharge.expires_at
+            )
+        else:
+            self.held[user] += price
+
+    @rule(outcomes=st.lists(st.sampled_from(["delivered", "refused", "unknown", "unknown_bought"]), max_size=3))
+    def worker(self, outcomes):
+        self.shop.delivery.script(*outcomes)
+        self.run(self.shop.run_background())
+        self.observe_purchases()
+
+    @rule(minutes=st.integers(min_value=0, max_value=90))
+    def sweeps(self, minutes):
+        self.shop.clock.advance(timedelta(minutes=minutes))
+        self.run(self.shop.reconcile_purchases())
+        self.run(self.shop.expire_stale_invoices())
+        now = self.shop.clock.now()
+        for rec in self.model_recharges.values():
+            status = self.shop.store.tables.transactions[rec.tx_id].status
+            if rec.state == OPEN and status is TxStatus.EXPIRED:
+                assert now >= rec.expires_at + self.shop.config.invoice_expiry_grace
+                rec.state = EXPIRED
+        self.observe_purchases()
+
+    # --- checking what the system did with purchases ---------------------------------------------------------
+    def observe_purchases(self) -> None:
+        bought = {order.receipt.ref_id.removeprefix("Ref#") for order in self.shop.delivery.orders}
+        for p in self.purchases.values():
+            tx = self.shop.store.tables.transactions[p.tx_id]
+            if tx.funded and not p.funded:
+                self.held[p.user] += p.price
+                p.funded = True
+            if tx.status is p.status:
+                p.unknown_seen = p.unknown_seen or tx.outcome_unknown
+                continue
+            if tx.status is TxStatus.COMPLETED:
+                assert p.tx_id in bought, "completed without the provider buying"
+                self.amount[p.user] -= p.price
+                self.held[p.user] -= p.price
+            elif tx.status is TxStatus.FAILED:
+                assert p.tx_id not in bought, "refunded stars the provider bought"
+                assert not p.unknown_seen, "an unknown outcome was refunded"
+                self.held[p.user] -= p.price
+            elif tx.status is TxStatus.CANCELLED:
+                assert not p.funded
+            else:
+                assert tx.status is TxStatus.PROCESSING
+            p.status = tx.status
+            p.unknown_seen = p.unknown_seen or tx.outcome_unknown
+
+    @invariant()
+    def balances_match_the_model(self):
+        if not hasattr(self, "shop"):
+            return
+        for user in USERS:
+            balance = self.run(self.shop.get_balance(user))
+            assert balance.amount.amount == self.amount[user], user
+            assert balance.held.amount == self.held[user], user
+            assert ZERO <= balance.held.amount <= balance.amount.amount
+
+    @invariant()
+    def the_audit_finds_nothing(self):
+        if hasattr(self, "shop"):
+            assert self.run(self.shop.audit_ledger()).ok
+
+    @invariant()
+    def stars_are_never_bought_twice(self):
+        if not hasattr(self, "shop"):
+            return
+        calls = [order.purchase_id for order in self.shop.delivery.deliver_calls]
+        assert len(calls) == len(set(calls))
+
+    @invariant()
+    def each_credit_is_journaled_once(self):
+        if not hasattr(self, "shop"):
+            return
+        credited = {r.tx_id for r in self.model_recharges.values() if r.state == CREDITED}
+        completed = {
+            t.id
+            for t in self.shop.store.tables.transactions.values()
+            if t.type.value == "recharge" and t.status is TxStatus.COMPLETED
+        }
+        assert credited == completed
+
+
+LedgerMachine.TestCase.settings = settings(
+    max_examples=200, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+test_ledger_state_machine = LedgerMachine.TestCase
