@@ -29,3 +29,6 @@ class ShopConfig:
     unknown_deadline: timedelta = timedelta(minutes=30)
     wallet_floor: Decimal | None = None
     batch_size: int = 100
+
+    def currency_money(self, value: object) -> Money:
+        return Money.of(value, self.currency)

@@ -10,15 +10,19 @@ import starshop
 
 
 def _run(args: argparse.Namespace) -> int:
+    import secrets
+
     import uvicorn
 
-    from starshop.entrypoints.providers import make_in_memory_container
+    from starshop.entrypoints.providers import HeleketWebhookProvider, make_in_memory_container
     from starshop.entrypoints.web import create_app
     from starshop.testing import default_config, default_policy
 
-    app = create_app(make_in_memory_container(default_policy(), default_config()))
+    webhooks = HeleketWebhookProvider(secrets.token_hex(16))  # sandbox: no real Heleket key is configured
+    app = create_app(make_in_memory_container(default_policy(), default_config(), webhooks))
     print(f"starshop {starshop.__version__} (embedded, in-memory) on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # proxy_headers=False: the client address is taken from our own trusted-proxy setting, never by uvicorn.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide, provide_all
 
+from starshop.adapters.heleket import HeleketWebhookVerifier
 from starshop.adapters.memory import (
     InMemoryCache,
     InMemoryEventPublisher,
@@ -40,6 +41,7 @@ from starshop.application.ports import (
     TaskQueue,
     TransactionReader,
     UnitOfWork,
+    WebhookVerifier,
 )
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.audit_ledger import AuditLedger
@@ -57,6 +59,7 @@ from starshop.application.use_cases.record_delivery import RecordDelivery
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.domain import Currency, PurchasePolicy
+from starshop.entrypoints.web.heleket import WebhookSettings
 
 
 class SettingsProvider(Provider):
@@ -94,6 +97,23 @@ class InMemoryProvider(Provider):
     @provide(scope=Scope.REQUEST)
     def outbox_uow(self, store: InMemoryStore) -> OutboxUnitOfWork:
         return InMemoryOutboxUnitOfWork(store)
+
+
+class HeleketWebhookProvider(Provider):
+    """How Heleket webhooks are authenticated: the payment key, and the web-side limits and address checks."""
+
+    def __init__(self, payment_key: str, settings: WebhookSettings | None = None, **kwargs: object) -> None:
+        super().__init__(scope=Scope.APP, **kwargs)  # type: ignore[arg-type]
+        self._key = payment_key
+        self._settings = settings or WebhookSettings()
+
+    @provide
+    def verifier(self) -> WebhookVerifier:
+        return HeleketWebhookVerifier(payment_key=self._key, max_body_bytes=self._settings.max_body_bytes)
+
+    @provide
+    def webhook_settings(self) -> WebhookSettings:
+        return self._settings
 
 
 class UseCasesProvider(Provider):

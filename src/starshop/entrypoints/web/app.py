@@ -10,6 +10,7 @@ from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar, get
 
 import starshop
+from starshop.entrypoints.web.heleket import heleket_webhook
 
 
 @get("/health/live", sync_to_thread=False)
@@ -32,6 +33,6 @@ def create_app(container: AsyncContainer) -> Litestar:
         finally:
             await container.close()
 
-    app = Litestar(route_handlers=[live, ready], lifespan=[lifespan])
+    app = Litestar(route_handlers=[live, ready, heleket_webhook], lifespan=[lifespan])
     setup_dishka(container, app)
     return app

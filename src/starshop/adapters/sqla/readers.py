@@ -1,0 +1,127 @@
+"""Reads that decide nothing about money: history, search, statistics and the ledger audit, in SQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from starshop.adapters.sqla.rows import tx_from_row
+from starshop.adapters.sqla.tables import balances, transactions, users
+from starshop.adapters.sqla.types import Amount
+from starshop.application.ports import LedgerTotals, Page, ShopStats, TransactionFilter
+from starshop.domain import TxStatus, TxType
+
+_t = transactions.c
+
+
+def _sum(expr: ColumnElement[Any]) -> ColumnElement[Decimal]:
+    return type_coerce(func.sum(expr), Amount())
+
+
+def _dec(value: Decimal | None) -> Decimal:
+    return Decimal(0) if value is None else value
+
+
+class SqlaTransactionReader:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = session_factory
+
+    async def _page(self, where: list[ColumnElement[bool]], limit: int, offset: int) -> Page:
+        async with self._factory() as s:
+            total = (await s.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one()
+            stmt = (
+                select(transactions)
+                .where(*where)
+                .order_by(_t.created_at.desc(), _t.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            items = [tx_from_row(row) for row in (await s.execute(stmt)).mappings()]
+        return Page(items=items, total=int(total), offset=offset, limit=limit)
+
+    async def history(self, user_id: int, *, limit: int, offset: int) -> Page:
+        return await self._page([_t.user_id == user_id], limit, offset)
+
+    async def search(self, flt: TransactionFilter, *, limit: int, offset: int) -> Page:
+        where: list[ColumnElement[bool]] = []
+        if flt.user_id is not None:
+            where.append(_t.user_id == flt.user_id)
+        if flt.status is not None:
+            where.append(_t.status == flt.status.value)
+        if flt.type is not None:
+            where.append(_t.type == flt.type.value)
+        if flt.flagged is not None:
+            where.append(_t.flag.is_not(None) if flt.flagged else _t.flag.is_(None))
+        return await self._page(where, limit, offset)
+
+    async def stats(self) -> ShopStats:
+        completed = _t.status == TxStatus.COMPLETED.value
+        async with self._factory() as s:
+            user_count = (await s.execute(select(func.count()).select_from(users))).scalar_one()
+            by_status = {
+                status: int(n)
+                for status, n in (await s.execute(select(_t.status, func.count()).group_by(_t.status))).all()
+            }
+            recharges, purchases, stars, flagged = (
+                await s.execute(
+                    select(
+                        _sum(case((completed & (_t.type == TxType.RECHARGE.value), _t.amount))),
+                        _sum(case((completed & (_t.type == TxType.PURCHASE.value), _t.amount))),
+                        func.sum(case((completed & (_t.type == TxType.PURCHASE.value), _t.stars))),
+                        func.count(_t.flag),
+                    )
+                )
+            ).one()
+            total_balance, total_held = (
+                await s.execute(select(_sum(balances.c.amount), _sum(balances.c.held)))
+            ).one()
+        return ShopStats(
+            users=int(user_count),
+            transactions_by_status=by_status,
+            completed_recharges=_dec(recharges),
+            completed_purchases=_dec(purchases),
+            stars_delivered=int(stars or 0),
+            flagged=int(flagged),
+            total_balance=_dec(total_balance),
+            total_held=_dec(total_held),
+        )
+
+
+class SqlaLedgerReader:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = session_factory
+
+    async def totals(self) -> list[LedgerTotals]:
+        is_purchase = _t.type == TxType.PURCHASE.value
+        signed = case((is_purchase, -_t.amount), else_=_t.amount)
+        holding = is_purchase & _t.funded.is_(True) & _t.status.in_((TxStatus.PENDING.value, TxStatus.PROCESSING.value))
+        journal = (
+            select(
+                _t.user_id.label("user_id"),
+                _sum(case((_t.status == TxStatus.COMPLETED.value, signed))).label("journal_amount"),
+                _sum(case((holding, _t.amount))).label("journal_held"),
+            )
+            .group_by(_t.user_id)
+            .subquery()
+        )
+        b = balances.c
+        stmt = (
+            select(b.user_id, b.amount, b.held, journal.c.journal_amount, journal.c.journal_held)
+            .select_from(balances.outerjoin(journal, journal.c.user_id == b.user_id))
+            .order_by(b.user_id)
+        )
+        async with self._factory() as s:
+            rows = (await s.execute(stmt)).all()
+        return [
+            LedgerTotals(
+                user_id=user_id,
+                amount=amount,
+                held=held,
+                journal_amount=_dec(journal_amount),
+                journal_held=_dec(journal_held),
+            )
+            for user_id, amount, held, journal_amount, journal_held in rows
+        ]

@@ -1,0 +1,136 @@
+"""The schema: users, balances, the transaction journal and the outbox (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+
+from starshop.adapters.sqla.types import Amount, UtcDateTime
+from starshop.domain import TxStatus, TxType
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+
+def _in(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+TX_TYPES = [t.value for t in TxType]
+TX_STATUSES = [s.value for s in TxStatus]
+PAY_WITH = ["balance", "invoice"]
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("username", String(64)),
+    Column("first_name", String(255)),
+    Column("last_name", String(255)),
+    Column("is_premium", Boolean, nullable=False, server_default=text("false")),
+    Column("language_code", String(16)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+balances = Table(
+    "balances",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
+    Column("amount", Amount, nullable=False, server_default=text("0")),
+    Column("held", Amount, nullable=False, server_default=text("0")),
+    Column("currency", String(8), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("amount >= 0", name="amount_not_negative"),
+    CheckConstraint("held >= 0", name="held_not_negative"),
+    CheckConstraint("held <= amount", name="held_within_amount"),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.user_id", ondelete="RESTRICT"), nullable=False, index=True),
+    Column("type", String(16), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("amount", Amount, nullable=False),
+    Column("currency", String(8), nullable=False),
+    Column("description", Text, nullable=False, server_default=text("''")),
+    Column("idempotency_key", String(128)),
+    Column("request_fingerprint", String(255)),
+    Column("flag", Text),
+    Column("order_id", String(64), unique=True),
+    Column("invoice_uuid", String(64), index=True),
+    Column("invoice_url", Text),
+    Column("invoice_expires_at", UtcDateTime),
+    Column("invoice_amount", Amount),
+    Column("expires_at", UtcDateTime),
+    Column("gateway_status", String(32)),
+    Column("checked_at", UtcDateTime),
+    Column("purchase_id", String(32), index=True),
+    Column("stars", Integer),
+    Column("recipient", String(64)),
+    Column("pay_with", String(16)),
+    Column("funded", Boolean, nullable=False, server_default=text("false")),
+    Column("attempt_started_at", UtcDateTime),
+    Column("outcome_unknown", Boolean, nullable=False, server_default=text("false")),
+    Column("receipt_ref", String(128)),
+    Column("receipt_hash", String(128)),
+    Column("receipt_cost", String(64)),
+    Column("failure_reason", Text),
+    Column("actor", BigInteger),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("user_id", "idempotency_key"),
+    CheckConstraint(_in("type", TX_TYPES), name="type_valid"),
+    CheckConstraint(_in("status", TX_STATUSES), name="status_valid"),
+    CheckConstraint(f"pay_with IS NULL OR {_in('pay_with', PAY_WITH)}", name="pay_with_valid"),
+    CheckConstraint("amount > 0 OR (type = 'adjustment' AND amount <> 0)", name="amount_sign"),
+    CheckConstraint("type <> 'purchase' OR (stars > 0 AND recipient IS NOT NULL)", name="purchase_fields"),
+)
+
+# The database's own guard: at most one purchase of the same stars for the same recipient is in flight.
+Index(
+    "uq_transactions_purchase_in_flight",
+    func.lower(transactions.c.recipient),
+    transactions.c.stars,
+    unique=True,
+    postgresql_where=text("type = 'purchase' AND status = 'processing'"),
+    sqlite_where=text("type = 'purchase' AND status = 'processing'"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("kind", String(64), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("leased_until", UtcDateTime),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", UtcDateTime, nullable=False),
+)
