@@ -25,7 +25,7 @@ class ShopConfig:
     # Purchases: re-drive queued purchases nobody picked up, look up attempts older than ``lookup_after`` (longer
     # than any delivery call can take), and flag for an operator what is still unresolved after ``unknown_deadline``.
     requeue_after: timedelta = timedelta(minutes=1)
-    lookup_after: timedelta = timedelta(minutes=2)
+    lookup_after: timedelta = timedelta(minutes=3)
     unknown_deadline: timedelta = timedelta(minutes=30)
     wallet_floor: Decimal | None = None
     batch_size: int = 100

@@ -52,12 +52,16 @@ from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
+from starshop.application.use_cases.get_shop_stats import GetShopStats
+from starshop.application.use_cases.get_transaction import GetTransaction
+from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.application.use_cases.search_transactions import SearchTransactions
 from starshop.domain import Currency, PurchasePolicy
 from starshop.entrypoints.web.heleket import WebhookSettings
 
@@ -122,6 +126,10 @@ class UseCasesProvider(Provider):
         RegisterUser,
         GetBalance,
         GetHistory,
+        GetShopStats,
+        GetTransaction,
+        GetUser,
+        SearchTransactions,
         QuoteStars,
         CreateRecharge,
         ConfirmPayment,

@@ -3,6 +3,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pytest
 import uvicorn
 from litestar import Litestar
 
@@ -30,3 +31,12 @@ async def serving(app: Litestar, port: int | None = None) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+@pytest.fixture
+async def db_url(tmp_path) -> str:
+    from starshop.adapters.sqla.migrate import upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'starshop.db'}"
+    await upgrade(url)
+    return url

@@ -95,7 +95,7 @@ async def test_a_slow_success_reported_unknown_is_reconciled_as_delivered(shop, 
     assert shop.store.tables.transactions[result.purchase.id].status is TxStatus.PROCESSING
     shop.clock.advance(timedelta(minutes=1))
     assert (await shop.reconcile_purchases()).delivered == 0  # too early: the attempt may still be running
-    shop.clock.advance(timedelta(minutes=2))
+    shop.clock.advance(timedelta(minutes=2, seconds=1))
     report = await shop.reconcile_purchases()
     assert report.delivered == 1
     assert shop.store.tables.transactions[result.purchase.id].status is TxStatus.COMPLETED

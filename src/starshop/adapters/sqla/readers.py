@@ -12,7 +12,7 @@ from starshop.adapters.sqla.rows import tx_from_row
 from starshop.adapters.sqla.tables import balances, transactions, users
 from starshop.adapters.sqla.types import Amount
 from starshop.application.ports import LedgerTotals, Page, ShopStats, TransactionFilter
-from starshop.domain import TxStatus, TxType
+from starshop.domain import Currency, TxStatus, TxType
 
 _t = transactions.c
 
@@ -75,9 +75,7 @@ class SqlaTransactionReader:
                     )
                 )
             ).one()
-            total_balance, total_held = (
-                await s.execute(select(_sum(balances.c.amount), _sum(balances.c.held)))
-            ).one()
+            total_balance, total_held = (await s.execute(select(_sum(balances.c.amount), _sum(balances.c.held)))).one()
         return ShopStats(
             users=int(user_count),
             transactions_by_status=by_status,
@@ -109,19 +107,22 @@ class SqlaLedgerReader:
         )
         b = balances.c
         stmt = (
-            select(b.user_id, b.amount, b.held, journal.c.journal_amount, journal.c.journal_held)
+            select(b.user_id, b.currency, b.amount, b.held, journal.c.journal_amount, journal.c.journal_held)
             .select_from(balances.outerjoin(journal, journal.c.user_id == b.user_id))
             .order_by(b.user_id)
         )
         async with self._factory() as s:
             rows = (await s.execute(stmt)).all()
-        return [
-            LedgerTotals(
-                user_id=user_id,
-                amount=amount,
-                held=held,
-                journal_amount=_dec(journal_amount),
-                journal_held=_dec(journal_held),
+        result = []
+        for user_id, currency, amount, held, journal_amount, journal_held in rows:
+            quantum = Currency.of(currency).quantum
+            result.append(
+                LedgerTotals(
+                    user_id=user_id,
+                    amount=amount.quantize(quantum),
+                    held=held.quantize(quantum),
+                    journal_amount=_dec(journal_amount).quantize(quantum),
+                    journal_held=_dec(journal_held).quantize(quantum),
+                )
             )
-            for user_id, amount, held, journal_amount, journal_held in rows
-        ]
+        return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -44,6 +46,12 @@ class Notifier(Protocol):
 
 class EventPublisher(Protocol):
     async def publish(self, event: Event) -> None: ...
+
+
+class EventSubscriber(Protocol):
+    def subscribe(self, user_id: int) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
+        """``async with subscriber.subscribe(user_id) as events: async for event in events: ...``"""
+        ...
 
 
 class TaskQueue(Protocol):

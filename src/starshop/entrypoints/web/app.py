@@ -1,16 +1,28 @@
-"""``create_app``: the Litestar application, wired with dishka. Routes grow with the issues that add them."""
+"""``create_app``: the Litestar application, wired with dishka.
+
+``background`` coroutines (the worker, the bot) start with the app and are stopped before the container closes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar, get
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ControllerRouterHandler
 
 import starshop
+from starshop.entrypoints.web.api import API_ROUTES
+from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
 from starshop.entrypoints.web.heleket import heleket_webhook
+from starshop.entrypoints.web.sandbox import SANDBOX_ROUTES
+
+Background = Callable[[], Coroutine[Any, Any, None]]
 
 
 @get("/health/live", sync_to_thread=False)
@@ -21,18 +33,37 @@ def live() -> dict[str, str]:
 
 @get("/health/ready", sync_to_thread=False)
 def ready() -> dict[str, str]:
-    """Ready to take traffic (the embedded stores are in-process, so ready as soon as it serves)."""
+    """Ready to take traffic."""
     return {"status": "ready"}
 
 
-def create_app(container: AsyncContainer) -> Litestar:
+def create_app(
+    container: AsyncContainer,
+    *,
+    sandbox: bool = False,
+    background: Sequence[Background] = (),
+    stop: Sequence[Callable[[], None]] = (),
+    extra_routes: Sequence[ControllerRouterHandler] = (),
+) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(run()) for run in background]
         try:
             yield
         finally:
+            for halt in stop:
+                halt()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await container.close()
 
-    app = Litestar(route_handlers=[live, ready, heleket_webhook], lifespan=[lifespan])
+    routes: list[ControllerRouterHandler] = [live, ready, heleket_webhook, *API_ROUTES, *extra_routes]
+    if sandbox:
+        routes += SANDBOX_ROUTES
+    app = Litestar(
+        route_handlers=routes,
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="starshop", version=starshop.__version__, path="/api/v1/schema"),
+    )
     setup_dishka(container, app)
     return app

@@ -1,11 +1,85 @@
-"""The one error shape of the HTTP side: ``{"error": {"code": ..., "message": ...}}`` with a stable code."""
+"""The one error mapping of the HTTP side: ``{"error": {"code": ..., "message": ...}}`` with a stable code.
+
+Validation errors add ``fields``: ``[{"field": "amount", "message": ...}]``.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
-from litestar import Response
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from starshop.domain import DomainError
+from starshop.entrypoints.web.auth import Forbidden, Unauthorized
+
+log = logging.getLogger("starshop.web")
+
+STATUS_BY_CODE = {
+    "unknown_user": 404,
+    "unknown_transaction": 404,
+    "idempotency_conflict": 409,
+    "insufficient_funds": 409,
+    "rate_limited": 429,
+    "sales_paused": 503,
+    "payment_gateway_unavailable": 503,
+    "payment_gateway_refused": 502,
+    "illegal_transition": 409,
+}
 
 
-def error_response(status: int, code: str, message: str) -> Response[Any]:
-    return Response({"error": {"code": code, "message": message}}, status_code=status)
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response[Any]:
+    return Response({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    extra: dict[str, Any] = {}
+    missing = getattr(exc, "missing", None)
+    if missing is not None:
+        extra["missing"] = format(missing.amount, "f")
+    return error_response(STATUS_BY_CODE.get(exc.code, 422), exc.code, str(exc), **extra)
+
+
+def auth_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status = 403 if isinstance(exc, Forbidden) else 401
+    return error_response(status, getattr(exc, "code", "unauthorized"), str(exc))
+
+
+def _field(item: dict[str, Any]) -> str:
+    """Litestar names a missing body field only in its message (``missing required field `amount```)."""
+    key = str(item.get("key") or "")
+    if key in ("", "data"):
+        named = re.search(r"`([^`]+)`", str(item.get("message", "")))
+        return named.group(1) if named else "body"
+    return key.removeprefix("data.")
+
+
+def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    fields = [
+        {"field": _field(item), "message": item.get("message", "invalid")}
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    return error_response(422, "validation_error", "the request is invalid", fields=fields)
+
+
+def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, exc.detail)
+
+
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    Unauthorized: auth_error,
+    Forbidden: auth_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

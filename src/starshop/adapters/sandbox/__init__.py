@@ -1,0 +1,6 @@
+"""Sandbox payment and delivery: the embedded default's stand-ins, announced everywhere, refused in production."""
+
+from starshop.adapters.sandbox.delivery import SandboxStarDelivery
+from starshop.adapters.sandbox.gateway import SANDBOX_ACTIONS, SandboxPaymentGateway
+
+__all__ = ["SANDBOX_ACTIONS", "SandboxPaymentGateway", "SandboxStarDelivery"]

@@ -1,0 +1,74 @@
+"""Star delivery in the sandbox: the recipient's name says what happens.
+
+- ``ghost...``  : no such user (refused before any money moves)
+- ``refuse...`` : the provider refuses (the hold is released)
+- ``slow...``   : the call times out but the stars were bought (reconciled as delivered)
+- ``lost...``   : the call times out and nothing was bought (stays unknown, then goes to an operator)
+- anyone else   : delivered at once
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from starshop.application.ports import (
+    Delivered,
+    DeliveryOrder,
+    DeliveryOutcome,
+    RecipientCheck,
+    Refused,
+    Unknown,
+)
+from starshop.domain import DeliveryReceipt
+
+
+@attrs.frozen
+class _Order:
+    recipient: str
+    stars: int
+    at: datetime
+    receipt: DeliveryReceipt
+
+
+@attrs.define
+class SandboxStarDelivery:
+    wallet: Decimal = Decimal(1_000_000)
+    orders: list[_Order] = attrs.field(factory=list)
+
+    async def check_recipient(self, username: str) -> RecipientCheck:
+        return RecipientCheck.NOT_FOUND if username.lower().startswith("ghost") else RecipientCheck.FOUND
+
+    async def deliver(self, order: DeliveryOrder) -> DeliveryOutcome:
+        name = order.recipient.lower()
+        if name.startswith("refuse"):
+            return Refused(reason="sandbox: the provider refused this recipient")
+        if name.startswith("lost"):
+            return Unknown(reason="sandbox: timed out, nothing bought")
+        receipt = DeliveryReceipt(
+            ref_id=f"Ref#sandbox-{order.purchase_id}",
+            tx_hash=order.purchase_id.ljust(64, "0")[:64],
+            cost=str((Decimal(order.stars) * Decimal("0.0035")).quantize(Decimal("0.000000001"))),
+        )
+        self.orders.append(_Order(name, order.stars, order.started_at, receipt))
+        if name.startswith("slow"):
+            return Unknown(reason="sandbox: timed out after buying")
+        return Delivered(receipt=receipt)
+
+    async def find_order(
+        self, order: DeliveryOrder, *, until: datetime, exclude_refs: frozenset[str] = frozenset()
+    ) -> DeliveryReceipt | None:
+        for found in self.orders:
+            if (
+                found.recipient == order.recipient.lower()
+                and found.stars == order.stars
+                and order.started_at <= found.at <= until
+                and found.receipt.ref_id not in exclude_refs
+            ):
+                return found.receipt
+        return None
+
+    async def wallet_balance(self) -> Decimal | None:
+        return self.wallet

@@ -1,0 +1,90 @@
+"""Async engines for Postgres (asyncpg) and SQLite (aiosqlite), and a readiness check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+class DatabaseNotReady(RuntimeError):
+    """The database cannot be reached, or its schema is not at the code's migration head."""
+
+
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pool_timeout_s: float = 30.0,
+    statement_timeout_ms: int | None = 30_000,
+    sqlite_busy_timeout_ms: int = 10_000,
+    echo: bool = False,
+) -> AsyncEngine:
+    """``postgresql+asyncpg://...`` or ``sqlite+aiosqlite:///path``; anything else is refused."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql+asyncpg":
+        settings: dict[str, str] = {"timezone": "UTC"}
+        if statement_timeout_ms:
+            settings["statement_timeout"] = str(statement_timeout_ms)
+        return create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout_s,
+            pool_pre_ping=True,
+            echo=echo,
+            connect_args={"server_settings": settings},
+        )
+    if parsed.drivername == "sqlite+aiosqlite":
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": sqlite_busy_timeout_ms / 1000})
+        _tune_sqlite(engine, sqlite_busy_timeout_ms)
+        return engine
+    msg = f"unsupported database URL scheme {parsed.drivername!r}: use postgresql+asyncpg:// or sqlite+aiosqlite:///"
+    raise ValueError(msg)
+
+
+def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    """WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` so writers queue up instead of failing."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def check_database(engine: AsyncEngine) -> None:
+    """Raise ``DatabaseNotReady`` with a one-line reason unless the database answers and is migrated to head."""
+    from starshop.adapters.sqla.migrate import head_revision
+
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            has_table = await conn.run_sync(lambda c: c.dialect.has_table(c, "alembic_version"))
+            current = None
+            if has_table:
+                current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    except Exception as exc:  # any driver or network failure means "not ready"
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = f"database {where} is unreachable: {reason}"
+        raise DatabaseNotReady(msg) from exc
+    head = head_revision()
+    if current != head:
+        msg = f"database {where} is at migration {current or 'none'}, expected {head}: run the migrations"
+        raise DatabaseNotReady(msg)

@@ -1,0 +1,63 @@
+"""Alembic, driven from code: ``await upgrade(url)``, ``await downgrade(url, "base")``, ``current_revision(url)``.
+
+The Alembic configuration is built here, so no ``alembic.ini`` is needed; ``alembic -c`` with a file that sets
+``script_location = starshop.adapters.sqla:migrations`` and ``sqlalchemy.url`` works as well.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+
+from starshop.adapters.sqla.engine import create_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def _run(url: str, action: str, revision: str) -> None:
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as conn:
+
+            def run(sync_conn: Connection) -> None:
+                config = alembic_config(url)
+                config.attributes["connection"] = sync_conn
+                getattr(command, action)(config, revision)
+
+            await conn.run_sync(run)
+    finally:
+        await engine.dispose()
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    await _run(url, "upgrade", revision)
+
+
+async def downgrade(url: str, revision: str = "base") -> None:
+    await _run(url, "downgrade", revision)
+
+
+async def current_revision(url: str) -> str | None:
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    finally:
+        await engine.dispose()

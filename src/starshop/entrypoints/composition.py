@@ -1,0 +1,310 @@
+"""The composition root: settings decide which adapter serves each port.
+
+Each outside service switches from its embedded stand-in to the real thing as soon as its settings are present:
+Postgres with ``STARSHOP_DATABASE_URL`` (else SQLite ``./starshop.db``), Redis with ``STARSHOP_REDIS_URL`` (else
+in-process twins), Heleket with merchant and payment key (else the sandbox), Fragment with a seed (else the
+sandbox).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+
+from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from starshop.adapters.fragment import HttpxFragmentDelivery
+from starshop.adapters.heleket import HeleketWebhookVerifier, HttpxHeleketGateway
+from starshop.adapters.inprocess import InProcessCache, InProcessEventBus, InProcessRateLimiter, InProcessTaskQueue
+from starshop.adapters.logging_notifier import LoggingNotifier
+from starshop.adapters.memory import SystemClock, UuidIds
+from starshop.adapters.redis import (
+    RedisCache,
+    RedisClient,
+    RedisEventPublisher,
+    RedisEventSubscriber,
+    RedisRateLimiter,
+    RedisTaskQueue,
+    redis_from_url,
+)
+from starshop.adapters.sandbox import SandboxPaymentGateway, SandboxStarDelivery
+from starshop.adapters.sqla.engine import create_engine, session_factory
+from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
+from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
+from starshop.application.config import ShopConfig
+from starshop.application.ports import (
+    Cache,
+    Clock,
+    EventPublisher,
+    EventSubscriber,
+    IdGenerator,
+    LedgerReader,
+    Notifier,
+    OutboxUnitOfWork,
+    PaymentGateway,
+    RateLimiter,
+    StarDelivery,
+    TaskQueue,
+    TransactionReader,
+    UnitOfWork,
+    WebhookVerifier,
+)
+from starshop.domain import PurchasePolicy
+from starshop.entrypoints.providers import SettingsProvider, UseCasesProvider
+from starshop.entrypoints.settings import Settings
+from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, MiniAppAuth, OperatorAuth
+from starshop.entrypoints.web.heleket import WebhookSettings
+from starshop.entrypoints.worker import TaskRunner
+
+SQLITE_DEFAULT = "sqlite+aiosqlite:///./starshop.db"
+
+
+class CoreProvider(Provider):
+    scope = Scope.APP
+    clock = provide(SystemClock, provides=Clock)
+    ids = provide(UuidIds, provides=IdGenerator)
+    notifier = provide(LoggingNotifier, provides=Notifier)
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    @provide
+    def the_settings(self) -> Settings:
+        return self.settings
+
+    @provide
+    def mini_app_auth(self) -> MiniAppAuth:
+        token = self.settings.bot_token.reveal() if self.settings.bot_token else SANDBOX_BOT_TOKEN
+        return MiniAppAuth(bot_token=token, max_age=self.settings.init_data_max_age)
+
+    @provide
+    def operator_auth(self) -> OperatorAuth:
+        return OperatorAuth(keys=frozenset(key.reveal() for key in self.settings.api_keys))
+
+    @provide
+    def webhook_settings(self) -> WebhookSettings:
+        return WebhookSettings(
+            allowed_sources=self.settings.heleket_allowed_ips, trusted_proxies=self.settings.trusted_proxies
+        )
+
+
+class DatabaseProvider(Provider):
+    """SQLAlchemy on Postgres or SQLite; history and statistics may read from a replica."""
+
+    scope = Scope.APP
+
+    def __init__(self, url: str, replica_url: str | None) -> None:
+        super().__init__()
+        self.url, self.replica_url = url, replica_url
+
+    @provide
+    async def sessions(self) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+        engine = create_engine(self.url)
+        yield session_factory(engine)
+        await engine.dispose()
+
+    @provide
+    async def reader(self, primary: async_sessionmaker[AsyncSession]) -> AsyncIterator[TransactionReader]:
+        if self.replica_url is None:
+            yield SqlaTransactionReader(primary)
+            return
+        engine = create_engine(self.replica_url)
+        yield SqlaTransactionReader(session_factory(engine))
+        await engine.dispose()
+
+    @provide
+    def ledger(self, primary: async_sessionmaker[AsyncSession]) -> LedgerReader:
+        return SqlaLedgerReader(primary)
+
+    @provide(scope=Scope.REQUEST)
+    def uow(self, primary: async_sessionmaker[AsyncSession]) -> UnitOfWork:
+        return SqlaUnitOfWork(primary)
+
+    @provide(scope=Scope.REQUEST)
+    def outbox_uow(self, primary: async_sessionmaker[AsyncSession]) -> OutboxUnitOfWork:
+        return SqlaOutboxUnitOfWork(primary)
+
+
+class RedisProvider(Provider):
+    scope = Scope.APP
+
+    def __init__(self, url: str, limits: dict[str, tuple[int, float]]) -> None:
+        super().__init__()
+        self.url, self.limits = url, limits
+
+    @provide
+    async def client(self) -> AsyncIterator[RedisClient]:
+        client = redis_from_url(self.url)
+        yield client
+        await client.aclose()
+
+    @provide
+    def cache(self, client: RedisClient) -> Cache:
+        return RedisCache(client)
+
+    @provide
+    def limiter(self, client: RedisClient) -> RateLimiter:
+        return RedisRateLimiter(client, self.limits)
+
+    @provide
+    def events(self, client: RedisClient) -> EventPublisher:
+        return RedisEventPublisher(client)
+
+    @provide
+    def subscriber(self, client: RedisClient) -> EventSubscriber:
+        return RedisEventSubscriber(client)
+
+    @provide
+    def queue(self, client: RedisClient) -> RedisTaskQueue:
+        return RedisTaskQueue(client)
+
+    @provide
+    def queue_port(self, queue: RedisTaskQueue) -> TaskQueue:
+        return queue
+
+    @provide
+    def runner(self, queue: RedisTaskQueue) -> TaskRunner:
+        return queue
+
+
+class InProcessProvider(Provider):
+    scope = Scope.APP
+
+    def __init__(self, limits: dict[str, tuple[int, float]]) -> None:
+        super().__init__()
+        self.limits = limits
+
+    @provide
+    def cache(self) -> Cache:
+        return InProcessCache()
+
+    @provide
+    def bus(self) -> InProcessEventBus:
+        return InProcessEventBus()
+
+    @provide
+    def queue(self) -> InProcessTaskQueue:
+        return InProcessTaskQueue()
+
+    @provide
+    def limiter(self) -> RateLimiter:
+        return InProcessRateLimiter(self.limits)
+
+    @provide
+    def events(self, bus: InProcessEventBus) -> EventPublisher:
+        return bus
+
+    @provide
+    def subscriber(self, bus: InProcessEventBus) -> EventSubscriber:
+        return bus
+
+    @provide
+    def queue_port(self, queue: InProcessTaskQueue) -> TaskQueue:
+        return queue
+
+    @provide
+    def runner(self, queue: InProcessTaskQueue) -> TaskRunner:
+        return queue
+
+
+class HeleketProvider(Provider):
+    scope = Scope.APP
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        assert settings.heleket_merchant is not None and settings.heleket_payment_key is not None
+        self.merchant, self.key = settings.heleket_merchant, settings.heleket_payment_key.reveal()
+        self.url, self.callback = settings.heleket_url, f"{settings.base_url}/webhooks/heleket"
+        self.lifetime = settings.invoice_lifetime
+
+    @provide
+    async def gateway(self) -> AsyncIterator[PaymentGateway]:
+        gateway = HttpxHeleketGateway(
+            merchant_uuid=self.merchant,
+            payment_key=self.key,
+            callback_url=self.callback,
+            base_url=self.url,
+            lifetime=self.lifetime,
+        )
+        yield gateway
+        await gateway.aclose()
+
+    @provide
+    def verifier(self) -> WebhookVerifier:
+        return HeleketWebhookVerifier(payment_key=self.key)
+
+
+class SandboxPaymentsProvider(Provider):
+    """Invoices paid on our own ``/sandbox`` page by a webhook signed with a key made for this process."""
+
+    scope = Scope.APP
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.key, self.base_url = secrets.token_hex(24), settings.base_url
+
+    @provide
+    def sandbox(self, clock: Clock, config: ShopConfig) -> SandboxPaymentGateway:
+        return SandboxPaymentGateway(
+            base_url=self.base_url, payment_key=self.key, clock=clock, lifetime=config.invoice_lifetime
+        )
+
+    @provide
+    def gateway(self, sandbox: SandboxPaymentGateway) -> PaymentGateway:
+        return sandbox
+
+    @provide
+    def verifier(self) -> WebhookVerifier:
+        return HeleketWebhookVerifier(payment_key=self.key)
+
+
+class FragmentProvider(Provider):
+    scope = Scope.APP
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        assert settings.fragment_seed is not None
+        self.seed = settings.fragment_seed.reveal()
+        self.cookies = settings.fragment_cookies.reveal() if settings.fragment_cookies else None
+        self.url = settings.fragment_url
+
+    @provide
+    async def delivery(self) -> AsyncIterator[StarDelivery]:
+        delivery = HttpxFragmentDelivery(seed=self.seed, cookies=self.cookies, base_url=self.url)
+        yield delivery
+        await delivery.aclose()
+
+
+class SandboxDeliveryProvider(Provider):
+    scope = Scope.APP
+
+    @provide
+    def delivery(self) -> StarDelivery:
+        return SandboxStarDelivery()
+
+
+def providers_for(settings: Settings) -> list[Provider]:
+    limits = dict(settings.rate_limits)
+    return [
+        SettingsProvider(),
+        UseCasesProvider(),
+        CoreProvider(settings),
+        DatabaseProvider(settings.database_url or SQLITE_DEFAULT, settings.database_replica_url),
+        RedisProvider(settings.redis_url, limits) if settings.redis_url else InProcessProvider(limits),
+        SandboxPaymentsProvider(settings) if settings.sandbox_payments else HeleketProvider(settings),
+        SandboxDeliveryProvider() if settings.sandbox_delivery else FragmentProvider(settings),
+    ]
+
+
+def build_container(settings: Settings, *extra: Provider) -> AsyncContainer:
+    """Everything the runners need; ``extra`` providers (with ``override=True``) replace any adapter."""
+    return make_async_container(
+        *providers_for(settings),
+        *extra,
+        context={PurchasePolicy: settings.policy(), ShopConfig: settings.shop_config()},
+    )
+
+
+__all__ = ["SANDBOX_BOT_TOKEN", "SQLITE_DEFAULT", "build_container", "providers_for"]

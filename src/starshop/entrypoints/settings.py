@@ -1,0 +1,340 @@
+"""Settings from ``STARSHOP_*`` environment variables (and an optional ``.env``), validated at start.
+
+Every problem is reported on its own line; secrets are wrapped in ``Secret`` so they never print.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+
+from starshop.application.config import ShopConfig
+from starshop.domain import Currency, DomainError, Money, PurchasePolicy, UnderpaymentPolicy
+
+PREFIX = "STARSHOP_"
+T = TypeVar("T")
+
+
+@attrs.frozen(repr=False)
+class Secret:
+    """Prints as ``***`` in logs, errors and reprs; ``reveal()`` gives it to the one place that needs it."""
+
+    _value: str
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+class SettingsError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    env: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    log_level: str = "INFO"
+    database_url: str | None = None
+    database_replica_url: str | None = None
+    redis_url: str | None = None
+    heleket_merchant: str | None = None
+    heleket_payment_key: Secret | None = None
+    heleket_url: str = "https://api.heleket.com"
+    heleket_allowed_ips: frozenset[str] = frozenset()
+    trusted_proxies: frozenset[str] = frozenset()
+    fragment_url: str = "https://api.fragment-api.net"
+    fragment_seed: Secret | None = None
+    fragment_cookies: Secret | None = None
+    bot_token: Secret | None = None
+    bot_mode: str = "polling"
+    bot_webhook_secret: Secret | None = None
+    telegram_url: str | None = None
+    admin_ids: frozenset[int] = frozenset()
+    api_keys: frozenset[Secret] = frozenset()
+    init_data_max_age: int = 86_400
+    currency: Currency = attrs.field(factory=lambda: Currency.of("USD"))
+    price_per_star: Decimal = Decimal("0.015")
+    markup: Decimal = Decimal("0.10")
+    max_stars: int = 10_000
+    daily_purchases: int | None = None
+    daily_stars: int | None = None
+    min_recharge: Decimal = Decimal(1)
+    max_recharge: Decimal = Decimal(10_000)
+    invoice_lifetime: int = 3600
+    underpayment: UnderpaymentPolicy = UnderpaymentPolicy.NONE
+    wallet_floor: Decimal | None = None
+    rate_limits: Mapping[str, tuple[int, float]] = attrs.field(
+        factory=lambda: {"message": (30, 60.0), "recharge": (10, 60.0), "purchase": (10, 60.0)}
+    )
+    relay_interval: float = 1.0
+    sweep_interval: float = 30.0
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def sandbox_payments(self) -> bool:
+        return self.heleket_merchant is None
+
+    @property
+    def sandbox_delivery(self) -> bool:
+        return self.fragment_seed is None
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def policy(self) -> PurchasePolicy:
+        return PurchasePolicy(
+            currency=self.currency,
+            price_per_star=self.price_per_star,
+            markup=self.markup,
+            max_stars=self.max_stars,
+            daily_purchases=self.daily_purchases,
+            daily_stars=self.daily_stars,
+        )
+
+    def shop_config(self) -> ShopConfig:
+        return ShopConfig(
+            currency=self.currency,
+            min_recharge=Money.of(self.min_recharge, self.currency),
+            max_recharge=Money.of(self.max_recharge, self.currency),
+            invoice_lifetime=timedelta(seconds=self.invoice_lifetime),
+            underpayment=self.underpayment,
+            wallet_floor=self.wallet_floor,
+        )
+
+    def describe(self) -> list[str]:
+        """What is in use, one line each, for the start-up log (no secrets)."""
+        return [
+            f"environment: {self.env}",
+            f"database: {_redact_url(self.database_url) if self.database_url else 'SQLite ./starshop.db (embedded)'}",
+            f"redis: {_redact_url(self.redis_url) if self.redis_url else 'in-process twins (embedded)'}",
+            "payments: " + ("SANDBOX (no real money)" if self.sandbox_payments else f"Heleket at {self.heleket_url}"),
+            "delivery: " + ("SANDBOX (no stars)" if self.sandbox_delivery else f"Fragment API at {self.fragment_url}"),
+            f"bot: {self.bot_mode if self.bot_token else 'off (no STARSHOP_BOT_TOKEN)'}",
+        ]
+
+
+def _redact_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        creds, _, host = rest.rpartition("@")
+        user = creds.split(":", 1)[0]
+        return f"{scheme}{sep}{user}:***@{host}"
+    return url
+
+
+class _Reader:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[str] = []
+        self.values: dict[str, Any] = {}
+
+    def take(self, name: str, parse: Callable[[str], T], field: str | None = None) -> None:
+        raw = self.environ.get(PREFIX + name)
+        if raw is None or raw.strip() == "":
+            return
+        try:
+            self.values[field or name.lower()] = parse(raw.strip())
+        except (ValueError, ArithmeticError, InvalidOperation, DomainError) as exc:
+            self.problems.append(f"{PREFIX}{name}: {exc}")
+
+
+def _int(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            msg = f"must be a whole number, got {raw!r}"
+            raise ValueError(msg) from None
+        if not lo <= value <= hi:
+            msg = f"must be between {lo} and {hi}, got {value}"
+            raise ValueError(msg)
+        return value
+
+    return parse
+
+
+def _decimal(*, positive: bool = False) -> Callable[[str], Decimal]:
+    def parse(raw: str) -> Decimal:
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            msg = f"not a decimal number: {raw!r}"
+            raise ValueError(msg) from None
+        if not value.is_finite() or value < 0 or (positive and value == 0):
+            msg = f"must be a {'positive' if positive else 'non-negative'} number, got {raw!r}"
+            raise ValueError(msg)
+        return value
+
+    return parse
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in options:
+            msg = f"must be one of {', '.join(options)}, got {raw!r}"
+            raise ValueError(msg)
+        return raw
+
+    return parse
+
+
+def _url(*schemes: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        scheme = raw.partition("://")[0]
+        if "://" not in raw or scheme not in schemes:
+            msg = f"must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
+            raise ValueError(msg)
+        return raw.rstrip("/") if scheme.startswith("http") else raw
+
+    return parse
+
+
+def _ids(raw: str) -> frozenset[int]:
+    try:
+        return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
+    except ValueError:
+        msg = "must be a comma-separated list of Telegram user ids"
+        raise ValueError(msg) from None
+
+
+def _words(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _secret(raw: str) -> Secret:
+    return Secret(raw)
+
+
+def _secrets(raw: str) -> frozenset[Secret]:
+    return frozenset(Secret(word) for word in _words(raw))
+
+
+def _limits(raw: str) -> dict[str, tuple[int, float]]:
+    """``message=30/60,purchase=10/60``: action = hits per window in seconds."""
+    limits: dict[str, tuple[int, float]] = {}
+    for part in _words(raw):
+        action, _, rule = part.partition("=")
+        hits, _, window = rule.partition("/")
+        try:
+            limits[action.strip()] = (int(hits), float(window))
+        except ValueError:
+            msg = f"rate limits look like message=30/60,purchase=10/60; {part!r} does not"
+            raise ValueError(msg) from None
+        if int(hits) < 0 or not float(window) > 0:
+            msg = f"{part!r}: hits must be >= 0 and the window > 0"
+            raise ValueError(msg)
+    return limits
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """``KEY=VALUE`` lines; ``#`` comments, optional ``export`` and quotes. The process environment wins."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if not text or text.startswith("#") or "=" not in text:
+            continue
+        key, _, value = text.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
+    env = dict(read_dotenv(dotenv)) if dotenv is not None else {}
+    env.update(os.environ if environ is None else environ)
+    r = _Reader(env)
+    r.take("ENV", _choice("development", "production"))
+    r.take("HOST", str)
+    r.take("PORT", _int(1, 65535))
+    r.take("PUBLIC_URL", _url("http", "https"))
+    r.take("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"))
+    r.take("DATABASE_URL", _url("postgresql+asyncpg", "sqlite+aiosqlite"))
+    r.take("DATABASE_REPLICA_URL", _url("postgresql+asyncpg", "sqlite+aiosqlite"))
+    r.take("REDIS_URL", _url("redis", "rediss", "redis+cluster", "rediss+cluster"))
+    r.take("HELEKET_MERCHANT", str)
+    r.take("HELEKET_PAYMENT_KEY", _secret)
+    r.take("HELEKET_URL", _url("http", "https"))
+    r.take("HELEKET_ALLOWED_IPS", _words)
+    r.take("TRUSTED_PROXIES", _words)
+    r.take("FRAGMENT_URL", _url("http", "https"))
+    r.take("FRAGMENT_SEED", _secret)
+    r.take("FRAGMENT_COOKIES", _secret)
+    r.take("BOT_TOKEN", _secret)
+    r.take("BOT_MODE", _choice("polling", "webhook"))
+    r.take("BOT_WEBHOOK_SECRET", _secret)
+    r.take("TELEGRAM_URL", _url("http", "https"))
+    r.take("ADMIN_IDS", _ids)
+    r.take("API_KEYS", _secrets)
+    r.take("INIT_DATA_MAX_AGE", _int(1, 30 * 86_400))
+    r.take("CURRENCY", Currency.of)
+    r.take("PRICE_PER_STAR", _decimal(positive=True))
+    r.take("MARKUP", _decimal())
+    r.take("MAX_STARS", _int(50, 1_000_000))
+    r.take("DAILY_PURCHASES", _int(1, 1_000_000))
+    r.take("DAILY_STARS", _int(50, 100_000_000))
+    r.take("MIN_RECHARGE", _decimal(positive=True))
+    r.take("MAX_RECHARGE", _decimal(positive=True))
+    r.take("INVOICE_LIFETIME", _int(300, 43_200))
+    r.take("UNDERPAYMENT_POLICY", UnderpaymentPolicy, "underpayment")
+    r.take("WALLET_FLOOR", _decimal())
+    r.take("RATE_LIMITS", _limits)
+    r.take("RELAY_INTERVAL", lambda raw: float(_decimal(positive=True)(raw)))
+    r.take("SWEEP_INTERVAL", lambda raw: float(_decimal(positive=True)(raw)))
+    _cross_checks(r)
+    if r.problems:
+        raise SettingsError(r.problems)
+    settings = Settings(**r.values)
+    try:
+        settings.policy()
+        settings.shop_config()
+    except DomainError as exc:
+        raise SettingsError([f"{PREFIX}PRICE_PER_STAR / MIN_RECHARGE / MAX_RECHARGE: {exc}"]) from None
+    return settings
+
+
+def _cross_checks(r: _Reader) -> None:
+    v = r.values
+    if ("heleket_merchant" in v) != ("heleket_payment_key" in v):
+        r.problems.append(f"{PREFIX}HELEKET_MERCHANT and {PREFIX}HELEKET_PAYMENT_KEY must be set together")
+    if "fragment_cookies" in v and "fragment_seed" not in v:
+        r.problems.append(f"{PREFIX}FRAGMENT_COOKIES needs {PREFIX}FRAGMENT_SEED")
+    if v.get("bot_mode") == "webhook":
+        for name in ("bot_token", "bot_webhook_secret", "public_url"):
+            if name not in v:
+                r.problems.append(f"{PREFIX}{name.upper()} is required when {PREFIX}BOT_MODE=webhook")
+    if v.get("env") == "production":
+        needed = {
+            "database_url": "a Postgres database",
+            "redis_url": "Redis",
+            "heleket_merchant": "real Heleket keys (sandbox payments are refused in production)",
+            "fragment_seed": "a real delivery provider (sandbox delivery is refused in production)",
+            "public_url": "the public URL Heleket calls back",
+        }
+        for name, why in needed.items():
+            if name not in v:
+                r.problems.append(f"{PREFIX}{name.upper()} is required in production: {why}")
+    if "min_recharge" in v and "max_recharge" in v and v["min_recharge"] > v["max_recharge"]:
+        r.problems.append(f"{PREFIX}MIN_RECHARGE must not exceed {PREFIX}MAX_RECHARGE")

@@ -1,0 +1,163 @@
+"""Operator routes, authenticated by ``X-API-Key`` (one of ``STARSHOP_API_KEYS``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Request, get, post
+from litestar.params import Parameter
+
+from starshop.application.config import ShopConfig
+from starshop.application.errors import UnknownUser
+from starshop.application.ports import TransactionFilter
+from starshop.application.use_cases.adjust_balance import AdjustBalance
+from starshop.application.use_cases.audit_ledger import AuditLedger
+from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
+from starshop.application.use_cases.get_balance import GetBalance
+from starshop.application.use_cases.get_transaction import GetTransaction
+from starshop.application.use_cases.get_user import GetUser
+from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
+from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
+from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
+from starshop.domain import Money, TxStatus, TxType
+from starshop.entrypoints.web.api.schemas import OperatorMoneyBody, balance_json, tx_json
+from starshop.entrypoints.web.auth import OperatorAuth
+
+Req = Request[Any, Any, Any]
+OPERATOR_ID = 0  # API actions are journaled with actor 0 ("the HTTP API"); bot operators use their own id.
+Status = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
+Type = Literal["recharge", "purchase", "refund", "bonus", "adjustment"]
+
+
+def operator(request: Req, auth: OperatorAuth) -> None:
+    auth.check(request.headers.get("x-api-key"))
+
+
+@get("/api/v1/admin/users/{user_id:int}")
+@inject
+async def user(
+    request: Req,
+    user_id: int,
+    auth: FromDishka[OperatorAuth],
+    users: FromDishka[GetUser],
+    balances: FromDishka[GetBalance],
+) -> dict[str, Any]:
+    operator(request, auth)
+    found = await users(user_id)
+    if found is None:
+        msg = f"user {user_id} is not registered"
+        raise UnknownUser(msg)
+    return {
+        "user_id": found.user_id,
+        "username": found.username,
+        "first_name": found.first_name,
+        "last_name": found.last_name,
+        "language_code": found.language_code,
+        "created_at": found.created_at.isoformat(),
+        "balance": balance_json(await balances(user_id)),
+    }
+
+
+@post("/api/v1/admin/users/{user_id:int}/bonus", status_code=201)
+@inject
+async def bonus(
+    request: Req,
+    user_id: int,
+    data: OperatorMoneyBody,
+    auth: FromDishka[OperatorAuth],
+    grant: FromDishka[GrantBonus],
+    config: FromDishka[ShopConfig],
+) -> dict[str, Any]:
+    operator(request, auth)
+    amount = Money.of(data.amount, config.currency)
+    return tx_json(
+        await grant(OperatorCredit(operator_id=OPERATOR_ID, user_id=user_id, amount=amount, reason=data.reason)),
+        operator=True,
+    )
+
+
+@post("/api/v1/admin/users/{user_id:int}/adjustments", status_code=201)
+@inject
+async def adjust(
+    request: Req,
+    user_id: int,
+    data: OperatorMoneyBody,
+    auth: FromDishka[OperatorAuth],
+    adjust_balance: FromDishka[AdjustBalance],
+    config: FromDishka[ShopConfig],
+) -> dict[str, Any]:
+    operator(request, auth)
+    amount = Money.of(data.amount, config.currency)
+    credit = OperatorCredit(operator_id=OPERATOR_ID, user_id=user_id, amount=amount, reason=data.reason)
+    return tx_json(await adjust_balance(credit), operator=True)
+
+
+@get("/api/v1/admin/transactions")
+@inject
+async def transactions(
+    request: Req,
+    auth: FromDishka[OperatorAuth],
+    search: FromDishka[SearchTransactions],
+    user_id: int | None = None,
+    status: Status | None = None,
+    type_: Type | None = Parameter(query="type", default=None),
+    flagged: bool | None = None,
+    page: int = Parameter(default=1, ge=1),
+    page_size: int = Parameter(default=50, ge=1, le=100),
+) -> dict[str, Any]:
+    operator(request, auth)
+    flt = TransactionFilter(
+        user_id=user_id,
+        status=TxStatus(status) if status else None,
+        type=TxType(type_) if type_ else None,
+        flagged=flagged,
+    )
+    result = await search(TransactionSearch(filter=flt, page=page, page_size=page_size))
+    return {"items": [tx_json(tx, operator=True) for tx in result.items], "total": result.total, "page": page}
+
+
+@get("/api/v1/admin/transactions/{tx_id:str}")
+@inject
+async def transaction(
+    request: Req, tx_id: str, auth: FromDishka[OperatorAuth], get_tx: FromDishka[GetTransaction]
+) -> dict[str, Any]:
+    operator(request, auth)
+    return tx_json(await get_tx(tx_id), operator=True)
+
+
+@post("/api/v1/admin/reconcile", status_code=200)
+@inject
+async def reconcile(
+    request: Req,
+    auth: FromDishka[OperatorAuth],
+    purchases: FromDishka[ReconcilePurchases],
+    invoices: FromDishka[ExpireStaleInvoices],
+) -> dict[str, Any]:
+    operator(request, auth)
+    p, i = await purchases(), await invoices()
+    return {
+        "purchases": {
+            "requeued": p.requeued,
+            "delivered": p.delivered,
+            "unresolved": p.unresolved,
+            "flagged": p.flagged,
+            "lookup_failed": p.lookup_failed,
+        },
+        "invoices": {"checked": i.checked, "credited": i.credited, "expired": i.expired, "unreachable": i.unreachable},
+    }
+
+
+@get("/api/v1/admin/audit")
+@inject
+async def audit(request: Req, auth: FromDishka[OperatorAuth], audit_ledger: FromDishka[AuditLedger]) -> dict[str, Any]:
+    operator(request, auth)
+    report = await audit_ledger()
+    return {
+        "ok": report.ok,
+        "users_checked": report.users_checked,
+        "violations": [{"user_id": v.user_id, "problems": list(v.problems)} for v in report.violations],
+    }
+
+
+ADMIN_ROUTES = [user, bonus, adjust, transactions, transaction, reconcile, audit]

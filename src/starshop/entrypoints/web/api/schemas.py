@@ -1,0 +1,69 @@
+"""Request bodies and the JSON shape of our objects. Money travels as decimal strings, never numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from starshop.domain import Balance, Money, Transaction
+
+
+@dataclass(frozen=True)
+class RechargeBody:
+    amount: str
+
+
+@dataclass(frozen=True)
+class PurchaseBody:
+    stars: int
+    recipient: str
+    pay_with: Literal["balance", "invoice"] = "balance"
+
+
+@dataclass(frozen=True)
+class OperatorMoneyBody:
+    amount: str
+    reason: str
+
+
+def money(value: Money) -> str:
+    return format(value.amount, "f")
+
+
+def balance_json(balance: Balance) -> dict[str, Any]:
+    return {
+        "amount": money(balance.amount),
+        "held": money(balance.held),
+        "available": money(balance.available),
+        "currency": balance.currency.code,
+    }
+
+
+def tx_json(tx: Transaction, *, operator: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": tx.id,
+        "type": tx.type.value,
+        "status": tx.status.value,
+        "amount": money(tx.amount),
+        "currency": tx.amount.currency.code,
+        "description": tx.description,
+        "created_at": tx.created_at.isoformat(),
+        "updated_at": tx.updated_at.isoformat(),
+    }
+    if tx.stars is not None:
+        data |= {"stars": tx.stars, "recipient": tx.recipient, "pay_with": tx.pay_with and tx.pay_with.value}
+        data["delivery_unknown"] = tx.outcome_unknown
+    if tx.invoice is not None:
+        data["invoice_url"] = tx.invoice.url
+    if operator:
+        data |= {
+            "user_id": tx.user_id,
+            "flag": tx.flag,
+            "order_id": tx.order_id,
+            "gateway_status": tx.gateway_status,
+            "failure_reason": tx.failure_reason,
+            "receipt": tx.receipt
+            and {"ref_id": tx.receipt.ref_id, "tx_hash": tx.receipt.tx_hash, "cost": tx.receipt.cost},
+            "actor": tx.actor,
+        }
+    return data

@@ -1,0 +1,114 @@
+"""Who is calling: Telegram Mini App users (``Authorization: tma <initData>``) and operators (``X-API-Key``).
+
+initData is checked with Telegram's algorithm: ``secret = HMAC_SHA256(key="WebAppData", msg=bot_token)``,
+``hash = hex(HMAC_SHA256(key=secret, msg=data_check_string))`` where the check string is every other field as
+``key=value``, sorted by key, joined by newlines; ``auth_date`` must be recent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode
+
+import attrs
+
+from starshop.application.use_cases.register_user import TelegramProfile
+
+# Without a bot token, Mini App initData is signed with this well-known sandbox token (``/sandbox/login``).
+SANDBOX_BOT_TOKEN = "0:sandbox"
+
+
+class Unauthorized(Exception):
+    code = "unauthorized"
+
+
+class Forbidden(Exception):
+    code = "forbidden"
+
+
+def _secret(bot_token: str) -> bytes:
+    return hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
+
+
+def _check_string(fields: dict[str, str]) -> str:
+    return "\n".join(f"{key}={fields[key]}" for key in sorted(fields) if key != "hash")
+
+
+def sign_init_data(fields: dict[str, str], bot_token: str) -> str:
+    """What Telegram gives a Mini App: the fields plus their ``hash`` (the sandbox and tests use it)."""
+    digest = hmac.new(_secret(bot_token), _check_string(fields).encode(), hashlib.sha256).hexdigest()
+    return urlencode({**fields, "hash": digest})
+
+
+def init_data_for(user: dict[str, object], bot_token: str, *, auth_date: int | None = None) -> str:
+    fields = {"auth_date": str(auth_date or int(time.time())), "query_id": "starshop", "user": json.dumps(user)}
+    return sign_init_data(fields, bot_token)
+
+
+@attrs.frozen(kw_only=True)
+class MiniAppAuth:
+    bot_token: str = attrs.field(repr=False)
+    max_age: int = 86_400
+    clock: Callable[[], float] = time.time
+
+    def user(self, authorization: str | None) -> TelegramProfile:
+        if not authorization:
+            msg = "send Authorization: tma <initData>"
+            raise Unauthorized(msg)
+        scheme, _, init_data = authorization.partition(" ")
+        if scheme.lower() != "tma" or not init_data:
+            msg = "the Authorization header must be 'tma <initData>'"
+            raise Unauthorized(msg)
+        fields = dict(parse_qsl(init_data.strip(), keep_blank_values=True))
+        given = fields.get("hash", "")
+        expected = hmac.new(_secret(self.bot_token), _check_string(fields).encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            msg = "initData signature is invalid"
+            raise Unauthorized(msg)
+        auth_date = fields.get("auth_date", "")
+        if not auth_date.isdigit() or self.clock() - int(auth_date) > self.max_age:
+            msg = "initData is expired"
+            raise Unauthorized(msg)
+        return _profile(fields.get("user"))
+
+
+def _profile(raw: str | None) -> TelegramProfile:
+    try:
+        user = json.loads(raw or "")
+        user_id = user["id"]
+    except (ValueError, KeyError, TypeError):
+        msg = "initData carries no user"
+        raise Unauthorized(msg) from None
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id <= 0:
+        msg = "initData user id is invalid"
+        raise Unauthorized(msg)
+
+    def text(key: str) -> str | None:
+        value = user.get(key)
+        return value if isinstance(value, str) else None
+
+    return TelegramProfile(
+        user_id=user_id,
+        username=text("username"),
+        first_name=text("first_name"),
+        last_name=text("last_name"),
+        is_premium=user.get("is_premium") is True,
+        language_code=text("language_code"),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class OperatorAuth:
+    keys: frozenset[str] = attrs.field(repr=False)
+
+    def check(self, key: str | None) -> None:
+        if not key:
+            msg = "send X-API-Key"
+            raise Unauthorized(msg)
+        if not any(hmac.compare_digest(key.encode(), known.encode()) for known in self.keys):
+            msg = "this API key is not an operator key"
+            raise Forbidden(msg)

@@ -1,0 +1,98 @@
+"""``/sandbox/invoices/{uuid}``: the sandbox's payment page. Paying sends a properly signed Heleket webhook to
+the shop's own ``/webhooks/heleket`` over HTTP, so the real endpoint, verifier and ``ConfirmPayment`` run.
+
+Mounted only when payments are in sandbox mode (never in production). Every page says SANDBOX.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+import httpx
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import MediaType, Request, Response, get, post
+
+from starshop.adapters.sandbox import SANDBOX_ACTIONS, SandboxPaymentGateway
+from starshop.entrypoints.settings import Settings
+from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, MiniAppAuth, init_data_for
+from starshop.entrypoints.web.errors import error_response
+
+log = logging.getLogger("starshop.sandbox")
+BANNER = "SANDBOX: no real money moves here"
+
+
+def _page(title: str, body: str) -> Response[str]:
+    return Response(
+        f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)} (sandbox)</title>
+<style>body{{font-family:sans-serif;max-width:40em;margin:2em auto}} .banner{{background:#ffd24d;padding:.6em;
+font-weight:bold;text-align:center}} button{{margin:.3em;padding:.5em 1em}}</style></head><body>
+<div class="banner">{BANNER}</div><h1>{html.escape(title)}</h1>{body}</body></html>""",
+        media_type=MediaType.HTML,
+    )
+
+
+@get("/sandbox/invoices/{invoice_uuid:str}")
+@inject
+async def invoice_page(invoice_uuid: str, sandbox: FromDishka[SandboxPaymentGateway]) -> Response[Any]:
+    invoice = sandbox.by_uuid(invoice_uuid)
+    if invoice is None:
+        return error_response(404, "unknown_invoice", "no such sandbox invoice (the sandbox forgets them on restart)")
+    buttons = "".join(
+        f'<form method="post" action="/sandbox/invoices/{invoice.uuid}/{action}" style="display:inline">'
+        f'<button type="submit">{action}</button></form>'
+        for action in SANDBOX_ACTIONS
+    )
+    body = (
+        f"<p>Invoice <code>{html.escape(invoice.uuid)}</code> for order <code>{html.escape(invoice.order_id)}</code>"
+        f"</p><p>Amount: <b>{html.escape(invoice.amount)} {html.escape(invoice.currency)}</b> "
+        f"&middot; status: <b>{html.escape(invoice.status)}</b></p>{buttons}"
+    )
+    return _page("Pay invoice", body)
+
+
+@post("/sandbox/invoices/{invoice_uuid:str}/{action:str}", status_code=200)
+@inject
+async def settle_invoice(
+    invoice_uuid: str,
+    action: str,
+    request: Request[Any, Any, Any],
+    sandbox: FromDishka[SandboxPaymentGateway],
+    settings: FromDishka[Settings],
+) -> Response[Any]:
+    invoice = sandbox.by_uuid(invoice_uuid)
+    if invoice is None:
+        return error_response(404, "unknown_invoice", "no such sandbox invoice")
+    if action not in SANDBOX_ACTIONS:
+        return error_response(404, "unknown_action", f"actions are {', '.join(SANDBOX_ACTIONS)}")
+    body = sandbox.settle(invoice, action)
+    target = f"{settings.base_url}/webhooks/heleket"
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.post(target, content=body, headers={"Content-Type": "application/json"})
+    outcome = answer.json().get("outcome") if answer.status_code == 200 else answer.text
+    log.info("SANDBOX invoice %s %s: webhook answered %s (%s)", invoice_uuid, action, answer.status_code, outcome)
+    result = {"sandbox": True, "action": action, "webhook_status": answer.status_code, "outcome": outcome}
+    if "text/html" in request.headers.get("accept", ""):
+        return _page(
+            "Done",
+            f"<p>Sent a signed <code>{SANDBOX_ACTIONS[action]}</code> webhook: {html.escape(str(outcome))}."
+            f'</p><p><a href="/sandbox/invoices/{invoice_uuid}">back to the invoice</a></p>',
+        )
+    return Response(result, status_code=200)
+
+
+@get("/sandbox/login")
+@inject
+async def sandbox_login(
+    auth: FromDishka[MiniAppAuth], user_id: int = 1000, username: str = "sandbox_user", language: str = "en"
+) -> dict[str, Any]:
+    """initData for a made-up Telegram user, signed with the sandbox bot token (only without a real bot)."""
+    if auth.bot_token != SANDBOX_BOT_TOKEN:
+        return {"error": {"code": "not_sandbox", "message": "a real bot token is configured: use the Mini App"}}
+    user = {"id": user_id, "username": username, "first_name": username, "language_code": language}
+    init_data = init_data_for(user, auth.bot_token)
+    return {"sandbox": True, "authorization": f"tma {init_data}"}
+
+
+SANDBOX_ROUTES = [invoice_page, settle_invoice, sandbox_login]

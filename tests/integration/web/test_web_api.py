@@ -1,0 +1,188 @@
+"""The REST API end to end over real HTTP: the app under uvicorn on 127.0.0.1, a real database, sandbox adapters."""
+
+import asyncio
+import json
+import time
+
+import httpx
+import pytest
+
+from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.settings import Secret, Settings
+from starshop.entrypoints.web import create_app
+from starshop.entrypoints.web.auth import init_data_for, sign_init_data
+
+from .conftest import free_port, serving
+
+BOT_TOKEN = "123456:test-bot-token"
+OPERATOR_KEY = "operator-key-0123456789"
+ALICE = {"id": 4242, "username": "alice", "first_name": "Alice", "language_code": "en"}
+
+
+def tma(user=ALICE, token=BOT_TOKEN, **kw) -> dict[str, str]:
+    return {"Authorization": f"tma {init_data_for(user, token, **kw)}"}
+
+
+@pytest.fixture
+async def api(db_url):
+    port = free_port()
+    settings = Settings(
+        port=port, database_url=db_url, bot_token=Secret(BOT_TOKEN), api_keys=frozenset({Secret(OPERATOR_KEY)}),
+        relay_interval=0.05, sweep_interval=3600,
+    )
+    from starshop.entrypoints.worker import Worker
+
+    container = build_container(settings)
+    worker = Worker(container, relay_every=0.05, sweep_every=3600)
+    app = create_app(container, sandbox=True, background=[worker.run], stop=[worker.stop])
+    async with serving(app, port) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        yield client
+
+
+async def pay(api, invoice_url: str) -> None:
+    answer = await api.post(f"{invoice_url}/pay")
+    assert answer.json()["outcome"] == "credited"
+
+
+async def wait_for(api, predicate, what: str):
+    for _ in range(100):
+        balance = (await api.get("/api/v1/balance", headers=tma())).json()
+        if predicate(balance):
+            return balance
+        await asyncio.sleep(0.05)
+    raise AssertionError(what)
+
+
+async def test_a_mini_app_user_tops_up_and_buys_stars_end_to_end(api):
+    me = await api.get("/api/v1/me", headers=tma())
+    assert me.status_code == 200
+    assert me.json()["balance"] == {"amount": "0.00", "held": "0.00", "available": "0.00", "currency": "USD"}
+    recharge = await api.post(
+        "/api/v1/recharges", json={"amount": "10.00"}, headers=tma() | {"Idempotency-Key": "top-1"}
+    )
+    assert recharge.status_code == 201
+    await pay(api, recharge.json()["invoice_url"])
+    assert (await api.get("/api/v1/balance", headers=tma())).json()["amount"] == "10.00"
+    quote = (await api.get("/api/v1/quote", params={"stars": 100}, headers=tma())).json()
+    assert quote["price"] == "1.65"
+    purchase = await api.post(
+        "/api/v1/purchases", json={"stars": 100, "recipient": "@bob_gift"}, headers=tma() | {"Idempotency-Key": "b-1"}
+    )
+    assert purchase.status_code == 201
+    assert purchase.json()["amount"] == "1.65"
+    balance = await wait_for(api, lambda b: b["held"] == "0.00" and b["amount"] == "8.35", "delivery never finished")
+    assert balance["available"] == "8.35"
+    history = (await api.get("/api/v1/transactions", headers=tma())).json()
+    assert [(t["type"], t["status"]) for t in history["items"]] == [("purchase", "completed"), ("recharge", "completed")]
+
+
+async def test_the_same_idempotency_key_replays_and_a_different_body_is_refused(api):
+    headers = tma() | {"Idempotency-Key": "same"}
+    first = await api.post("/api/v1/recharges", json={"amount": "5.00"}, headers=headers)
+    again = await api.post("/api/v1/recharges", json={"amount": "5.00"}, headers=headers)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["invoice_url"] == first.json()["invoice_url"]
+    other = await api.post("/api/v1/recharges", json={"amount": "6.00"}, headers=headers)
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_conflict"
+
+
+async def test_concurrent_requests_with_one_key_create_one_transaction(api):
+    headers = tma() | {"Idempotency-Key": "race"}
+    answers = await asyncio.gather(
+        *(api.post("/api/v1/recharges", json={"amount": "7.00"}, headers=headers) for _ in range(10))
+    )
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["id"] for a in answers}) == 1
+    history = (await api.get("/api/v1/transactions", headers=tma())).json()
+    assert history["total"] == 1
+
+
+async def test_posts_without_an_idempotency_key_are_refused(api):
+    answer = await api.post("/api/v1/recharges", json={"amount": "5.00"}, headers=tma())
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "idempotency_key_required"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer abc"},
+        {"Authorization": f"tma {init_data_for(ALICE, 'another-bot:token')}"},
+        {"Authorization": f"tma {init_data_for(ALICE, BOT_TOKEN, auth_date=int(time.time()) - 2 * 86_400)}"},
+        {"Authorization": "tma " + sign_init_data({"auth_date": str(int(time.time())), "user": "{}"}, BOT_TOKEN)},
+    ],
+    ids=["missing", "wrong-scheme", "forged", "expired", "no-user"],
+)
+async def test_bad_init_data_gets_401(api, headers):
+    answer = await api.get("/api/v1/balance", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "unauthorized"
+
+
+async def test_tampered_init_data_gets_401(api):
+    header = tma()["Authorization"].replace("alice", "mallory")
+    answer = await api.get("/api/v1/me", headers={"Authorization": header})
+    assert answer.status_code == 401
+
+
+async def test_operator_routes_need_an_operator_key_and_user_routes_need_init_data(api):
+    assert (await api.get("/api/v1/admin/audit", headers=tma())).status_code == 401
+    assert (await api.get("/api/v1/admin/audit", headers={"X-API-Key": "nope"})).status_code == 403
+    assert (await api.get("/api/v1/balance", headers={"X-API-Key": OPERATOR_KEY})).status_code == 401
+    audit = await api.get("/api/v1/admin/audit", headers={"X-API-Key": OPERATOR_KEY})
+    assert audit.status_code == 200
+    assert audit.json()["ok"] is True
+
+
+async def test_operators_grant_bonuses_adjust_and_search(api):
+    await api.get("/api/v1/me", headers=tma())
+    op = {"X-API-Key": OPERATOR_KEY}
+    bonus = await api.post("/api/v1/admin/users/4242/bonus", json={"amount": "3.00", "reason": "welcome"}, headers=op)
+    assert bonus.status_code == 201
+    adjust = await api.post("/api/v1/admin/users/4242/adjustments", json={"amount": "-1.00", "reason": "fix"}, headers=op)
+    assert adjust.status_code == 201
+    user = (await api.get("/api/v1/admin/users/4242", headers=op)).json()
+    assert user["balance"]["amount"] == "2.00"
+    found = (await api.get("/api/v1/admin/transactions", params={"type": "bonus"}, headers=op)).json()
+    assert [t["id"] for t in found["items"]] == [bonus.json()["id"]]
+    one = await api.get(f"/api/v1/admin/transactions/{bonus.json()['id']}", headers=op)
+    assert one.json()["actor"] == 0
+    too_much = await api.post("/api/v1/admin/users/4242/adjustments", json={"amount": "-5", "reason": "x"}, headers=op)
+    assert too_much.status_code == 409
+    assert too_much.json()["error"]["code"] == "insufficient_funds"
+    assert (await api.get("/api/v1/admin/users/1", headers=op)).status_code == 404
+    reconcile = await api.post("/api/v1/admin/reconcile", headers=op)
+    assert reconcile.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"amount": 10.5}, "amount"), ({}, "amount"), ({"amount": "abc"}, None), ({"amount": "1.001"}, None)],
+)
+async def test_bad_recharge_bodies_get_422_naming_the_problem(api, body, field):
+    answer = await api.post("/api/v1/recharges", json=body, headers=tma() | {"Idempotency-Key": "bad"})
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    if field:
+        assert error["code"] == "validation_error"
+        assert [f["field"] for f in error["fields"]] == [field]
+    else:
+        assert error["code"] == "invalid_money"
+
+
+async def test_insufficient_funds_says_what_is_missing(api):
+    answer = await api.post(
+        "/api/v1/purchases", json={"stars": 100, "recipient": "bob_gift"}, headers=tma() | {"Idempotency-Key": "x"}
+    )
+    assert answer.status_code == 409
+    assert answer.json()["error"] | {"message": ""} == {"code": "insufficient_funds", "message": "", "missing": "1.65"}
+
+
+async def test_the_openapi_schema_is_served(api):
+    schema = (await api.get("/api/v1/schema/openapi.json")).json()
+    assert "/api/v1/purchases" in schema["paths"]
+    assert "/api/v1/admin/audit" in schema["paths"]
