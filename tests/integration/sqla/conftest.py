@@ -7,14 +7,11 @@ in the test's temporary directory.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-from collections.abc import AsyncIterator, Coroutine, Iterator
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from typing import TypeVar
 
 import pytest
-from sqla_support import Persistence, create_database, database_url, drop_database
+from sqla_support import Persistence
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starshop.adapters.memory import (
@@ -25,7 +22,6 @@ from starshop.adapters.memory import (
     InMemoryUnitOfWork,
 )
 from starshop.adapters.sqla.engine import create_engine, session_factory
-from starshop.adapters.sqla.migrate import upgrade
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
 
@@ -34,47 +30,11 @@ SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 BACKENDS = ["memory", *SQL_BACKENDS]
 
 
-@pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """A database migrated to head, cloned by each test (``CREATE DATABASE ... TEMPLATE``)."""
-
-    async def build() -> str:
-        name = await create_database()
-        await upgrade(database_url(name))
-        return name
-
-    name = run_in_thread(build())
-    yield name
-    run_in_thread(drop_database(name))
-
-
-def run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
-    """Run set-up coroutines from sync fixtures, which may be resolved while the test's loop is running."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
-@pytest.fixture
-def pg_url(pg_template: str) -> Iterator[str]:
-    name = run_in_thread(create_database(pg_template))
-    try:
-        yield database_url(name)
-    finally:
-        run_in_thread(drop_database(name))
-
-
 @pytest.fixture
 async def pg_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(pg_url, pool_size=20, max_overflow=40, statement_timeout_ms=20_000)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
-    run_in_thread(upgrade(url))
-    return url
 
 
 @pytest.fixture(params=SQL_BACKENDS)

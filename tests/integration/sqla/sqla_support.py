@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.db import ADMIN_URL, create_database, database_url, drop_database  # noqa: F401
 
 from starshop.domain import Currency, Money, PayWith, Transaction, TxStatus, TxType, User
 
-ADMIN_URL = os.environ.get("STARSHOP_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 USD = Currency.of("USD")
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -79,27 +75,3 @@ class Persistence:
     reader: Any
     ledger: Any
     engine: AsyncEngine | None = None
-
-
-def database_url(name: str) -> str:
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-async def _admin(*statements: str) -> None:
-    engine = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            for statement in statements:
-                await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-async def create_database(template: str | None = None) -> str:
-    name = f"starshop_test_{uuid.uuid4().hex[:12]}"
-    await _admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
-    return name
-
-
-async def drop_database(name: str) -> None:
-    await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

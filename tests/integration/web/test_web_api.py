@@ -1,7 +1,6 @@
 """The REST API end to end over real HTTP: the app under uvicorn on 127.0.0.1, a real database, sandbox adapters."""
 
 import asyncio
-import json
 import time
 
 import httpx
@@ -27,8 +26,12 @@ def tma(user=ALICE, token=BOT_TOKEN, **kw) -> dict[str, str]:
 async def api(db_url):
     port = free_port()
     settings = Settings(
-        port=port, database_url=db_url, bot_token=Secret(BOT_TOKEN), api_keys=frozenset({Secret(OPERATOR_KEY)}),
-        relay_interval=0.05, sweep_interval=3600,
+        port=port,
+        database_url=db_url,
+        bot_token=Secret(BOT_TOKEN),
+        api_keys=frozenset({Secret(OPERATOR_KEY)}),
+        relay_interval=0.05,
+        sweep_interval=3600,
     )
     from starshop.entrypoints.worker import Worker
 
@@ -73,7 +76,10 @@ async def test_a_mini_app_user_tops_up_and_buys_stars_end_to_end(api):
     balance = await wait_for(api, lambda b: b["held"] == "0.00" and b["amount"] == "8.35", "delivery never finished")
     assert balance["available"] == "8.35"
     history = (await api.get("/api/v1/transactions", headers=tma())).json()
-    assert [(t["type"], t["status"]) for t in history["items"]] == [("purchase", "completed"), ("recharge", "completed")]
+    assert [(t["type"], t["status"]) for t in history["items"]] == [
+        ("purchase", "completed"),
+        ("recharge", "completed"),
+    ]
 
 
 async def test_the_same_idempotency_key_replays_and_a_different_body_is_refused(api):
@@ -143,7 +149,9 @@ async def test_operators_grant_bonuses_adjust_and_search(api):
     op = {"X-API-Key": OPERATOR_KEY}
     bonus = await api.post("/api/v1/admin/users/4242/bonus", json={"amount": "3.00", "reason": "welcome"}, headers=op)
     assert bonus.status_code == 201
-    adjust = await api.post("/api/v1/admin/users/4242/adjustments", json={"amount": "-1.00", "reason": "fix"}, headers=op)
+    adjust = await api.post(
+        "/api/v1/admin/users/4242/adjustments", json={"amount": "-1.00", "reason": "fix"}, headers=op
+    )
     assert adjust.status_code == 201
     user = (await api.get("/api/v1/admin/users/4242", headers=op)).json()
     assert user["balance"]["amount"] == "2.00"
