@@ -130,9 +130,9 @@ class DatabaseProvider(Provider):
 class RedisProvider(Provider):
     scope = Scope.APP
 
-    def __init__(self, url: str, limits: dict[str, tuple[int, float]]) -> None:
+    def __init__(self, url: str, prefix: str, limits: dict[str, tuple[int, float]]) -> None:
         super().__init__()
-        self.url, self.limits = url, limits
+        self.url, self.prefix, self.limits = url, prefix, limits
 
     @provide
     async def client(self) -> AsyncIterator[RedisClient]:
@@ -142,23 +142,23 @@ class RedisProvider(Provider):
 
     @provide
     def cache(self, client: RedisClient) -> Cache:
-        return RedisCache(client)
+        return RedisCache(client, prefix=self.prefix)
 
     @provide
     def limiter(self, client: RedisClient) -> RateLimiter:
-        return RedisRateLimiter(client, self.limits)
+        return RedisRateLimiter(client, self.limits, prefix=self.prefix)
 
     @provide
     def events(self, client: RedisClient) -> EventPublisher:
-        return RedisEventPublisher(client)
+        return RedisEventPublisher(client, prefix=self.prefix)
 
     @provide
     def subscriber(self, client: RedisClient) -> EventSubscriber:
-        return RedisEventSubscriber(client)
+        return RedisEventSubscriber(client, prefix=self.prefix)
 
     @provide
     def queue(self, client: RedisClient) -> RedisTaskQueue:
-        return RedisTaskQueue(client)
+        return RedisTaskQueue(client, prefix=self.prefix)
 
     @provide
     def queue_port(self, queue: RedisTaskQueue) -> TaskQueue:
@@ -292,7 +292,9 @@ def providers_for(settings: Settings) -> list[Provider]:
         UseCasesProvider(),
         CoreProvider(settings),
         DatabaseProvider(settings.database_url or SQLITE_DEFAULT, settings.database_replica_url),
-        RedisProvider(settings.redis_url, limits) if settings.redis_url else InProcessProvider(limits),
+        RedisProvider(settings.redis_url, settings.redis_prefix, limits)
+        if settings.redis_url
+        else InProcessProvider(limits),
         SandboxPaymentsProvider(settings) if settings.sandbox_payments else HeleketProvider(settings),
         SandboxDeliveryProvider() if settings.sandbox_delivery else FragmentProvider(settings),
     ]

@@ -52,6 +52,7 @@ class Settings:
     database_url: str | None = None
     database_replica_url: str | None = None
     redis_url: str | None = None
+    redis_prefix: str = "starshop:"
     heleket_merchant: str | None = None
     heleket_payment_key: Secret | None = None
     heleket_url: str = "https://api.heleket.com"
@@ -208,6 +209,13 @@ def _url(*schemes: str) -> Callable[[str], str]:
     return parse
 
 
+def _prefix(raw: str) -> str:
+    if not all(ch.isalnum() or ch in ":_-." for ch in raw):
+        msg = "use letters, digits and : _ - . only"
+        raise ValueError(msg)
+    return raw
+
+
 def _ids(raw: str) -> frozenset[int]:
     try:
         return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
@@ -274,6 +282,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     r.take("DATABASE_URL", _url("postgresql+asyncpg", "sqlite+aiosqlite"))
     r.take("DATABASE_REPLICA_URL", _url("postgresql+asyncpg", "sqlite+aiosqlite"))
     r.take("REDIS_URL", _url("redis", "rediss", "redis+cluster", "rediss+cluster"))
+    r.take("REDIS_PREFIX", _prefix)
     r.take("HELEKET_MERCHANT", str)
     r.take("HELEKET_PAYMENT_KEY", _secret)
     r.take("HELEKET_URL", _url("http", "https"))

@@ -1,5 +1,6 @@
 import asyncio
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,10 +34,18 @@ async def serving(app: Litestar, port: int | None = None) -> AsyncIterator[str]:
         await task
 
 
-@pytest.fixture
-async def db_url(tmp_path) -> str:
-    from starshop.adapters.sqla.migrate import upgrade
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'starshop.db'}"
-    await upgrade(url)
-    return url
+
+@pytest.fixture(
+    params=["sqlite+inprocess", pytest.param("postgres+redis", marks=[pytest.mark.postgres, pytest.mark.redis])]
+)
+def stack(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Settings for the two stacks the app runs on: the embedded default, and production's Postgres and Redis."""
+    if request.param == "sqlite+inprocess":
+        return {"database_url": request.getfixturevalue("sqlite_url")}
+    return {
+        "database_url": request.getfixturevalue("pg_url"),
+        "redis_url": REDIS_URL,
+        "redis_prefix": f"test-{uuid.uuid4().hex[:10]}:",
+    }

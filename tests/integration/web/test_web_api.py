@@ -23,18 +23,17 @@ def tma(user=ALICE, token=BOT_TOKEN, **kw) -> dict[str, str]:
 
 
 @pytest.fixture
-async def api(db_url):
+async def api(stack):
+    from starshop.entrypoints.worker import Worker
+
     port = free_port()
     settings = Settings(
         port=port,
-        database_url=db_url,
         bot_token=Secret(BOT_TOKEN),
         api_keys=frozenset({Secret(OPERATOR_KEY)}),
-        relay_interval=0.05,
-        sweep_interval=3600,
+        rate_limits={"recharge": (1000, 60.0), "purchase": (1000, 60.0)},
+        **stack,
     )
-    from starshop.entrypoints.worker import Worker
-
     container = build_container(settings)
     worker = Worker(container, relay_every=0.05, sweep_every=3600)
     app = create_app(container, sandbox=True, background=[worker.run], stop=[worker.stop])
