@@ -36,7 +36,7 @@ async def _prepare_database(settings: Settings) -> None:
     try:
         await check_database(engine)
     except DatabaseNotReady as exc:
-        raise StartupError(f"{exc} (starshop migrate)") from None
+        raise StartupError(str(exc)) from None
     finally:
         await engine.dispose()
 
@@ -172,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "port", None):
         settings = _with(settings, port=args.port)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.log_level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.handler(settings, args))
     except StartupError as exc:

@@ -1,0 +1,160 @@
+"""The ``starshop`` command as an operator runs it: a real process, real databases."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+STARSHOP = [sys.executable, "-m", "starshop.entrypoints.cli"]
+
+
+def starshop(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STARSHOP_")}
+    return subprocess.run(
+        [*STARSHOP, *args], cwd=cwd, env=clean | env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("command", ["run", "web", "worker", "migrate", "audit"])
+def test_every_command_has_help(tmp_path, command):
+    result = starshop(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "usage: starshop" in result.stdout
+
+
+def test_bad_settings_exit_non_zero_with_one_line_each_and_no_traceback(tmp_path):
+    result = starshop("audit", cwd=tmp_path, STARSHOP_PORT="x", STARSHOP_ENV="staging")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "starshop: STARSHOP_ENV: must be one of development, production, got 'staging'",
+        "starshop: STARSHOP_PORT: must be a whole number, got 'x'",
+    ]
+
+
+def test_an_unreachable_database_is_one_clear_line(tmp_path):
+    port = free_port()
+    result = starshop("audit", cwd=tmp_path, STARSHOP_DATABASE_URL=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("starshop: database postgresql+asyncpg://postgres@127.0.0.1")
+    assert "unreachable" in line
+
+
+@pytest.mark.postgres
+def test_an_unmigrated_database_is_refused_until_migrate_runs(tmp_path):
+    from tests.db import create_database, database_url, drop_database, run_in_thread
+
+    name = run_in_thread(create_database())
+    try:
+        url = database_url(name)
+        refused = starshop("audit", cwd=tmp_path, STARSHOP_DATABASE_URL=url)
+        assert refused.returncode == 1
+        assert "run the migrations" in refused.stderr
+        migrated = starshop("migrate", cwd=tmp_path, STARSHOP_DATABASE_URL=url)
+        assert migrated.returncode == 0, migrated.stderr
+        assert "database at migration 0001" in migrated.stdout
+        audited = starshop("audit", cwd=tmp_path, STARSHOP_DATABASE_URL=url)
+        assert audited.returncode == 0
+        assert "audited 0 users: 0 violating" in audited.stdout
+        down = starshop("migrate", "--down", cwd=tmp_path, STARSHOP_DATABASE_URL=url)
+        assert "database at migration base" in down.stdout
+    finally:
+        run_in_thread(drop_database(name))
+
+
+def test_audit_exits_non_zero_and_lists_a_violating_user(tmp_path):
+    import sqlite3
+
+    assert starshop("migrate", cwd=tmp_path).returncode == 0
+    db = sqlite3.connect(tmp_path / "starshop.db")
+    now = "2026-01-01 00:00:00"
+    db.execute("INSERT INTO users (user_id, is_premium, created_at, updated_at) VALUES (7, 0, ?, ?)", (now, now))
+    db.execute(
+        "INSERT INTO balances (user_id, amount, held, currency, created_at, updated_at)"
+        " VALUES (7, 5000000000, 0, 'USD', ?, ?)",
+        (now, now),
+    )
+    db.commit()
+    db.close()
+    result = starshop("audit", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == "user 7: amount 5.00 but the journal says 0.00"
+
+
+def test_run_with_no_configuration_serves_the_sandbox_and_stops_cleanly(tmp_path):
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STARSHOP_")}
+    proc = subprocess.Popen(
+        [*STARSHOP, "run", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("starshop run did not serve /health/ready within 60 s")
+        assert (tmp_path / "starshop.db").exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, output
+    assert "SANDBOX" in output
+    assert "Traceback" not in output
+
+
+def test_make_run_from_a_fresh_clone_serves_health_ready_within_60_seconds(tmp_path):
+    """The README's first command, exactly as a new user types it (the clone installs its own .venv)."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout: nothing to clone")  # CI always runs from a clone
+    clone = tmp_path / "starshop"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, timeout=60)
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STARSHOP_", "VIRTUAL_ENV"))}
+    proc = subprocess.Popen(
+        ["make", "run"],
+        cwd=clone,
+        env=clean | {"STARSHOP_PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"make run did not serve /health/ready within 60 s:\n{proc.communicate()[0][-3000:]}")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.communicate(timeout=30)

@@ -1,0 +1,103 @@
+"""Settings: every value validated at start, one clear line per problem, secrets never printed."""
+
+from decimal import Decimal
+
+import pytest
+
+from starshop.entrypoints.settings import Secret, SettingsError, load_settings
+
+
+def load(**env: str):
+    return load_settings({f"STARSHOP_{k}": v for k, v in env.items()}, dotenv=None)
+
+
+def problems(**env: str) -> list[str]:
+    with pytest.raises(SettingsError) as err:
+        load(**env)
+    return err.value.problems
+
+
+def test_no_configuration_at_all_is_the_embedded_sandbox_default():
+    s = load()
+    assert (s.env, s.host, s.port) == ("development", "127.0.0.1", 8000)
+    assert s.sandbox_payments
+    assert s.sandbox_delivery
+    assert s.database_url is None
+    assert s.redis_url is None
+    assert "SANDBOX" in " ".join(s.describe())
+
+
+def test_each_service_switches_to_the_real_thing_when_its_settings_are_present():
+    s = load(
+        DATABASE_URL="postgresql+asyncpg://u:pw@db/shop",
+        REDIS_URL="redis://cache:6379/0",
+        HELEKET_MERCHANT="m",
+        HELEKET_PAYMENT_KEY="k",
+        FRAGMENT_SEED="words " * 24,
+    )
+    assert not s.sandbox_payments
+    assert not s.sandbox_delivery
+    described = "\n".join(s.describe())
+    assert "postgresql+asyncpg://u:***@db/shop" in described
+    assert "pw" not in described
+    assert "redis://cache:6379/0" in described
+
+
+def test_every_malformed_value_gets_its_own_line():
+    lines = problems(PORT="eighty", PRICE_PER_STAR="0.1.1", MARKUP="-1", CURRENCY="XYZ", BOT_MODE="push")
+    assert len(lines) == 5
+    assert lines[0] == "STARSHOP_PORT: must be a whole number, got 'eighty'"
+    assert all(line.startswith("STARSHOP_") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"HELEKET_MERCHANT": "m"}, "must be set together"),
+        ({"FRAGMENT_COOKIES": "stel_ssid=1"}, "needs STARSHOP_FRAGMENT_SEED"),
+        ({"BOT_MODE": "webhook"}, "STARSHOP_BOT_TOKEN is required when STARSHOP_BOT_MODE=webhook"),
+        ({"MIN_RECHARGE": "10", "MAX_RECHARGE": "5"}, "must not exceed"),
+        ({"DATABASE_URL": "mysql://x"}, "must be a URL starting with"),
+        ({"PORT": "70000"}, "between 1 and 65535"),
+        ({"RATE_LIMITS": "message=lots"}, "rate limits look like"),
+    ],
+)
+def test_inconsistent_settings_are_refused(env, expected):
+    assert any(expected in line for line in problems(**env))
+
+
+def test_production_refuses_every_sandbox_and_embedded_stand_in():
+    lines = problems(ENV="production")
+    joined = "\n".join(lines)
+    for name in ("DATABASE_URL", "REDIS_URL", "HELEKET_MERCHANT", "FRAGMENT_SEED", "PUBLIC_URL"):
+        assert f"STARSHOP_{name} is required in production" in joined
+
+
+def test_secrets_are_redacted_in_reprs():
+    s = load(BOT_TOKEN="123:very-secret", HELEKET_MERCHANT="m", HELEKET_PAYMENT_KEY="pay-secret", API_KEYS="k1,k2")
+    text = repr(s) + str(s.bot_token)
+    assert "very-secret" not in text
+    assert "pay-secret" not in text
+    assert "k1" not in text
+    assert s.bot_token == Secret("123:very-secret")
+    assert s.bot_token.reveal() == "123:very-secret"
+
+
+def test_business_settings_become_the_policy_and_config():
+    s = load(
+        PRICE_PER_STAR="0.02",
+        MARKUP="0.05",
+        MAX_STARS="5000",
+        UNDERPAYMENT_POLICY="pro_rata",
+        RATE_LIMITS="purchase=3/60",
+    )
+    assert s.policy().price(100).amount == Decimal("2.10")
+    assert s.shop_config().underpayment.value == "pro_rata"
+    assert s.rate_limits == {"purchase": (3, 60.0)}
+
+
+def test_a_dotenv_file_is_read_and_the_environment_wins(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text('# comment\nexport STARSHOP_PORT=9000\nSTARSHOP_HOST="0.0.0.0"\n', encoding="utf-8")
+    s = load_settings({"STARSHOP_PORT": "9100"}, dotenv=dotenv)
+    assert (s.host, s.port) == ("0.0.0.0", 9100)
