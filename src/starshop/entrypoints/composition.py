@@ -268,11 +268,13 @@ class FragmentProvider(Provider):
         assert settings.fragment_seed is not None
         self.seed = settings.fragment_seed.reveal()
         self.cookies = settings.fragment_cookies.reveal() if settings.fragment_cookies else None
-        self.url = settings.fragment_url
+        self.url, self.timeout = settings.fragment_url, settings.fragment_timeout
 
     @provide
     async def delivery(self) -> AsyncIterator[StarDelivery]:
-        delivery = HttpxFragmentDelivery(seed=self.seed, cookies=self.cookies, base_url=self.url)
+        delivery = HttpxFragmentDelivery(
+            seed=self.seed, cookies=self.cookies, base_url=self.url, read_timeout=self.timeout
+        )
         yield delivery
         await delivery.aclose()
 

@@ -61,6 +61,10 @@ class Settings:
     fragment_url: str = "https://api.fragment-api.net"
     fragment_seed: Secret | None = None
     fragment_cookies: Secret | None = None
+    fragment_timeout: float = 120.0
+    delivery_requeue_after: float = 60.0
+    delivery_lookup_after: float = 180.0
+    delivery_unknown_deadline: float = 1800.0
     bot_token: Secret | None = None
     bot_mode: str = "polling"
     bot_webhook_secret: Secret | None = None
@@ -119,6 +123,9 @@ class Settings:
             invoice_lifetime=timedelta(seconds=self.invoice_lifetime),
             underpayment=self.underpayment,
             wallet_floor=self.wallet_floor,
+            requeue_after=timedelta(seconds=self.delivery_requeue_after),
+            lookup_after=timedelta(seconds=self.delivery_lookup_after),
+            unknown_deadline=timedelta(seconds=self.delivery_unknown_deadline),
         )
 
     def describe(self) -> list[str]:
@@ -209,6 +216,10 @@ def _url(*schemes: str) -> Callable[[str], str]:
     return parse
 
 
+def _seconds(raw: str) -> float:
+    return float(_decimal(positive=True)(raw))
+
+
 def _prefix(raw: str) -> str:
     if not all(ch.isalnum() or ch in ":_-." for ch in raw):
         msg = "use letters, digits and : _ - . only"
@@ -291,6 +302,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     r.take("FRAGMENT_URL", _url("http", "https"))
     r.take("FRAGMENT_SEED", _secret)
     r.take("FRAGMENT_COOKIES", _secret)
+    r.take("FRAGMENT_TIMEOUT", _seconds)
+    r.take("DELIVERY_REQUEUE_AFTER", _seconds)
+    r.take("DELIVERY_LOOKUP_AFTER", _seconds)
+    r.take("DELIVERY_UNKNOWN_DEADLINE", _seconds)
     r.take("BOT_TOKEN", _secret)
     r.take("BOT_MODE", _choice("polling", "webhook"))
     r.take("BOT_WEBHOOK_SECRET", _secret)
@@ -310,8 +325,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     r.take("UNDERPAYMENT_POLICY", UnderpaymentPolicy, "underpayment")
     r.take("WALLET_FLOOR", _decimal())
     r.take("RATE_LIMITS", _limits)
-    r.take("RELAY_INTERVAL", lambda raw: float(_decimal(positive=True)(raw)))
-    r.take("SWEEP_INTERVAL", lambda raw: float(_decimal(positive=True)(raw)))
+    r.take("RELAY_INTERVAL", _seconds)
+    r.take("SWEEP_INTERVAL", _seconds)
     _cross_checks(r)
     if r.problems:
         raise SettingsError(r.problems)
@@ -345,5 +360,11 @@ def _cross_checks(r: _Reader) -> None:
         for name, why in needed.items():
             if name not in v:
                 r.problems.append(f"{PREFIX}{name.upper()} is required in production: {why}")
+    lookup, timeout = v.get("delivery_lookup_after", 180.0), v.get("fragment_timeout", 120.0)
+    if lookup <= timeout + 5:
+        r.problems.append(
+            f"{PREFIX}DELIVERY_LOOKUP_AFTER ({lookup:g} s) must exceed {PREFIX}FRAGMENT_TIMEOUT ({timeout:g} s) by more"
+            " than 5 s, or a purchase still in flight could be looked up as missing"
+        )
     if "min_recharge" in v and "max_recharge" in v and v["min_recharge"] > v["max_recharge"]:
         r.problems.append(f"{PREFIX}MIN_RECHARGE must not exceed {PREFIX}MAX_RECHARGE")
