@@ -64,7 +64,7 @@ def test_an_unmigrated_database_is_refused_until_migrate_runs(tmp_path):
         url = database_url(name)
         refused = starshop("audit", cwd=tmp_path, STARSHOP_DATABASE_URL=url)
         assert refused.returncode == 1
-        assert "run the migrations" in refused.stderr
+        assert "run `starshop migrate`" in refused.stderr
         migrated = starshop("migrate", cwd=tmp_path, STARSHOP_DATABASE_URL=url)
         assert migrated.returncode == 0, migrated.stderr
         assert "database at migration 0001" in migrated.stdout

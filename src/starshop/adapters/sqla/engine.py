@@ -86,5 +86,5 @@ async def check_database(engine: AsyncEngine) -> None:
         raise DatabaseNotReady(msg) from exc
     head = head_revision()
     if current != head:
-        msg = f"database {where} is at migration {current or 'none'}, expected {head}: run the migrations (starshop migrate)"
+        msg = f"database {where} is at migration {current or 'none'}, expected {head}: run `starshop migrate`"
         raise DatabaseNotReady(msg)
