@@ -45,24 +45,33 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
     import uvicorn
 
     from starshop.entrypoints.composition import build_container
+    from starshop.entrypoints.observability import Metrics
     from starshop.entrypoints.web import create_app
     from starshop.entrypoints.worker import Worker
 
     asyncio.run(_prepare_database(settings))
-    container = build_container(settings)
+    metrics = Metrics()
+    container = build_container(settings, metrics=metrics)
     background, stop = [], []
     if with_worker:
         worker = Worker(container, relay_every=settings.relay_interval, sweep_every=settings.sweep_interval)
         background.append(worker.run)
         stop.append(worker.stop)
-    app = create_app(container, sandbox=settings.sandbox_payments, background=background, stop=stop)
+    app = create_app(container, metrics=metrics, sandbox=settings.sandbox_payments, background=background, stop=stop)
     for line in settings.describe():
         log.info(line)
     print(f"starshop {starshop.__version__} serving on http://{settings.host}:{settings.port}", flush=True)
     if settings.sandbox_payments:
         print("SANDBOX: payments and deliveries are simulated; nothing real is charged or bought", flush=True)
     # proxy_headers=False: the client address comes from our own trusted-proxy setting, never from uvicorn.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=False,
+        log_config=None,
+        timeout_graceful_shutdown=30,
+    )
 
 
 def _run(settings: Settings, _: argparse.Namespace) -> int:
@@ -171,9 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _with(settings, host=args.host)
     if getattr(args, "port", None):
         settings = _with(settings, port=args.port)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if settings.log_level != "DEBUG":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    from starshop.entrypoints.observability import configure_logging
+
+    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
     try:
         return int(args.handler(settings, args))
     except StartupError as exc:

@@ -9,10 +9,10 @@ sandbox).
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from dishka import AsyncContainer, Provider, Scope, decorate, from_context, make_async_container, provide
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from starshop.adapters.fragment import HttpxFragmentDelivery
 from starshop.adapters.heleket import HeleketWebhookVerifier, HttpxHeleketGateway
@@ -20,6 +20,7 @@ from starshop.adapters.inprocess import InProcessCache, InProcessEventBus, InPro
 from starshop.adapters.logging_notifier import LoggingNotifier
 from starshop.adapters.memory import SystemClock, UuidIds
 from starshop.adapters.redis import (
+    REDIS_ERRORS,
     RedisCache,
     RedisClient,
     RedisEventPublisher,
@@ -28,9 +29,10 @@ from starshop.adapters.redis import (
     RedisTaskQueue,
     redis_from_url,
 )
+from starshop.adapters.resilience import BreakerState, CircuitBreaker
 from starshop.adapters.sandbox import SandboxPaymentGateway, SandboxStarDelivery
-from starshop.adapters.sqla.engine import create_engine, session_factory
-from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
+from starshop.adapters.sqla.engine import DatabaseNotReady, check_database, create_engine, session_factory
+from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader, outbox_backlog
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
 from starshop.application.config import ShopConfig
 from starshop.application.ports import (
@@ -51,13 +53,28 @@ from starshop.application.ports import (
     WebhookVerifier,
 )
 from starshop.domain import PurchasePolicy
+from starshop.entrypoints.observability import CountingPublisher, Metrics, TimedPaymentGateway, TimedStarDelivery
 from starshop.entrypoints.providers import SettingsProvider, UseCasesProvider
 from starshop.entrypoints.settings import Settings
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, MiniAppAuth, OperatorAuth
 from starshop.entrypoints.web.heleket import WebhookSettings
+from starshop.entrypoints.web.observability import MetricsRefresh, Readiness
 from starshop.entrypoints.worker import TaskRunner
 
 SQLITE_DEFAULT = "sqlite+aiosqlite:///./starshop.db"
+
+
+class RedisHealth:
+    def __init__(self, check: Callable[[], Awaitable[tuple[bool, str]]]) -> None:
+        self.check = check
+
+
+class QueueDepth:
+    def __init__(self, measure: Callable[[], Awaitable[int]]) -> None:
+        self._measure = measure
+
+    async def __call__(self) -> int:
+        return await self._measure()
 
 
 class CoreProvider(Provider):
@@ -100,10 +117,14 @@ class DatabaseProvider(Provider):
         self.url, self.replica_url = url, replica_url
 
     @provide
-    async def sessions(self) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async def engine(self) -> AsyncIterator[AsyncEngine]:
         engine = create_engine(self.url)
-        yield session_factory(engine)
+        yield engine
         await engine.dispose()
+
+    @provide
+    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return session_factory(engine)
 
     @provide
     async def reader(self, primary: async_sessionmaker[AsyncSession]) -> AsyncIterator[TransactionReader]:
@@ -168,6 +189,24 @@ class RedisProvider(Provider):
     def runner(self, queue: RedisTaskQueue) -> TaskRunner:
         return queue
 
+    @provide
+    def health(self, client: RedisClient) -> RedisHealth:
+        async def check() -> tuple[bool, str]:
+            try:
+                await client.ping()
+            except REDIS_ERRORS as exc:
+                return False, f"unreachable: {type(exc).__name__}"
+            return True, "answering"
+
+        return RedisHealth(check)
+
+    @provide
+    def depth(self, client: RedisClient, queue: RedisTaskQueue) -> QueueDepth:
+        async def measure() -> int:
+            return int(await client.llen(queue.keys[0]))  # type: ignore[misc]
+
+        return QueueDepth(measure)
+
 
 class InProcessProvider(Provider):
     scope = Scope.APP
@@ -207,6 +246,20 @@ class InProcessProvider(Provider):
     @provide
     def runner(self, queue: InProcessTaskQueue) -> TaskRunner:
         return queue
+
+    @provide
+    def health(self) -> RedisHealth:
+        async def check() -> tuple[bool, str]:
+            return True, "not used: in-process twins"
+
+        return RedisHealth(check)
+
+    @provide
+    def depth(self, queue: InProcessTaskQueue) -> QueueDepth:
+        async def measure() -> int:
+            return queue.pending()
+
+        return QueueDepth(measure)
 
 
 class HeleketProvider(Provider):
@@ -287,6 +340,71 @@ class SandboxDeliveryProvider(Provider):
         return SandboxStarDelivery()
 
 
+class ObservabilityProvider(Provider):
+    """Metrics, timed outbound ports, event counts, and the readiness checks of ``/health/ready``."""
+
+    scope = Scope.APP
+    metrics = from_context(provides=Metrics)
+
+    @decorate
+    def timed_gateway(self, inner: PaymentGateway, metrics: Metrics) -> PaymentGateway:
+        return TimedPaymentGateway(inner, metrics)
+
+    @decorate
+    def timed_delivery(self, inner: StarDelivery, metrics: Metrics) -> StarDelivery:
+        return TimedStarDelivery(inner, metrics)
+
+    @decorate
+    def counted_events(self, inner: EventPublisher, metrics: Metrics) -> EventPublisher:
+        return CountingPublisher(inner, metrics)
+
+    @provide
+    def readiness(
+        self, engine: AsyncEngine, gateway: PaymentGateway, delivery: StarDelivery, redis: RedisHealth
+    ) -> Readiness:
+        async def database() -> tuple[bool, str]:
+            try:
+                await check_database(engine)
+            except DatabaseNotReady as exc:
+                return False, str(exc)
+            return True, "reachable, migrations at head"
+
+        checks = {"database": database, "redis": redis.check}
+        for name, port in (("heleket", gateway), ("fragment", delivery)):
+            breaker = _breaker_of(port)
+            if breaker is not None:
+                checks[f"{name}_circuit"] = _breaker_check(breaker)
+        return Readiness(checks)
+
+    @provide
+    def refresh(
+        self, metrics: Metrics, sessions: async_sessionmaker[AsyncSession], depth: QueueDepth
+    ) -> MetricsRefresh:
+        async def outbox() -> None:
+            pending, oldest = await outbox_backlog(sessions)
+            metrics.outbox_depth.set(pending)
+            metrics.outbox_lag.set(oldest)
+
+        async def queue() -> None:
+            metrics.queue_depth.set(await depth())
+
+        return MetricsRefresh(outbox, queue)
+
+
+def _breaker_of(port: object) -> CircuitBreaker | None:
+    inner = getattr(port, "inner", port)
+    breaker = getattr(inner, "breaker", None)
+    return breaker if isinstance(breaker, CircuitBreaker) else None
+
+
+def _breaker_check(breaker: CircuitBreaker) -> Callable[[], Awaitable[tuple[bool, str]]]:
+    async def check() -> tuple[bool, str]:
+        state = breaker.state
+        return state is not BreakerState.OPEN, state.value
+
+    return check
+
+
 def providers_for(settings: Settings) -> list[Provider]:
     limits = dict(settings.rate_limits)
     return [
@@ -299,15 +417,19 @@ def providers_for(settings: Settings) -> list[Provider]:
         else InProcessProvider(limits),
         SandboxPaymentsProvider(settings) if settings.sandbox_payments else HeleketProvider(settings),
         SandboxDeliveryProvider() if settings.sandbox_delivery else FragmentProvider(settings),
+        ObservabilityProvider(),
     ]
 
 
-def build_container(settings: Settings, *extra: Provider) -> AsyncContainer:
-    """Everything the runners need; ``extra`` providers (with ``override=True``) replace any adapter."""
+def build_container(settings: Settings, *extra: Provider, metrics: Metrics | None = None) -> AsyncContainer:
+    """Everything the runners need; ``extra`` providers (with ``override=True``) replace any adapter.
+
+    Pass the same ``metrics`` to ``create_app`` so HTTP and outbound-call metrics share one registry.
+    """
     return make_async_container(
         *providers_for(settings),
         *extra,
-        context={PurchasePolicy: settings.policy(), ShopConfig: settings.shop_config()},
+        context={PurchasePolicy: settings.policy(), ShopConfig: settings.shop_config(), Metrics: metrics or Metrics()},
     )
 
 

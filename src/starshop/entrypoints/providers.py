@@ -63,7 +63,9 @@ from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.search_transactions import SearchTransactions
 from starshop.domain import Currency, PurchasePolicy
+from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.web.heleket import WebhookSettings
+from starshop.entrypoints.web.observability import MetricsRefresh, Readiness
 
 
 class SettingsProvider(Provider):
@@ -93,6 +95,18 @@ class InMemoryProvider(Provider):
     @provide
     def gateway(self, clock: Clock, config: ShopConfig) -> PaymentGateway:
         return ScriptedPaymentGateway(clock, lifetime=config.invoice_lifetime)
+
+    @provide
+    def metrics(self) -> Metrics:
+        return Metrics()
+
+    @provide
+    def readiness(self) -> Readiness:
+        return Readiness()
+
+    @provide
+    def refresh(self) -> MetricsRefresh:
+        return MetricsRefresh()
 
     @provide(scope=Scope.REQUEST)
     def uow(self, store: InMemoryStore) -> UnitOfWork:

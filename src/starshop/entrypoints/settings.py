@@ -49,6 +49,7 @@ class Settings:
     port: int = 8000
     public_url: str | None = None
     log_level: str = "INFO"
+    log_format: str = "text"
     database_url: str | None = None
     database_replica_url: str | None = None
     redis_url: str | None = None
@@ -290,6 +291,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     r.take("PORT", _int(1, 65535))
     r.take("PUBLIC_URL", _url("http", "https"))
     r.take("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"))
+    r.take("LOG_FORMAT", _choice("text", "json"))
     r.take("DATABASE_URL", _url("postgresql+asyncpg", "sqlite+aiosqlite"))
     r.take("DATABASE_REPLICA_URL", _url("postgresql+asyncpg", "sqlite+aiosqlite"))
     r.take("REDIS_URL", _url("redis", "rediss", "redis+cluster", "rediss+cluster"))

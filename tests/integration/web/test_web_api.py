@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.auth import init_data_for, sign_init_data
@@ -34,9 +35,10 @@ async def api(stack):
         rate_limits={"recharge": (1000, 60.0), "purchase": (1000, 60.0)},
         **stack,
     )
-    container = build_container(settings)
+    metrics = Metrics()
+    container = build_container(settings, metrics=metrics)
     worker = Worker(container, relay_every=0.05, sweep_every=3600)
-    app = create_app(container, sandbox=True, background=[worker.run], stop=[worker.stop])
+    app = create_app(container, metrics=metrics, sandbox=True, background=[worker.run], stop=[worker.stop])
     async with serving(app, port) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
         yield client
 
@@ -193,3 +195,34 @@ async def test_the_openapi_schema_is_served(api):
     schema = (await api.get("/api/v1/schema/openapi.json")).json()
     assert "/api/v1/purchases" in schema["paths"]
     assert "/api/v1/admin/audit" in schema["paths"]
+
+
+async def test_ready_reports_each_check_and_metrics_count_what_happened(api):
+    ready = await api.get("/health/ready")
+    assert ready.status_code == 200
+    checks = ready.json()["checks"]
+    assert checks["database"] == {"ok": True, "detail": "reachable, migrations at head"}
+    assert checks["redis"]["ok"] is True
+    recharge = await api.post("/api/v1/recharges", json={"amount": "4.00"}, headers=tma() | {"Idempotency-Key": "m"})
+    await pay(api, recharge.json()["invoice_url"])
+    text = (await api.get("/metrics")).text
+    assert 'starshop_webhooks_total{outcome="credited",status="paid"} 1.0' in text
+    assert 'starshop_http_requests_total{method="POST",route="/api/v1/recharges",status="201"} 1.0' in text
+    assert "starshop_outbox_pending" in text
+
+
+async def test_every_response_carries_a_request_id(api):
+    given = await api.get("/health/live", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    made = await api.get("/health/live")
+    assert len(made.headers["x-request-id"]) == 32
+
+
+async def test_ready_is_503_when_the_database_is_not_migrated(tmp_path):
+    port = free_port()
+    settings = Settings(port=port, database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    async with serving(create_app(build_container(settings)), port) as url, httpx.AsyncClient(base_url=url) as c:
+        ready = await c.get("/health/ready")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["database"]["ok"] is False
+    assert "starshop migrate" in ready.json()["checks"]["database"]["detail"]

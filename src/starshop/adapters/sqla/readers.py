@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import ColumnElement, case, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from starshop.adapters.sqla.rows import tx_from_row
-from starshop.adapters.sqla.tables import balances, transactions, users
+from starshop.adapters.sqla.tables import balances, outbox, transactions, users
 from starshop.adapters.sqla.types import Amount
 from starshop.application.ports import LedgerTotals, Page, ShopStats, TransactionFilter
 from starshop.domain import Currency, TxStatus, TxType
@@ -126,3 +127,14 @@ class SqlaLedgerReader:
                 )
             )
         return result
+
+
+async def outbox_backlog(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, float]:
+    """How many outbox messages wait, and how old the oldest is in seconds (0 when none wait)."""
+    async with sessions() as s:
+        count, oldest = (await s.execute(select(func.count(), func.min(outbox.c.created_at)))).one()
+    if not count or oldest is None:
+        return 0, 0.0
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max((datetime.now(UTC) - oldest).total_seconds(), 0.0)

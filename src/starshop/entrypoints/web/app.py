@@ -17,9 +17,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
 
 import starshop
+from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.web.api import API_ROUTES
 from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
 from starshop.entrypoints.web.heleket import heleket_webhook
+from starshop.entrypoints.web.observability import metrics_endpoint, observe, ready
 from starshop.entrypoints.web.sandbox import SANDBOX_ROUTES
 
 Background = Callable[[], Coroutine[Any, Any, None]]
@@ -31,20 +33,17 @@ def live() -> dict[str, str]:
     return {"status": "ok", "version": starshop.__version__}
 
 
-@get("/health/ready", sync_to_thread=False)
-def ready() -> dict[str, str]:
-    """Ready to take traffic."""
-    return {"status": "ready"}
-
-
 def create_app(
     container: AsyncContainer,
     *,
+    metrics: Metrics | None = None,
     sandbox: bool = False,
     background: Sequence[Background] = (),
     stop: Sequence[Callable[[], None]] = (),
     extra_routes: Sequence[ControllerRouterHandler] = (),
 ) -> Litestar:
+    metrics = metrics or Metrics()
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(run()) for run in background]
@@ -56,13 +55,14 @@ def create_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             await container.close()
 
-    routes: list[ControllerRouterHandler] = [live, ready, heleket_webhook, *API_ROUTES, *extra_routes]
+    routes: list[ControllerRouterHandler] = [live, ready, metrics_endpoint, heleket_webhook, *API_ROUTES, *extra_routes]
     if sandbox:
         routes += SANDBOX_ROUTES
     app = Litestar(
         route_handlers=routes,
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[observe(metrics)],
         openapi_config=OpenAPIConfig(title="starshop", version=starshop.__version__, path="/api/v1/schema"),
     )
     setup_dishka(container, app)

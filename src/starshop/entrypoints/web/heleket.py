@@ -18,6 +18,7 @@ from litestar import Request, Response, post
 from starshop.application.errors import InvalidSignature, MalformedNotification
 from starshop.application.ports import WebhookVerifier
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
+from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.web.errors import error_response
 
 log = logging.getLogger("starshop.webhooks.heleket")
@@ -73,6 +74,7 @@ async def heleket_webhook(
     verifier: FromDishka[WebhookVerifier],
     confirm: FromDishka[ConfirmPayment],
     settings: FromDishka[WebhookSettings],
+    metrics: FromDishka[Metrics],
 ) -> Response[Any]:
     peer = request.client.host if request.client else None
     source = client_address(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
@@ -92,5 +94,6 @@ async def heleket_webhook(
         log.warning("heleket webhook refused from %s: %s", source, exc)
         return error_response(400, exc.code, str(exc))
     outcome = await confirm(note)
+    metrics.webhooks.labels(note.raw_status or note.status.value, outcome.value).inc()
     log.info("heleket webhook order=%s status=%s outcome=%s", note.order_id, note.raw_status, outcome.value)
     return Response({"ok": True, "outcome": outcome.value}, status_code=200)

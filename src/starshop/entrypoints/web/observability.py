@@ -1,0 +1,96 @@
+"""Request ids and HTTP metrics (an ASGI middleware), ``/metrics``, and ``/health/ready``'s checks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Response, get
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from starshop.entrypoints.observability import Metrics, new_request_id, request_id
+
+ReadinessCheck = Callable[[], Awaitable[tuple[bool, str]]]
+
+
+class Readiness:
+    """Named checks; ready when all pass. Each answers ``(ok, detail)`` and never raises."""
+
+    def __init__(self, checks: dict[str, ReadinessCheck] | None = None) -> None:
+        self.checks = dict(checks or {})
+
+    async def run(self) -> tuple[bool, dict[str, dict[str, Any]]]:
+        results: dict[str, dict[str, Any]] = {}
+        for name, check in self.checks.items():
+            try:
+                ok, detail = await check()
+            except Exception as exc:
+                ok, detail = False, f"{type(exc).__name__}: {exc}"
+            results[name] = {"ok": ok, "detail": detail}
+        return all(r["ok"] for r in results.values()), results
+
+
+class MetricsRefresh:
+    """Gauges read on scrape: outbox depth and lag, task queue depth."""
+
+    def __init__(self, *probes: Callable[[], Awaitable[None]]) -> None:
+        self._probes = probes
+
+    async def __call__(self) -> None:
+        for probe in self._probes:
+            try:
+                await probe()
+            except Exception:
+                continue
+
+
+def observe(metrics: Metrics) -> Callable[[ASGIApp], ASGIApp]:
+    def middleware(app: ASGIApp) -> ASGIApp:
+        async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != ScopeType.HTTP:
+                await app(scope, receive, send)
+                return
+            headers = dict(scope.get("headers") or [])
+            rid = new_request_id(headers.get(b"x-request-id", b"").decode("latin-1") or None)
+            token = request_id.set(rid)
+            status = 500
+            started = time.perf_counter()
+
+            async def send_with_id(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                await send(message)
+
+            try:
+                await app(scope, receive, send_with_id)
+            finally:
+                route = str(scope.get("path_template") or "unmatched")
+                method = str(scope.get("method", ""))
+                metrics.http_requests.labels(method, route, str(status)).inc()
+                metrics.http_latency.labels(method, route).observe(time.perf_counter() - started)
+                request_id.reset(token)
+
+        return handle
+
+    return middleware
+
+
+@get("/metrics", include_in_schema=False)
+@inject
+async def metrics_endpoint(metrics: FromDishka[Metrics], refresh: FromDishka[MetricsRefresh]) -> Response[bytes]:
+    await refresh()
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@get("/health/ready", include_in_schema=False)
+@inject
+async def ready(readiness: FromDishka[Readiness]) -> Response[dict[str, Any]]:
+    """Database reachable and migrated to head, Redis answering, no circuit open."""
+    ok, checks = await readiness.run()
+    return Response({"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503)
