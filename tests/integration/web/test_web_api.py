@@ -226,3 +226,42 @@ async def test_ready_is_503_when_the_database_is_not_migrated(tmp_path):
     assert ready.status_code == 503
     assert ready.json()["checks"]["database"]["ok"] is False
     assert "starshop migrate" in ready.json()["checks"]["database"]["detail"]
+
+
+async def test_an_operator_settles_a_purchase_whose_delivery_is_unknown(api):
+    op = {"X-API-Key": OPERATOR_KEY}
+    await api.get("/api/v1/me", headers=tma())
+    await api.post("/api/v1/admin/users/4242/bonus", json={"amount": "5.00", "reason": "t"}, headers=op)
+    lost = await api.post(  # sandbox: a recipient named lost... times out with nothing bought
+        "/api/v1/purchases", json={"stars": 100, "recipient": "lost_gift"}, headers=tma() | {"Idempotency-Key": "l"}
+    )
+    tx_id = lost.json()["id"]
+    for _ in range(100):
+        tx = (await api.get(f"/api/v1/admin/transactions/{tx_id}", headers=op)).json()
+        if tx["delivery_unknown"]:
+            break
+        await asyncio.sleep(0.05)
+    assert (tx["status"], tx["delivery_unknown"]) == ("processing", True)
+    assert (await api.get("/api/v1/balance", headers=tma())).json()["held"] == "1.65"
+    no_ref = await api.post(
+        f"/api/v1/admin/purchases/{tx_id}/resolve", json={"outcome": "delivered", "reason": "x"}, headers=op
+    )
+    assert no_ref.status_code == 422
+    refused = await api.post(
+        f"/api/v1/admin/purchases/{tx_id}/resolve",
+        json={"outcome": "refused", "reason": "not in getOrders"},
+        headers=op,
+    )
+    assert refused.status_code == 200
+    assert refused.json()["status"] == "failed"
+    assert refused.json()["failure_reason"] == "operator: not in getOrders"
+    assert (await api.get("/api/v1/balance", headers=tma())).json() | {"currency": ""} == {
+        "amount": "5.00",
+        "held": "0.00",
+        "available": "5.00",
+        "currency": "",
+    }
+    again = await api.post(
+        f"/api/v1/admin/purchases/{tx_id}/resolve", json={"outcome": "refused", "reason": "x"}, headers=op
+    )
+    assert again.status_code == 409

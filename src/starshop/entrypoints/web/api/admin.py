@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import Parameter
 
 from starshop.application.config import ShopConfig
 from starshop.application.errors import UnknownUser
-from starshop.application.ports import TransactionFilter
+from starshop.application.ports import Delivered, DeliveryOutcome, Refused, TransactionFilter
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
@@ -19,10 +19,12 @@ from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
+from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery, Recorded
 from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
-from starshop.domain import Money, TxStatus, TxType
-from starshop.entrypoints.web.api.schemas import OperatorMoneyBody, balance_json, tx_json
+from starshop.domain import DeliveryReceipt, Money, TxStatus, TxType
+from starshop.entrypoints.web.api.schemas import OperatorMoneyBody, ResolveBody, balance_json, tx_json
 from starshop.entrypoints.web.auth import OperatorAuth
+from starshop.entrypoints.web.errors import error_response
 
 Req = Request[Any, Any, Any]
 OPERATOR_ID = 0  # API actions are journaled with actor 0 ("the HTTP API"); bot operators use their own id.
@@ -126,6 +128,34 @@ async def transaction(
     return tx_json(await get_tx(tx_id), operator=True)
 
 
+@post("/api/v1/admin/purchases/{tx_id:str}/resolve", status_code=200)
+@inject
+async def resolve(
+    request: Req,
+    tx_id: str,
+    data: ResolveBody,
+    auth: FromDishka[OperatorAuth],
+    record: FromDishka[RecordDelivery],
+    get_tx: FromDishka[GetTransaction],
+) -> Response[Any]:
+    """Settle a purchase left unknown: ``delivered`` (with the provider's ref) captures, ``refused`` refunds.
+
+    Only a purchase still being delivered can be resolved; check the provider's order history first.
+    """
+    operator(request, auth)
+    if data.outcome == "delivered" and not data.ref_id:
+        return error_response(422, "validation_error", "a delivered verdict needs ref_id", fields=[{"field": "ref_id"}])
+    outcome: DeliveryOutcome = (
+        Delivered(receipt=DeliveryReceipt(ref_id=data.ref_id or ""))
+        if data.outcome == "delivered"
+        else Refused(reason=f"operator: {data.reason}")
+    )
+    result = await record(DeliveryResult(tx_id=tx_id, outcome=outcome))
+    if result is Recorded.ALREADY:
+        return error_response(409, "already_settled", "this purchase already ended")
+    return Response(tx_json(await get_tx(tx_id), operator=True), status_code=200)
+
+
 @post("/api/v1/admin/reconcile", status_code=200)
 @inject
 async def reconcile(
@@ -160,4 +190,4 @@ async def audit(request: Req, auth: FromDishka[OperatorAuth], audit_ledger: From
     }
 
 
-ADMIN_ROUTES = [user, bonus, adjust, transactions, transaction, reconcile, audit]
+ADMIN_ROUTES = [user, bonus, adjust, transactions, transaction, resolve, reconcile, audit]

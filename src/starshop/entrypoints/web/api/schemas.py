@@ -21,6 +21,15 @@ class PurchaseBody:
 
 
 @dataclass(frozen=True)
+class ResolveBody:
+    """An operator's verdict on a purchase whose delivery outcome is unknown."""
+
+    outcome: Literal["delivered", "refused"]
+    reason: str
+    ref_id: str | None = None
+
+
+@dataclass(frozen=True)
 class OperatorMoneyBody:
     amount: str
     reason: str
