@@ -31,7 +31,8 @@ def my_router() -> Router:
 
 
 def build(admin_ids: frozenset[int] = frozenset()) -> tuple[Dispatcher, AsyncContainer]:
-    # Production wiring swaps the in-memory adapters for real ones with ``override=True`` providers.
+    # In production, take the whole wiring from your settings instead:
+    #     container = build_container(load_settings())   # starshop.entrypoints.composition / .settings
     container = make_in_memory_container(default_policy(), default_config())
     dp = Dispatcher()
     dp.include_routers(my_router(), build_router(admin_ids=admin_ids))

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import starshop
 from starshop.entrypoints.settings import Settings, SettingsError, load_settings
@@ -51,13 +52,27 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
 
     asyncio.run(_prepare_database(settings))
     metrics = Metrics()
-    container = build_container(settings, metrics=metrics)
-    background, stop = [], []
+    bot = _bot_parts(settings)
+    container = build_container(settings, metrics=metrics, bot=bot)
+    background: list[Any] = []
+    stop: list[Any] = []
+    routes: list[Any] = []
+    lifespans: list[Any] = []
     if with_worker:
         worker = Worker(container, relay_every=settings.relay_interval, sweep_every=settings.sweep_interval)
         background.append(worker.run)
         stop.append(worker.stop)
-    app = create_app(container, metrics=metrics, sandbox=settings.sandbox_payments, background=background, stop=stop)
+    if bot is not None:
+        _mount_bot(settings, container, bot, background, stop, routes, lifespans)
+    app = create_app(
+        container,
+        metrics=metrics,
+        sandbox=settings.sandbox_payments,
+        background=background,
+        stop=stop,
+        extra_routes=routes,
+        lifespans=lifespans,
+    )
     for line in settings.describe():
         log.info(line)
     print(f"starshop {starshop.__version__} serving on http://{settings.host}:{settings.port}", flush=True)
@@ -72,6 +87,64 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
         log_config=None,
         timeout_graceful_shutdown=30,
     )
+
+
+def _bot_parts(settings: Settings) -> Any:
+    if settings.bot_token is None:
+        return None
+    from starshop.entrypoints.telegram import make_bot_parts
+
+    return make_bot_parts(settings)
+
+
+def _mount_bot(
+    settings: Settings,
+    container: Any,
+    bot: Any,
+    background: list[Any],
+    stop: list[Any],
+    routes: list[Any],
+    lifespans: list[Any],
+) -> None:
+    """Polling: a background task. Webhook: ``POST /webhooks/telegram`` on this app, registered with Telegram."""
+    from starshop.entrypoints.bot import (
+        UpdateDeduplicator,
+        build_dispatcher,
+        run_polling,
+        set_bot_commands,
+        telegram_lifespan,
+        telegram_webhook_handler,
+    )
+
+    dp = build_dispatcher(container, storage=bot.storage, admin_ids=settings.admin_ids)
+    if settings.bot_mode == "polling":
+
+        async def poll() -> None:
+            await run_polling(bot.bot, dp, admin_ids=settings.admin_ids, handle_signals=False)
+
+        background.append(poll)
+        stop.append(dp.stop_polling)
+    else:
+        secret = settings.bot_webhook_secret.reveal() if settings.bot_webhook_secret else ""
+        shared = None
+        if settings.redis_url:  # several web instances agree on which of them handles an update
+            from starshop.adapters.redis import RedisCache, redis_from_url
+
+            shared = RedisCache(redis_from_url(settings.redis_url), prefix=settings.redis_prefix)
+        routes.append(telegram_webhook_handler(dp, bot.bot, secret, deduplicator=UpdateDeduplicator(shared=shared)))
+        lifespans.append(telegram_lifespan(dp, bot.bot))
+
+        async def register() -> None:
+            await set_bot_commands(bot.bot, admin_ids=settings.admin_ids)
+            await bot.bot.set_webhook(
+                f"{settings.base_url}/webhooks/telegram",
+                secret_token=secret,
+                allowed_updates=dp.resolve_used_update_types(),
+            )
+            log.info("telegram webhook set to %s/webhooks/telegram", settings.base_url)
+
+        background.append(register)
+    stop.append(bot.close)
 
 
 def _run(settings: Settings, _: argparse.Namespace) -> int:
@@ -90,7 +163,8 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
 
     async def main() -> None:
         await _prepare_database(settings)
-        container = build_container(settings)
+        bot = _bot_parts(settings)
+        container = build_container(settings, bot=bot)
         worker = Worker(container, relay_every=settings.relay_interval, sweep_every=settings.sweep_interval)
         loop = asyncio.get_running_loop()
         import signal
@@ -101,6 +175,32 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
             await worker.run()
         finally:
             await container.close()
+            if bot is not None:
+                await bot.close()
+
+    for line in settings.describe():
+        log.info(line)
+    asyncio.run(main())
+    return 0
+
+
+def _bot(settings: Settings, _: argparse.Namespace) -> int:
+    """The bot alone in polling mode (the worker sends its notifications)."""
+    if settings.bot_token is None:
+        raise StartupError("STARSHOP_BOT_TOKEN is not set: there is no bot to run")
+    from starshop.entrypoints.bot import build_dispatcher, run_polling
+    from starshop.entrypoints.composition import build_container
+
+    async def main() -> None:
+        await _prepare_database(settings)
+        bot = _bot_parts(settings)
+        container = build_container(settings, bot=bot)
+        dp = build_dispatcher(container, storage=bot.storage, admin_ids=settings.admin_ids)
+        try:
+            await run_polling(bot.bot, dp, admin_ids=settings.admin_ids)
+        finally:
+            await container.close()
+            await bot.close()
 
     for line in settings.describe():
         log.info(line)
@@ -149,8 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--port", type=int, help="listen port (default STARSHOP_PORT or 8000)")
         cmd.set_defaults(handler=handler)
 
-    serving("run", "everything in one process: web app and worker (the embedded default needs no settings)", _run)
+    serving("run", "everything in one process: web app, worker, and the bot when a token is set", _run)
     serving("web", "the web app only (webhooks, API, health)", _web)
+    bot = commands.add_parser(
+        "bot", help="the Telegram bot alone, polling", description="needs STARSHOP_BOT_TOKEN; webhook mode runs in web"
+    )
+    bot.set_defaults(handler=_bot)
     worker = commands.add_parser("worker", help="the background worker only", description="relay, tasks, sweeps")
     worker.set_defaults(handler=_worker)
     migrate = commands.add_parser("migrate", help="migrate the database", description="run Alembic migrations")

@@ -56,6 +56,7 @@ from starshop.domain import PurchasePolicy
 from starshop.entrypoints.observability import CountingPublisher, Metrics, TimedPaymentGateway, TimedStarDelivery
 from starshop.entrypoints.providers import SettingsProvider, UseCasesProvider
 from starshop.entrypoints.settings import Settings
+from starshop.entrypoints.telegram import BotNotifierProvider, BotParts
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, MiniAppAuth, OperatorAuth
 from starshop.entrypoints.web.heleket import WebhookSettings
 from starshop.entrypoints.web.observability import MetricsRefresh, Readiness
@@ -81,7 +82,6 @@ class CoreProvider(Provider):
     scope = Scope.APP
     clock = provide(SystemClock, provides=Clock)
     ids = provide(UuidIds, provides=IdGenerator)
-    notifier = provide(LoggingNotifier, provides=Notifier)
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -332,6 +332,13 @@ class FragmentProvider(Provider):
         await delivery.aclose()
 
 
+class LoggingNotifierProvider(Provider):
+    """Without a bot, what users would be told goes to the log."""
+
+    scope = Scope.APP
+    notifier = provide(LoggingNotifier, provides=Notifier)
+
+
 class SandboxDeliveryProvider(Provider):
     scope = Scope.APP
 
@@ -405,9 +412,10 @@ def _breaker_check(breaker: CircuitBreaker) -> Callable[[], Awaitable[tuple[bool
     return check
 
 
-def providers_for(settings: Settings) -> list[Provider]:
+def providers_for(settings: Settings, bot: BotParts | None = None) -> list[Provider]:
     limits = dict(settings.rate_limits)
     return [
+        BotNotifierProvider(bot, settings.admin_ids) if bot else LoggingNotifierProvider(),
         SettingsProvider(),
         UseCasesProvider(),
         CoreProvider(settings),
@@ -421,13 +429,15 @@ def providers_for(settings: Settings) -> list[Provider]:
     ]
 
 
-def build_container(settings: Settings, *extra: Provider, metrics: Metrics | None = None) -> AsyncContainer:
+def build_container(
+    settings: Settings, *extra: Provider, metrics: Metrics | None = None, bot: BotParts | None = None
+) -> AsyncContainer:
     """Everything the runners need; ``extra`` providers (with ``override=True``) replace any adapter.
 
     Pass the same ``metrics`` to ``create_app`` so HTTP and outbound-call metrics share one registry.
     """
     return make_async_container(
-        *providers_for(settings),
+        *providers_for(settings, bot),
         *extra,
         context={PurchasePolicy: settings.policy(), ShopConfig: settings.shop_config(), Metrics: metrics or Metrics()},
     )

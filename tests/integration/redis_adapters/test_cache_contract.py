@@ -73,3 +73,13 @@ async def test_in_process_cache_stays_within_its_size_by_dropping_expired_then_o
     await cache.set("newest", "x", ttl=60)
 
     assert [await cache.get(k) for k in ("expiring", "old", "new", "newest")] == [None, None, "x", "x"]
+
+
+async def test_add_sets_only_when_absent_and_exactly_once_under_concurrency(cache: InProcessCache | RedisCache) -> None:
+    assert await cache.add("once", "a", ttl=30) is True
+    assert await cache.add("once", "b", ttl=30) is False
+    assert await cache.get("once") == "a"
+    results = await asyncio.gather(*(cache.add("race", str(i), ttl=30) for i in range(50)))
+    assert results.count(True) == 1
+    await cache.delete("once")
+    assert await cache.add("once", "c", ttl=30) is True

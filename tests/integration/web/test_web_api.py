@@ -1,6 +1,7 @@
 """The REST API end to end over real HTTP: the app under uvicorn on 127.0.0.1, a real database, sandbox adapters."""
 
 import asyncio
+import json
 import time
 
 import httpx
@@ -265,3 +266,27 @@ async def test_an_operator_settles_a_purchase_whose_delivery_is_unknown(api):
         f"/api/v1/admin/purchases/{tx_id}/resolve", json={"outcome": "refused", "reason": "x"}, headers=op
     )
     assert again.status_code == 409
+
+
+async def test_the_events_websocket_pushes_the_callers_events_and_refuses_strangers(api):
+    from urllib.parse import quote
+
+    import websockets
+
+    base = str(api.base_url).replace("http://", "ws://")
+    auth = quote(tma()["Authorization"])
+    async with websockets.connect(f"{base}/api/v1/events?auth={auth}") as socket:
+        assert json.loads(await socket.recv()) == {"type": "subscribed", "user_id": ALICE["id"]}
+        recharge = await api.post(
+            "/api/v1/recharges", json={"amount": "3.00"}, headers=tma() | {"Idempotency-Key": "w"}
+        )
+        await pay(api, recharge.json()["invoice_url"])
+        kinds = set()
+        async with asyncio.timeout(5):
+            while not {"payment_received", "balance_changed"} <= kinds:
+                message = json.loads(await socket.recv())
+                kinds.add(message["event"]["kind"])
+                assert message["event"]["user_id"] == ALICE["id"]
+    with pytest.raises(websockets.exceptions.InvalidStatus, match="403"):
+        async with websockets.connect(f"{base}/api/v1/events"):
+            pass

@@ -37,6 +37,12 @@ class InProcessCache:
         if len(self._entries) > self.max_entries:
             self._evict()
 
+    async def add(self, key: str, value: str, *, ttl: float) -> bool:
+        if await self.get(key) is not None:
+            return False
+        await self.set(key, value, ttl=ttl)
+        return True
+
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._entries.pop(key, None)

@@ -19,6 +19,12 @@ class InMemoryCache:
     async def set(self, key: str, value: str, *, ttl: float) -> None:
         self.data[key] = value
 
+    async def add(self, key: str, value: str, *, ttl: float) -> bool:
+        if key in self.data:
+            return False
+        self.data[key] = value
+        return True
+
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self.data.pop(key, None)

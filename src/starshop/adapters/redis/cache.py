@@ -41,6 +41,16 @@ class RedisCache:
             return
         self._outage.ok()
 
+    async def add(self, key: str, value: str, *, ttl: float) -> bool:
+        check_ttl(ttl)
+        try:
+            added = await self.client.set(cache_key(self.prefix, key), value, px=max(1, round(ttl * 1000)), nx=True)
+        except REDIS_ERRORS as exc:
+            self._outage.failed(exc, "set-if-absent answered yes")
+            return True
+        self._outage.ok()
+        return bool(added)
+
     async def delete(self, *keys: str) -> None:
         if not keys:
             return

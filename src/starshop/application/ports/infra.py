@@ -29,6 +29,12 @@ class Cache(Protocol):
 
     async def set(self, key: str, value: str, *, ttl: float) -> None: ...
 
+    async def add(self, key: str, value: str, *, ttl: float) -> bool:
+        """Set only if absent, atomically across instances; ``True`` if this call set it.
+
+        When the cache cannot be reached it answers ``True`` (the caller goes ahead, at least once)."""
+        ...
+
     async def delete(self, *keys: str) -> None: ...
 
 

@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from dishka import AsyncContainer
@@ -39,8 +40,9 @@ def create_app(
     metrics: Metrics | None = None,
     sandbox: bool = False,
     background: Sequence[Background] = (),
-    stop: Sequence[Callable[[], None]] = (),
+    stop: Sequence[Callable[[], object]] = (),
     extra_routes: Sequence[ControllerRouterHandler] = (),
+    lifespans: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
 ) -> Litestar:
     metrics = metrics or Metrics()
 
@@ -51,7 +53,9 @@ def create_app(
             yield
         finally:
             for halt in stop:
-                halt()
+                result = halt()
+                if inspect.isawaitable(result):
+                    await result
             await asyncio.gather(*tasks, return_exceptions=True)
             await container.close()
 
@@ -60,7 +64,7 @@ def create_app(
         routes += SANDBOX_ROUTES
     app = Litestar(
         route_handlers=routes,
-        lifespan=[lifespan],
+        lifespan=[lifespan, *lifespans],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[observe(metrics)],
         openapi_config=OpenAPIConfig(title="starshop", version=starshop.__version__, path="/api/v1/schema"),

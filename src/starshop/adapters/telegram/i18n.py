@@ -1,0 +1,327 @@
+# ruff: noqa: RUF001  (the catalogue is Cyrillic text, dashes and emoji on purpose)
+"""Every user-visible string of the bot and the notifier, in English and Russian.
+
+``text(lang, key, **values)`` formats one; ``pick_language`` turns a Telegram ``language_code`` into one we speak.
+Both catalogues have the same keys and placeholders (a test checks it).
+"""
+
+from __future__ import annotations
+
+DEFAULT_LANGUAGE = "en"
+LANGUAGES = ("en", "ru")
+_RUSSIAN_SPEAKING = ("ru", "uk", "be", "kk")
+
+EN: dict[str, str] = {
+    # menu and plain commands
+    "start": (
+        "Welcome to Starshop, {name}! ⭐\n"
+        "Buy Telegram Stars for yourself or as a gift to anyone.\n\n"
+        "💰 Balance: {balance}"
+    ),
+    "btn_buy": "⭐ Buy stars",
+    "btn_balance": "💰 Balance",
+    "btn_topup": "➕ Top up",
+    "btn_history": "📜 History",
+    "btn_lang": "🌐 Language",
+    "btn_help": "❓ Help",
+    "balance": "💰 Balance: {amount}\nAvailable: {available}\nReserved for orders in progress: {held}",
+    "help": (
+        "⭐ Starshop sells Telegram Stars.\n\n"
+        "/buy [stars] [@recipient] — buy stars (at least {min})\n"
+        "/recharge [amount] — top up your balance\n"
+        "/balance — your balance\n"
+        "/history — your transactions\n"
+        "/lang — change the language\n"
+        "/cancel — stop the current dialog\n"
+        "/start — main menu"
+    ),
+    "lang_choose": "Choose your language:",
+    "lang_set": "Language: English 🇬🇧",
+    "cancelled": "Cancelled.",
+    "nothing_to_cancel": "Nothing to cancel.",
+    "expired": "This button has expired. Start again with /buy.",
+    "throttled": "⏳ Not so fast — please wait a moment.",
+    # buying
+    "buy_choose_stars": "How many stars do you want? Pick an amount or choose «Other».",
+    "btn_other": "Other",
+    "buy_enter_stars": "Send the number of stars (at least {min}).",
+    "buy_choose_recipient": "{stars} ⭐ — who gets them?",
+    "btn_myself": "👤 Myself",
+    "btn_gift": "🎁 Gift to @username",
+    "buy_enter_recipient": "Send the recipient's @username.",
+    "buy_no_username": (
+        "You have no @username, and stars are delivered to a username. "
+        "Set one in Telegram settings, or send the stars as a gift."
+    ),
+    "buy_choose_payment": "{stars} ⭐ for @{recipient}. How do you want to pay?",
+    "btn_pay_balance": "💰 From balance ({available})",
+    "btn_pay_invoice": "💳 By invoice (crypto)",
+    "buy_confirm": (
+        "Please confirm your order:\n\n"
+        "⭐ Stars: {stars}\n👤 Recipient: @{recipient}\n💵 Price: {price}\n💳 Payment: {method}"
+    ),
+    "method_balance": "from balance",
+    "method_invoice": "by invoice",
+    "btn_confirm": "✅ Confirm",
+    "btn_cancel": "✖ Cancel",
+    "buy_accepted": (
+        "✅ Order accepted: {stars} ⭐ for @{recipient}. {price} is reserved on your balance; "
+        "I will tell you as soon as the stars are delivered."
+    ),
+    "buy_invoice": (
+        "🧾 Pay {price} by the link below to get {stars} ⭐ for @{recipient}. The invoice is valid until {expires}."
+    ),
+    "btn_pay": "💳 Pay {price}",
+    # top-ups
+    "recharge_choose": "How much do you want to top up? From {min} to {max}.",
+    "recharge_enter": "Send the amount in {currency}, for example 12.50.",
+    "recharge_invoice": (
+        "🧾 Top-up of {amount}: pay by the link below. The invoice is valid until {expires}; "
+        "your balance is credited as soon as the payment arrives."
+    ),
+    # history
+    "history_empty": "No transactions yet. Top up with /recharge or buy stars with /buy.",
+    "history_title": "📜 Your transactions, page {page} of {pages}:",
+    "btn_prev": "◀ Back",
+    "btn_next": "Next ▶",
+    "tx_recharge": "Top-up",
+    "tx_purchase": "{stars} ⭐ for @{recipient}",
+    "tx_refund": "Refund",
+    "tx_bonus": "Bonus",
+    "tx_adjustment": "Adjustment",
+    "st_pending": "pending",
+    "st_processing": "processing",
+    "st_completed": "done",
+    "st_failed": "failed",
+    "st_cancelled": "cancelled",
+    "st_expired": "expired",
+    # bad input
+    "err_not_a_number": "«{value}» is not a number. Send a whole number of stars, for example 100.",
+    "err_too_few_stars": "At least {min} stars per purchase — you sent {value}.",
+    "err_too_many_stars": "At most {max} stars per purchase — you sent {value}.",
+    "err_bad_username": "«{value}» is not a Telegram username: 5–32 Latin letters, digits or _, like @durov.",
+    "err_amount_not_number": "«{value}» is not an amount. Send a number, for example 12.50.",
+    "err_amount_precision": "Use at most {scale} digits after the decimal point.",
+    "err_amount_range": "A top-up must be from {min} to {max}.",
+    "err_insufficient": "Not enough money on your balance: {missing} is missing. Top up and try again.",
+    "btn_topup_amount": "➕ Top up {amount}",
+    # errors by code
+    "e_invalid_star_amount": "That number of stars cannot be bought (at least {min}).",
+    "e_invalid_recipient": "That is not a Telegram username: 5–32 Latin letters, digits or _.",
+    "e_invalid_amount": "That amount is not valid.",
+    "e_invalid_money": "That amount is not valid.",
+    "e_daily_limit_exceeded": "You reached today's purchase limit. Please come back tomorrow.",
+    "e_rate_limited": "Too many requests. Please wait a moment and try again.",
+    "e_sales_paused": "Star sales are paused for a moment. Please try again later.",
+    "e_recipient_not_found": "This user was not found on Telegram. Check the username.",
+    "e_payment_gateway_unavailable": "The payment service is not answering right now. Please try again in a minute.",
+    "e_payment_gateway_refused": "The payment service could not create an invoice. Please try again later.",
+    "e_unknown_user": "Please send /start first.",
+    "e_unknown_transaction": "There is no such transaction.",
+    "e_idempotency_conflict": "This order was already placed.",
+    "e_generic": "This cannot be done right now.",
+    "e_unexpected": "Something went wrong on our side. We are looking into it; please try again.",
+    # notifications
+    "n_payment_received": "✅ Payment received: {amount}.\n💰 Balance: {balance}",
+    "n_purchase_delivered": "⭐ Delivered: {stars} stars to @{recipient} for {price}.",
+    "n_purchase_refused": "↩ We could not deliver {stars} stars to @{recipient}. {price} is back on your balance.",
+    "n_purchase_delayed": (
+        "⏳ Delivery of {stars} stars to @{recipient} is taking longer than usual. Nothing is lost — we will tell you "
+        "as soon as it is settled."
+    ),
+    "n_purchase_cancelled": "✖ The order of {stars} stars for @{recipient} was cancelled: its invoice was not paid.",
+    "n_bonus_granted": "🎁 Bonus: {amount}.\n💰 Balance: {balance}",
+    "n_operator_attention": "⚠ Operator attention: transaction {tx_id} of user {user_id}: {reason}",
+    # operators
+    "op_stats": (
+        "📊 Users: {users}\nRecharged: {recharged}\nSold: {sold} ({stars} ⭐ delivered)\n"
+        "Balances: {balance} (held {held})\nFlagged: {flagged}\nBy status: {statuses}"
+    ),
+    "op_usage_bonus": "Usage: /bonus <user id> <amount>",
+    "op_usage_adjust": "Usage: /adjust <user id> <amount, may be negative> <reason>",
+    "op_usage_tx": "Usage: /tx <transaction id>",
+    "op_bonus_done": "🎁 Bonus {amount} for user {user_id}: transaction {tx_id}.",
+    "op_adjust_done": "🛠 Adjustment {amount} for user {user_id}: transaction {tx_id}.",
+    "op_tx": (
+        "🧾 {tx_id}\nUser: {user_id}\nType: {type}\nStatus: {status}\nAmount: {amount}\nCreated: {created}\n"
+        "Details: {details}"
+    ),
+    "op_reconcile": (
+        "🔄 Reconciled: requeued {requeued}, delivered {delivered}, unresolved {unresolved}, flagged {flagged}, "
+        "lookups failed {lookup_failed}.\n{audit}"
+    ),
+    "op_audit_ok": "✅ Ledger audit: {users} users, all consistent.",
+    "op_audit_bad": "❗ Ledger audit: {count} of {users} users inconsistent: {ids}",
+    # command list for Telegram
+    "cmd_start": "Main menu",
+    "cmd_buy": "Buy Telegram Stars",
+    "cmd_balance": "Your balance",
+    "cmd_recharge": "Top up the balance",
+    "cmd_history": "Your transactions",
+    "cmd_lang": "Change the language",
+    "cmd_help": "How it works",
+    "cmd_cancel": "Stop the current dialog",
+}
+
+RU: dict[str, str] = {
+    "start": (
+        "Добро пожаловать в Starshop, {name}! ⭐\n"
+        "Покупайте Telegram Stars себе или в подарок кому угодно.\n\n"
+        "💰 Баланс: {balance}"
+    ),
+    "btn_buy": "⭐ Купить звёзды",
+    "btn_balance": "💰 Баланс",
+    "btn_topup": "➕ Пополнить",
+    "btn_history": "📜 История",
+    "btn_lang": "🌐 Язык",
+    "btn_help": "❓ Помощь",
+    "balance": "💰 Баланс: {amount}\nДоступно: {available}\nЗарезервировано под заказы: {held}",
+    "help": (
+        "⭐ Starshop продаёт Telegram Stars.\n\n"
+        "/buy [звёзды] [@получатель] — купить звёзды (от {min})\n"
+        "/recharge [сумма] — пополнить баланс\n"
+        "/balance — ваш баланс\n"
+        "/history — ваши операции\n"
+        "/lang — сменить язык\n"
+        "/cancel — прервать текущий диалог\n"
+        "/start — главное меню"
+    ),
+    "lang_choose": "Выберите язык:",
+    "lang_set": "Язык: русский 🇷🇺",
+    "cancelled": "Отменено.",
+    "nothing_to_cancel": "Нечего отменять.",
+    "expired": "Эта кнопка устарела. Начните заново с /buy.",
+    "throttled": "⏳ Не так быстро — подождите немного.",
+    "buy_choose_stars": "Сколько звёзд купить? Выберите количество или «Другое».",
+    "btn_other": "Другое",
+    "buy_enter_stars": "Отправьте количество звёзд (не меньше {min}).",
+    "buy_choose_recipient": "{stars} ⭐ — кому?",
+    "btn_myself": "👤 Себе",
+    "btn_gift": "🎁 В подарок @username",
+    "buy_enter_recipient": "Отправьте @username получателя.",
+    "buy_no_username": (
+        "У вас нет @username, а звёзды доставляются на username. "
+        "Задайте его в настройках Telegram или отправьте звёзды в подарок."
+    ),
+    "buy_choose_payment": "{stars} ⭐ для @{recipient}. Как оплатить?",
+    "btn_pay_balance": "💰 С баланса ({available})",
+    "btn_pay_invoice": "💳 Счётом (криптовалюта)",
+    "buy_confirm": (
+        "Проверьте заказ:\n\n⭐ Звёзды: {stars}\n👤 Получатель: @{recipient}\n💵 Цена: {price}\n💳 Оплата: {method}"
+    ),
+    "method_balance": "с баланса",
+    "method_invoice": "счётом",
+    "btn_confirm": "✅ Подтвердить",
+    "btn_cancel": "✖ Отмена",
+    "buy_accepted": (
+        "✅ Заказ принят: {stars} ⭐ для @{recipient}. {price} зарезервировано на балансе; "
+        "я сообщу, как только звёзды будут доставлены."
+    ),
+    "buy_invoice": (
+        "🧾 Оплатите {price} по ссылке ниже, чтобы получить {stars} ⭐ для @{recipient}. Счёт действует до {expires}."
+    ),
+    "btn_pay": "💳 Оплатить {price}",
+    "recharge_choose": "На сколько пополнить баланс? От {min} до {max}.",
+    "recharge_enter": "Отправьте сумму в {currency}, например 12.50.",
+    "recharge_invoice": (
+        "🧾 Пополнение на {amount}: оплатите по ссылке ниже. Счёт действует до {expires}; "
+        "баланс пополнится, как только придёт платёж."
+    ),
+    "history_empty": "Операций пока нет. Пополните баланс через /recharge или купите звёзды через /buy.",
+    "history_title": "📜 Ваши операции, страница {page} из {pages}:",
+    "btn_prev": "◀ Назад",
+    "btn_next": "Далее ▶",
+    "tx_recharge": "Пополнение",
+    "tx_purchase": "{stars} ⭐ для @{recipient}",
+    "tx_refund": "Возврат",
+    "tx_bonus": "Бонус",
+    "tx_adjustment": "Корректировка",
+    "st_pending": "ожидает",
+    "st_processing": "в работе",
+    "st_completed": "выполнено",
+    "st_failed": "не удалось",
+    "st_cancelled": "отменено",
+    "st_expired": "истёк",
+    "err_not_a_number": "«{value}» — не число. Отправьте целое количество звёзд, например 100.",
+    "err_too_few_stars": "Минимум {min} звёзд за покупку — вы отправили {value}.",
+    "err_too_many_stars": "Максимум {max} звёзд за покупку — вы отправили {value}.",
+    "err_bad_username": "«{value}» — не username в Telegram: 5–32 латинские буквы, цифры или _, например @durov.",
+    "err_amount_not_number": "«{value}» — не сумма. Отправьте число, например 12.50.",
+    "err_amount_precision": "Не больше {scale} знаков после запятой.",
+    "err_amount_range": "Пополнение — от {min} до {max}.",
+    "err_insufficient": "На балансе не хватает {missing}. Пополните баланс и попробуйте снова.",
+    "btn_topup_amount": "➕ Пополнить на {amount}",
+    "e_invalid_star_amount": "Такое количество звёзд купить нельзя (минимум {min}).",
+    "e_invalid_recipient": "Это не username в Telegram: 5–32 латинские буквы, цифры или _.",
+    "e_invalid_amount": "Неверная сумма.",
+    "e_invalid_money": "Неверная сумма.",
+    "e_daily_limit_exceeded": "Дневной лимит покупок исчерпан. Возвращайтесь завтра.",
+    "e_rate_limited": "Слишком много запросов. Подождите немного и попробуйте снова.",
+    "e_sales_paused": "Продажа звёзд ненадолго приостановлена. Попробуйте позже.",
+    "e_recipient_not_found": "Такой пользователь в Telegram не найден. Проверьте username.",
+    "e_payment_gateway_unavailable": "Платёжный сервис сейчас не отвечает. Попробуйте через минуту.",
+    "e_payment_gateway_refused": "Платёжный сервис не смог выставить счёт. Попробуйте позже.",
+    "e_unknown_user": "Сначала отправьте /start.",
+    "e_unknown_transaction": "Такой операции нет.",
+    "e_idempotency_conflict": "Этот заказ уже оформлен.",
+    "e_generic": "Сейчас это сделать нельзя.",
+    "e_unexpected": "У нас что-то пошло не так. Мы уже разбираемся; попробуйте ещё раз.",
+    "n_payment_received": "✅ Платёж получен: {amount}.\n💰 Баланс: {balance}",
+    "n_purchase_delivered": "⭐ Доставлено: {stars} звёзд для @{recipient} за {price}.",
+    "n_purchase_refused": "↩ Не удалось доставить {stars} звёзд для @{recipient}. {price} вернулись на баланс.",
+    "n_purchase_delayed": (
+        "⏳ Доставка {stars} звёзд для @{recipient} идёт дольше обычного. Ничего не потеряно — мы сообщим, "
+        "как только всё решится."
+    ),
+    "n_purchase_cancelled": "✖ Заказ {stars} звёзд для @{recipient} отменён: счёт не был оплачен.",
+    "n_bonus_granted": "🎁 Бонус: {amount}.\n💰 Баланс: {balance}",
+    "n_operator_attention": "⚠ Нужен оператор: операция {tx_id} пользователя {user_id}: {reason}",
+    "op_stats": (
+        "📊 Пользователей: {users}\nПополнено: {recharged}\nПродано: {sold} ({stars} ⭐ доставлено)\n"
+        "Балансы: {balance} (в резерве {held})\nПомечено: {flagged}\nПо статусам: {statuses}"
+    ),
+    "op_usage_bonus": "Формат: /bonus <id пользователя> <сумма>",
+    "op_usage_adjust": "Формат: /adjust <id пользователя> <сумма, можно отрицательную> <причина>",
+    "op_usage_tx": "Формат: /tx <id операции>",
+    "op_bonus_done": "🎁 Бонус {amount} пользователю {user_id}: операция {tx_id}.",
+    "op_adjust_done": "🛠 Корректировка {amount} пользователю {user_id}: операция {tx_id}.",
+    "op_tx": (
+        "🧾 {tx_id}\nПользователь: {user_id}\nТип: {type}\nСтатус: {status}\nСумма: {amount}\nСоздана: {created}\n"
+        "Детали: {details}"
+    ),
+    "op_reconcile": (
+        "🔄 Сверка: в очередь {requeued}, доставлено {delivered}, не решено {unresolved}, помечено {flagged}, "
+        "ошибок поиска {lookup_failed}.\n{audit}"
+    ),
+    "op_audit_ok": "✅ Аудит журнала: {users} пользователей, всё сходится.",
+    "op_audit_bad": "❗ Аудит журнала: не сходится у {count} из {users}: {ids}",
+    "cmd_start": "Главное меню",
+    "cmd_buy": "Купить Telegram Stars",
+    "cmd_balance": "Ваш баланс",
+    "cmd_recharge": "Пополнить баланс",
+    "cmd_history": "Ваши операции",
+    "cmd_lang": "Сменить язык",
+    "cmd_help": "Как это работает",
+    "cmd_cancel": "Прервать текущий диалог",
+}
+
+CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "ru": RU}
+
+
+def pick_language(code: str | None) -> str:
+    """Our language for a Telegram ``language_code`` (``ru-RU`` -> ``ru``); English when we do not speak it."""
+    if not code:
+        return DEFAULT_LANGUAGE
+    base = code.lower().split("-")[0]
+    if base in CATALOGUES:
+        return base
+    return "ru" if base in _RUSSIAN_SPEAKING else DEFAULT_LANGUAGE
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    catalogue = CATALOGUES.get(lang, EN)
+    return catalogue[key].format(**values)
+
+
+def has(key: str) -> bool:
+    return key in EN

@@ -1,0 +1,106 @@
+"""``AiogramNotifier``: the ``Notifier`` port on an aiogram ``Bot``.
+
+- Each event kind is rendered in the user's language (looked up through the callable it is given).
+- Operator attention goes to every admin id instead of the user.
+- Sending respects Telegram's limits, waits out ``retry_after`` on 429 and tries again.
+- An event key is sent once per process (the outbox relay delivers at least once); a blocked bot or a deleted
+  chat is logged and dropped, never raised, so the outbox does not retry it forever. Other failures raise, so the
+  relay retries later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+
+from starshop.adapters.telegram.i18n import pick_language, text
+from starshop.adapters.telegram.throttle import SendThrottle
+from starshop.domain.events import (
+    BonusGranted,
+    Event,
+    OperatorAttention,
+    PaymentReceived,
+    PurchaseCancelled,
+    PurchaseDelayed,
+    PurchaseDelivered,
+    PurchaseRefused,
+)
+
+log = logging.getLogger(__name__)
+
+LanguageOf = Callable[[int], Awaitable[str | None]]
+
+
+def render(event: Event, lang: str) -> str | None:
+    """The message for an event in a language, or ``None`` for kinds nobody is told about."""
+    match event:
+        case PaymentReceived() | BonusGranted():
+            return text(lang, f"n_{event.kind}", amount=event.amount, balance=event.balance)
+        case PurchaseDelivered() | PurchaseRefused():
+            return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient, price=event.price)
+        case PurchaseDelayed() | PurchaseCancelled():
+            return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient)
+        case OperatorAttention():
+            return text(lang, "n_operator_attention", tx_id=event.tx_id, user_id=event.user_id, reason=event.reason)
+    return None
+
+
+class AiogramNotifier:
+    def __init__(
+        self,
+        bot: Bot,
+        language_of: LanguageOf,
+        *,
+        admin_ids: Iterable[int] = (),
+        throttle: SendThrottle | None = None,
+        max_attempts: int = 5,
+        remember: int = 100_000,
+    ) -> None:
+        self._bot = bot
+        self._language_of = language_of
+        self._admins = tuple(admin_ids)
+        self._throttle = throttle or SendThrottle()
+        self._max_attempts = max_attempts
+        self._remember = remember
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    async def notify(self, event: Event) -> None:
+        chats = self._admins if isinstance(event, OperatorAttention) else (event.user_id,)
+        for chat_id in chats:
+            key = f"{event.key}>{chat_id}"
+            if key in self._seen:
+                continue
+            self._seen[key] = None  # claimed now, so a concurrent duplicate is skipped too
+            try:
+                message = render(event, pick_language(await self._language_of(chat_id)))
+                if message is not None:
+                    await self._send(chat_id, message, event)
+            except BaseException:
+                self._seen.pop(key, None)  # not sent: the relay will offer it again
+                raise
+        while len(self._seen) > self._remember:
+            self._seen.popitem(last=False)
+
+    async def _send(self, chat_id: int, message: str, event: Event) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            await self._throttle.wait(chat_id)
+            try:
+                await self._bot.send_message(chat_id, message)
+            except TelegramRetryAfter as e:
+                if attempt == self._max_attempts:
+                    raise
+                log.warning(
+                    "telegram asks to wait %ss before telling chat %s about %s", e.retry_after, chat_id, event.key
+                )
+                await asyncio.sleep(e.retry_after)
+            except (TelegramForbiddenError, TelegramBadRequest) as e:
+                # Blocked bot, deleted or unknown chat: nobody to tell, and retrying cannot help.
+                log.info("dropping %s for chat %s: %s", event.key, chat_id, e.message)
+                return
+            else:
+                return

@@ -1,0 +1,105 @@
+"""Inline keyboards, each in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from starshop.adapters.telegram.i18n import text
+from starshop.domain import Money, PayWith
+from starshop.entrypoints.bot.callbacks import (
+    ConfirmCb,
+    HistoryCb,
+    LangCb,
+    MenuCb,
+    PayCb,
+    RecipientCb,
+    StarsCb,
+    TopUpCb,
+)
+
+QUICK_STARS = (50, 100, 250, 500, 1000)
+QUICK_TOP_UPS = (Decimal(5), Decimal(10), Decimal(25), Decimal(50), Decimal(100))
+
+
+def _button(caption: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=caption, callback_data=data)
+
+
+def _markup(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[list(row) for row in rows if row])
+
+
+def main_menu(lang: str) -> InlineKeyboardMarkup:
+    def item(key: str, action: str) -> InlineKeyboardButton:
+        return _button(text(lang, key), MenuCb(action=action).pack())
+
+    return _markup(
+        [
+            [item("btn_buy", "buy"), item("btn_balance", "balance")],
+            [item("btn_topup", "topup"), item("btn_history", "history")],
+            [item("btn_lang", "lang"), item("btn_help", "help")],
+        ]
+    )
+
+
+def star_amounts(lang: str) -> InlineKeyboardMarkup:
+    buttons = [_button(f"{n} ⭐", StarsCb(stars=n).pack()) for n in QUICK_STARS]
+    buttons.append(_button(text(lang, "btn_other"), StarsCb(stars=0).pack()))
+    return _markup([buttons[:3], buttons[3:]])
+
+
+def recipients(lang: str, *, myself: bool = True) -> InlineKeyboardMarkup:
+    row = [_button(text(lang, "btn_gift"), RecipientCb(gift=True).pack())]
+    if myself:
+        row.insert(0, _button(text(lang, "btn_myself"), RecipientCb(gift=False).pack()))
+    return _markup([row, [cancel_button(lang)]])
+
+
+def payment_methods(lang: str, available: Money) -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [_button(text(lang, "btn_pay_balance", available=available), PayCb(method=PayWith.BALANCE.value).pack())],
+            [_button(text(lang, "btn_pay_invoice"), PayCb(method=PayWith.INVOICE.value).pack())],
+            [cancel_button(lang)],
+        ]
+    )
+
+
+def confirmation(lang: str) -> InlineKeyboardMarkup:
+    return _markup([[_button(text(lang, "btn_confirm"), ConfirmCb(ok=True).pack()), cancel_button(lang)]])
+
+
+def cancel_button(lang: str) -> InlineKeyboardButton:
+    return _button(text(lang, "btn_cancel"), ConfirmCb(ok=False).pack())
+
+
+def top_up_amounts(lang: str, low: Money, high: Money) -> InlineKeyboardMarkup:
+    amounts = [a for a in QUICK_TOP_UPS if low.amount <= a <= high.amount]
+    buttons = [_button(str(Money.of(a, low.currency)), TopUpCb(amount=str(a)).pack()) for a in amounts]
+    buttons.append(_button(text(lang, "btn_other"), TopUpCb(amount="").pack()))
+    return _markup([buttons[:3], buttons[3:]])
+
+
+def top_up_missing(lang: str, amount: Money) -> InlineKeyboardMarkup:
+    data = TopUpCb(amount=f"{amount.amount:f}").pack()
+    return _markup([[_button(text(lang, "btn_topup_amount", amount=amount), data)]])
+
+
+def pay_link(caption: str, url: str) -> InlineKeyboardMarkup:
+    return _markup([[InlineKeyboardButton(text=caption, url=url)]])
+
+
+def history_pages(lang: str, page: int, pages: int) -> InlineKeyboardMarkup | None:
+    row = []
+    if page > 1:
+        row.append(_button(text(lang, "btn_prev"), HistoryCb(page=page - 1).pack()))
+    if page < pages:
+        row.append(_button(text(lang, "btn_next"), HistoryCb(page=page + 1).pack()))
+    return _markup([row]) if row else None
+
+
+def languages() -> InlineKeyboardMarkup:
+    return _markup([[_button("🇬🇧 English", LangCb(code="en").pack()), _button("🇷🇺 Русский", LangCb(code="ru").pack())]])

@@ -1,0 +1,129 @@
+"""/start, /balance, /history, /help, /lang, /cancel and the main-menu buttons."""
+
+from __future__ import annotations
+
+import math
+
+from aiogram import F
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from dishka import FromDishka
+
+from starshop.adapters.telegram.i18n import pick_language, text
+from starshop.application.use_cases.get_balance import GetBalance
+from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
+from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
+from starshop.domain import MIN_STARS
+from starshop.entrypoints.bot import keyboards, render
+from starshop.entrypoints.bot.callbacks import HistoryCb, LangCb, MenuCb
+from starshop.entrypoints.bot.language import remember_language
+from starshop.entrypoints.bot.replies import Event, say
+from starshop.entrypoints.bot.routes import Routes
+
+PAGE_SIZE = 5
+routes = Routes("starshop.menu")
+
+
+@routes.message(CommandStart())
+async def start(
+    message: Message,
+    state: FSMContext,
+    lang: str,
+    register: FromDishka[RegisterUser],
+    get_balance: FromDishka[GetBalance],
+) -> None:
+    user = message.from_user
+    assert user is not None
+    await state.clear()
+    await register(
+        TelegramProfile(
+            user_id=user.id,
+            username=user.username,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            is_premium=bool(user.is_premium),
+            language_code=user.language_code,
+        )
+    )
+    balance = await get_balance(user.id)
+    await say(message, text(lang, "start", name=user.first_name, balance=balance.amount), keyboards.main_menu(lang))
+
+
+@routes.message(Command("balance"))
+async def balance_command(message: Message, lang: str, get_balance: FromDishka[GetBalance]) -> None:
+    await show_balance(message, lang, get_balance)
+
+
+async def show_balance(event: Event, lang: str, get_balance: GetBalance) -> None:
+    await say(event, render.balance(lang, await get_balance(event.from_user.id)))  # type: ignore[union-attr]
+
+
+@routes.message(Command("history"))
+async def history_command(message: Message, lang: str, history: FromDishka[GetHistory]) -> None:
+    await show_history(message, lang, history, page=1)
+
+
+@routes.callback_query(HistoryCb.filter())
+async def history_page(
+    callback: CallbackQuery, callback_data: HistoryCb, lang: str, history: FromDishka[GetHistory]
+) -> None:
+    await show_history(callback, lang, history, page=callback_data.page, edit=True)
+
+
+async def show_history(event: Event, lang: str, history: GetHistory, *, page: int, edit: bool = False) -> None:
+    user_id = event.from_user.id  # type: ignore[union-attr]
+    found = await history(HistoryQuery(user_id=user_id, page=max(page, 1), page_size=PAGE_SIZE))
+    if not found.total:
+        await say(event, text(lang, "history_empty"), edit=edit)
+        return
+    pages = math.ceil(found.total / PAGE_SIZE)
+    lines = [text(lang, "history_title", page=page, pages=pages), ""]
+    lines += [render.tx_line(lang, tx) for tx in found.items]
+    await say(event, "\n".join(lines), keyboards.history_pages(lang, page, pages), edit=edit)
+
+
+@routes.message(Command("help"))
+async def help_command(message: Message, lang: str) -> None:
+    await say(message, text(lang, "help", min=MIN_STARS))
+
+
+@routes.message(Command("lang"))
+async def lang_command(message: Message, lang: str) -> None:
+    await say(message, text(lang, "lang_choose"), keyboards.languages())
+
+
+@routes.callback_query(LangCb.filter())
+async def lang_chosen(callback: CallbackQuery, callback_data: LangCb, state: FSMContext) -> None:
+    lang = pick_language(callback_data.code)
+    await remember_language(state.storage, state.key.bot_id, callback.from_user.id, lang)
+    await say(callback, text(lang, "lang_set"), edit=True)
+
+
+@routes.message(Command("cancel"))
+async def cancel_command(message: Message, state: FSMContext, lang: str) -> None:
+    if await state.get_state() is None:
+        await say(message, text(lang, "nothing_to_cancel"))
+        return
+    await state.clear()
+    await say(message, text(lang, "cancelled"))
+
+
+@routes.callback_query(MenuCb.filter(F.action == "balance"))
+async def menu_balance(callback: CallbackQuery, lang: str, get_balance: FromDishka[GetBalance]) -> None:
+    await show_balance(callback, lang, get_balance)
+
+
+@routes.callback_query(MenuCb.filter(F.action == "history"))
+async def menu_history(callback: CallbackQuery, lang: str, history: FromDishka[GetHistory]) -> None:
+    await show_history(callback, lang, history, page=1)
+
+
+@routes.callback_query(MenuCb.filter(F.action == "lang"))
+async def menu_lang(callback: CallbackQuery, lang: str) -> None:
+    await say(callback, text(lang, "lang_choose"), keyboards.languages())
+
+
+@routes.callback_query(MenuCb.filter(F.action == "help"))
+async def menu_help(callback: CallbackQuery, lang: str) -> None:
+    await say(callback, text(lang, "help", min=MIN_STARS))

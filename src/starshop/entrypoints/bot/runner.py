@@ -1,0 +1,56 @@
+"""The Dispatcher, the command list told to Telegram, and polling mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, BotCommandScopeChat
+from dishka import AsyncContainer
+from dishka.integrations.aiogram import setup_dishka
+
+from starshop.adapters.telegram.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
+from starshop.entrypoints.bot.router import build_router
+
+USER_COMMANDS = ("start", "buy", "balance", "recharge", "history", "lang", "help", "cancel")
+OPERATOR_COMMANDS = ("stats", "bonus", "adjust", "tx", "reconcile")
+
+
+def build_dispatcher(
+    container: AsyncContainer, *, storage: BaseStorage | None = None, admin_ids: Iterable[int] = frozenset()
+) -> Dispatcher:
+    """A Dispatcher with starshop's router on the given dishka container (memory FSM storage unless one is given;
+    pass aiogram's ``RedisStorage`` when several instances serve the bot)."""
+    dp = Dispatcher(storage=storage or MemoryStorage())
+    dp.include_router(build_router(admin_ids=admin_ids))
+    setup_dishka(container, dp, auto_inject=True)
+    return dp
+
+
+def bot_commands(lang: str) -> list[BotCommand]:
+    return [BotCommand(command=c, description=text(lang, f"cmd_{c}")) for c in USER_COMMANDS]
+
+
+async def set_bot_commands(bot: Bot, *, admin_ids: Iterable[int] = ()) -> None:
+    """Tell Telegram the command list: English by default, and each language we speak for its users.
+
+    Operators see their commands too, in their own chats only (in English: they are terse).
+    """
+    await bot.set_my_commands(bot_commands(DEFAULT_LANGUAGE))
+    for lang in LANGUAGES:
+        await bot.set_my_commands(bot_commands(lang), language_code=lang)
+    operator = [BotCommand(command=c, description=f"/{c}") for c in OPERATOR_COMMANDS]
+    for admin in admin_ids:
+        scope = BotCommandScopeChat(chat_id=admin)
+        await bot.set_my_commands(bot_commands(DEFAULT_LANGUAGE) + operator, scope=scope)
+
+
+async def run_polling(
+    bot: Bot, dp: Dispatcher, *, admin_ids: Iterable[int] = (), handle_signals: bool = True, polling_timeout: int = 10
+) -> None:
+    """Polling mode: drop any webhook (keeping pending updates), tell the command list, poll until stopped."""
+    await bot.delete_webhook(drop_pending_updates=False)
+    await set_bot_commands(bot, admin_ids=admin_ids)
+    await dp.start_polling(bot, handle_signals=handle_signals, polling_timeout=polling_timeout)

@@ -1,0 +1,15 @@
+"""Dialog states for multi-step input."""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class BuyDialog(StatesGroup):
+    stars = State()
+    recipient = State()
+    confirm = State()
+
+
+class RechargeDialog(StatesGroup):
+    amount = State()

@@ -1,0 +1,67 @@
+"""The bot's outside parts: the aiogram ``Bot`` and its dialog storage, and the notifier that speaks through it.
+
+Made when ``STARSHOP_BOT_TOKEN`` is set. The dialog storage is Redis when ``STARSHOP_REDIS_URL`` is set (several
+instances share dialogs and ``/lang`` choices), else memory.
+"""
+
+from __future__ import annotations
+
+import attrs
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
+from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from starshop.adapters.sqla.uow import SqlaUnitOfWork
+from starshop.adapters.telegram.notifier import AiogramNotifier
+from starshop.application.ports import Notifier
+from starshop.application.use_cases.get_user import GetUser
+from starshop.entrypoints.bot.language import remembered_language
+from starshop.entrypoints.settings import Settings
+
+
+@attrs.frozen
+class BotParts:
+    bot: Bot
+    storage: BaseStorage
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.storage.close()
+
+
+def make_bot_parts(settings: Settings) -> BotParts:
+    assert settings.bot_token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_url)) if settings.telegram_url else None
+    bot = Bot(settings.bot_token.reveal(), session=session)
+    storage: BaseStorage = (
+        RedisStorage.from_url(settings.redis_url.replace("+cluster", "")) if settings.redis_url else MemoryStorage()
+    )
+    return BotParts(bot, storage)
+
+
+class BotNotifierProvider(Provider):
+    """Users hear about their payments and purchases in the bot, in their language; operators about flags."""
+
+    scope = Scope.APP
+
+    def __init__(self, parts: BotParts, admin_ids: frozenset[int]) -> None:
+        super().__init__()
+        self.parts, self.admin_ids = parts, admin_ids
+
+    @provide
+    def notifier(self, sessions: async_sessionmaker[AsyncSession]) -> Notifier:
+        bot, storage = self.parts.bot, self.parts.storage
+
+        async def language_of(user_id: int) -> str | None:
+            chosen = await remembered_language(storage, bot.id, user_id)
+            if chosen is not None:
+                return chosen
+            user = await GetUser(SqlaUnitOfWork(sessions))(user_id)
+            return user.language_code if user else None
+
+        return AiogramNotifier(bot, language_of, admin_ids=self.admin_ids)
