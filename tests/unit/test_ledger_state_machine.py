@@ -74,10 +74,14 @@ class LedgerMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         self.loop.close()
 
+    def build(self, policy: UnderpaymentPolicy):
+        """The shop under test; the Postgres machine overrides this."""
+        return build_in_memory_shop(underpayment=policy)
+
     @initialize(policy=st.sampled_from(UnderpaymentPolicy))
     def start(self, policy):
         self.policy = policy
-        self.shop = build_in_memory_shop(underpayment=policy)
+        self.shop = self.build(policy)
         for user in USERS:
             self.run(self.shop.register_user(TelegramProfile(user_id=user)))
             self.bonus(user, self.shop.money("5"))  # so that early purchases can succeed
@@ -161,7 +165,7 @@ class LedgerMachine(RuleBasedStateMachine):
         purchase = result.purchase
         self.purchases[purchase.id] = Purchase(purchase.id, user, price, TxStatus.PENDING, funded=not by_invoice)
         if by_invoice:
-            recharge = next(t for t in self.shop.store.tables.transactions.values() if t.purchase_id == purchase.id)
+            recharge = self.run(self.shop.invoice_of(purchase.id))
             self.model_recharges[recharge.id] = Recharge(
                 recharge.id, recharge.order_id, user, price, recharge.expires_at
             )
@@ -181,7 +185,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.run(self.shop.expire_stale_invoices())
         now = self.shop.clock.now()
         for rec in self.model_recharges.values():
-            status = self.shop.store.tables.transactions[rec.tx_id].status
+            status = self.run(self.shop.transaction(rec.tx_id)).status
             if rec.state == OPEN and status is TxStatus.EXPIRED:
                 assert now >= rec.expires_at + self.shop.config.invoice_expiry_grace
                 rec.state = EXPIRED
@@ -191,7 +195,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def observe_purchases(self) -> None:
         bought = {order.receipt.ref_id.removeprefix("Ref#") for order in self.shop.delivery.orders}
         for p in self.purchases.values():
-            tx = self.shop.store.tables.transactions[p.tx_id]
+            tx = self.run(self.shop.transaction(p.tx_id))
             if tx.funded and not p.funded:
                 self.held[p.user] += p.price
                 p.funded = True
@@ -242,7 +246,7 @@ class LedgerMachine(RuleBasedStateMachine):
         credited = {r.tx_id for r in self.model_recharges.values() if r.state == CREDITED}
         completed = {
             t.id
-            for t in self.shop.store.tables.transactions.values()
+            for t in self.run(self.shop.transactions())
             if t.type.value == "recharge" and t.status is TxStatus.COMPLETED
         }
         assert credited == completed

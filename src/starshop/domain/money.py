@@ -63,11 +63,24 @@ def _to_decimal(value: object) -> Decimal:
     return result
 
 
+def _quantized(value: object, currency: Currency, rounding: str) -> Decimal:
+    try:
+        return _to_decimal(value).quantize(currency.quantum, rounding=rounding)
+    except InvalidOperation:
+        msg = f"{value!r} is too large an amount"
+        raise InvalidMoney(msg) from None
+
+
 def _check_amount(instance: Money, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
     if not isinstance(value, Decimal) or not value.is_finite():
         msg = f"money amount must be a finite Decimal, got {value!r}"
         raise InvalidMoney(msg)
-    if value != value.quantize(instance.currency.quantum, rounding=ROUND_FLOOR):
+    try:
+        exact = value == value.quantize(instance.currency.quantum, rounding=ROUND_FLOOR)
+    except InvalidOperation:
+        msg = f"{value} is too large an amount"
+        raise InvalidMoney(msg) from None
+    if not exact:
         msg = f"{value} has more than {instance.currency.scale} decimal places for {instance.currency}"
         raise InvalidMoney(msg)
 
@@ -94,12 +107,12 @@ class Money:
     @classmethod
     def rounded_up(cls, value: object, currency: Currency) -> Money:
         """What a customer is charged: any fraction of the smallest unit rounds up."""
-        return cls(_to_decimal(value).quantize(currency.quantum, rounding=ROUND_CEILING), currency)
+        return cls(_quantized(value, currency, ROUND_CEILING), currency)
 
     @classmethod
     def rounded_down(cls, value: object, currency: Currency) -> Money:
         """What the shop credits: any fraction of the smallest unit is dropped."""
-        return cls(_to_decimal(value).quantize(currency.quantum, rounding=ROUND_FLOOR), currency)
+        return cls(_quantized(value, currency, ROUND_FLOOR), currency)
 
     def _same(self, other: Money) -> None:
         if not isinstance(other, Money):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from dishka import AsyncContainer, Provider, Scope, decorate, from_context, make_async_container, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -56,11 +57,13 @@ from starshop.domain import PurchasePolicy
 from starshop.entrypoints.observability import CountingPublisher, Metrics, TimedPaymentGateway, TimedStarDelivery
 from starshop.entrypoints.providers import SettingsProvider, UseCasesProvider
 from starshop.entrypoints.settings import Settings
-from starshop.entrypoints.telegram import BotNotifierProvider, BotParts
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, MiniAppAuth, OperatorAuth
 from starshop.entrypoints.web.heleket import WebhookSettings
 from starshop.entrypoints.web.observability import MetricsRefresh, Readiness
 from starshop.entrypoints.worker import TaskRunner
+
+if TYPE_CHECKING:  # aiogram costs ~130 MB of resident memory: imported only when a bot is configured
+    from starshop.entrypoints.telegram import BotParts
 
 SQLITE_DEFAULT = "sqlite+aiosqlite:///./starshop.db"
 
@@ -414,8 +417,13 @@ def _breaker_check(breaker: CircuitBreaker) -> Callable[[], Awaitable[tuple[bool
 
 def providers_for(settings: Settings, bot: BotParts | None = None) -> list[Provider]:
     limits = dict(settings.rate_limits)
+    notifier: Provider = LoggingNotifierProvider()
+    if bot is not None:
+        from starshop.entrypoints.telegram import BotNotifierProvider
+
+        notifier = BotNotifierProvider(bot, settings.admin_ids)
     return [
-        BotNotifierProvider(bot, settings.admin_ids) if bot else LoggingNotifierProvider(),
+        notifier,
         SettingsProvider(),
         UseCasesProvider(),
         CoreProvider(settings),

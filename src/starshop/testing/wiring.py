@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
@@ -23,7 +24,14 @@ from starshop.adapters.memory import (
     UnlimitedRateLimiter,
 )
 from starshop.application.config import ShopConfig
-from starshop.application.ports import DELIVER_PURCHASE
+from starshop.application.ports import (
+    DELIVER_PURCHASE,
+    LedgerReader,
+    OutboxUnitOfWork,
+    TransactionFilter,
+    TransactionReader,
+    UnitOfWork,
+)
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.buy_stars import BuyStars
@@ -39,7 +47,7 @@ from starshop.application.use_cases.reconcile_purchases import ReconcilePurchase
 from starshop.application.use_cases.record_delivery import RecordDelivery
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
-from starshop.domain import Currency, Money, PurchasePolicy, UnderpaymentPolicy
+from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy
 
 USD = Currency.of("USD")
 
@@ -56,7 +64,12 @@ def default_config(**changes: object) -> ShopConfig:
 
 @attrs.define
 class InMemoryShop:
-    store: InMemoryStore
+    """Every use case plus handles on the fakes. ``store`` is the in-memory store, or ``None`` when the shop runs
+    on another persistence (see ``build_shop``); ``transaction``/``transactions`` read through the ports either way."""
+
+    store: InMemoryStore | None
+    reader: TransactionReader
+    uow: Callable[[], UnitOfWork]
     clock: FixedClock
     gateway: ScriptedPaymentGateway
     delivery: ScriptedStarDelivery
@@ -86,6 +99,20 @@ class InMemoryShop:
     def money(self, value: str) -> Money:
         return Money.of(value, self.config.currency)
 
+    async def transaction(self, tx_id: str) -> Transaction:
+        async with self.uow() as uow:
+            tx = await uow.transactions.get(tx_id)
+        assert tx is not None, tx_id
+        return tx
+
+    async def transactions(self) -> list[Transaction]:
+        page = await self.reader.search(TransactionFilter(), limit=1_000_000, offset=0)
+        return list(page.items)
+
+    async def invoice_of(self, purchase_id: str) -> Transaction | None:
+        async with self.uow() as uow:
+            return await uow.transactions.invoice_of(purchase_id)
+
     async def run_background(self) -> None:
         """What the worker does: relay the outbox, then run every queued task, until nothing is left."""
         while True:
@@ -105,6 +132,30 @@ def build_in_memory_shop(
     underpayment: UnderpaymentPolicy | None = None,
 ) -> InMemoryShop:
     store = InMemoryStore()
+    return build_shop(
+        uow=lambda: InMemoryUnitOfWork(store),
+        outbox_uow=lambda: InMemoryOutboxUnitOfWork(store),
+        reader=InMemoryTransactionReader(store),
+        ledger=InMemoryLedgerReader(store),
+        store=store,
+        policy=policy,
+        config=config,
+        underpayment=underpayment,
+    )
+
+
+def build_shop(
+    *,
+    uow: Callable[[], UnitOfWork],
+    outbox_uow: Callable[[], OutboxUnitOfWork],
+    reader: TransactionReader,
+    ledger: LedgerReader,
+    store: InMemoryStore | None = None,
+    policy: PurchasePolicy | None = None,
+    config: ShopConfig | None = None,
+    underpayment: UnderpaymentPolicy | None = None,
+) -> InMemoryShop:
+    """Every use case on the persistence given (in-memory, or a SQL database) and scriptable fakes for the rest."""
     clock = FixedClock()
     ids = SequentialIds()
     policy = policy or default_policy()
@@ -115,14 +166,12 @@ def build_in_memory_shop(
     delivery = ScriptedStarDelivery()
     cache, limiter = InMemoryCache(), UnlimitedRateLimiter()
     notifier, publisher, queue = RecordingNotifier(), InMemoryEventPublisher(), InMemoryTaskQueue()
-
-    def uow() -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(store)
-
     record = RecordDelivery(uow(), clock)
     confirm = ConfirmPayment(uow(), clock, config)
     return InMemoryShop(
         store=store,
+        reader=reader,
+        uow=uow,
         clock=clock,
         gateway=gateway,
         delivery=delivery,
@@ -135,7 +184,7 @@ def build_in_memory_shop(
         config=config,
         register_user=RegisterUser(uow(), clock, cache, config.currency),
         get_balance=GetBalance(uow()),
-        get_history=GetHistory(InMemoryTransactionReader(store)),
+        get_history=GetHistory(reader),
         quote_stars=QuoteStars(policy),
         create_recharge=CreateRecharge(uow(), gateway, clock, ids, limiter, config),
         confirm_payment=confirm,
@@ -146,6 +195,6 @@ def build_in_memory_shop(
         expire_stale_invoices=ExpireStaleInvoices(uow(), gateway, clock, confirm, config),
         grant_bonus=GrantBonus(uow(), clock, ids),
         adjust_balance=AdjustBalance(uow(), clock, ids),
-        audit_ledger=AuditLedger(InMemoryLedgerReader(store)),
-        relay_outbox=RelayOutbox(InMemoryOutboxUnitOfWork(store), notifier, publisher, queue, clock),
+        audit_ledger=AuditLedger(ledger),
+        relay_outbox=RelayOutbox(outbox_uow(), notifier, publisher, queue, clock),
     )

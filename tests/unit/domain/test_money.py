@@ -58,3 +58,11 @@ def test_unknown_currency_is_refused():
 def test_addition_then_subtraction_gives_back_the_same_amount(a, b):
     assert (a + b) - b == a
     assert (a + b).amount == a.amount + b.amount
+
+
+@pytest.mark.parametrize("huge", ["1e999999", "9" * 5000])
+def test_absurdly_large_amounts_are_refused_not_crashed_on(huge):
+    with pytest.raises(InvalidMoney):
+        Money.of(huge, USD)
+    with pytest.raises(InvalidMoney):
+        Money.rounded_up(huge, USD)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, literal, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -287,19 +287,22 @@ class SqlaOutbox:
         self._s = session
 
     async def add(self, event: Event) -> None:
-        stmt = (
-            _dialect_insert(self._s, outbox)
-            .values(
-                key=event.key,
-                kind=event.kind,
-                user_id=event.user_id,
-                payload=event_to_dict(event),
-                attempts=0,
-                created_at=_now(),
-            )
-            .on_conflict_do_nothing(index_elements=[outbox.c.key])
-        )
-        await self._s.execute(stmt)
+        values = {"key": event.key, "kind": event.kind, "user_id": event.user_id, "payload": event_to_dict(event)}
+        await self._s.execute(_ADD_TO_OUTBOX, {**values, "created_at": _now()})
+
+
+# One statement for both databases, built once: a dialect ``insert().on_conflict_do_nothing()`` cannot be cached by
+# SQLAlchemy, so it was compiled anew for every event (a tenth of a webhook's CPU time on Postgres).
+_ADD_TO_OUTBOX = text(
+    "INSERT INTO outbox (key, kind, user_id, payload, attempts, created_at)"
+    " VALUES (:key, :kind, :user_id, :payload, 0, :created_at) ON CONFLICT (key) DO NOTHING"
+).bindparams(
+    bindparam("key", type_=outbox.c.key.type),
+    bindparam("kind", type_=outbox.c.kind.type),
+    bindparam("user_id", type_=outbox.c.user_id.type),
+    bindparam("payload", type_=outbox.c.payload.type),
+    bindparam("created_at", type_=outbox.c.created_at.type),
+)
 
 
 class SqlaOutboxReader:

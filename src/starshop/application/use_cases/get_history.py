@@ -6,6 +6,7 @@ from starshop.application.ports import Page, TransactionReader
 from starshop.domain import InvalidAmount
 
 MAX_PAGE = 100
+MAX_PAGE_NUMBER = 1_000_000
 
 
 @attrs.frozen(kw_only=True)
@@ -22,8 +23,8 @@ class GetHistory:
         self._reader = reader
 
     async def __call__(self, query: HistoryQuery) -> Page:
-        if query.page < 1 or not 1 <= query.page_size <= MAX_PAGE:
-            msg = f"page must be >= 1 and page size 1..{MAX_PAGE}"
+        if not 1 <= query.page <= MAX_PAGE_NUMBER or not 1 <= query.page_size <= MAX_PAGE:
+            msg = f"page must be 1..{MAX_PAGE_NUMBER} and page size 1..{MAX_PAGE}"
             raise InvalidAmount(msg)
         offset = (query.page - 1) * query.page_size
         return await self._reader.history(query.user_id, limit=query.page_size, offset=offset)

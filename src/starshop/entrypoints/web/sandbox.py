@@ -33,7 +33,7 @@ font-weight:bold;text-align:center}} button{{margin:.3em;padding:.5em 1em}}</sty
     )
 
 
-@get("/sandbox/invoices/{invoice_uuid:str}")
+@get("/sandbox/invoices/{invoice_uuid:str}", include_in_schema=False)
 @inject
 async def invoice_page(invoice_uuid: str, sandbox: FromDishka[SandboxPaymentGateway]) -> Response[Any]:
     invoice = sandbox.by_uuid(invoice_uuid)
@@ -52,7 +52,7 @@ async def invoice_page(invoice_uuid: str, sandbox: FromDishka[SandboxPaymentGate
     return _page("Pay invoice", body)
 
 
-@post("/sandbox/invoices/{invoice_uuid:str}/{action:str}", status_code=200)
+@post("/sandbox/invoices/{invoice_uuid:str}/{action:str}", status_code=200, include_in_schema=False)
 @inject
 async def settle_invoice(
     invoice_uuid: str,
@@ -82,7 +82,7 @@ async def settle_invoice(
     return Response(result, status_code=200)
 
 
-@get("/sandbox/login")
+@get("/sandbox/login", include_in_schema=False)
 @inject
 async def sandbox_login(
     auth: FromDishka[MiniAppAuth], user_id: int = 1000, username: str = "sandbox_user", language: str = "en"

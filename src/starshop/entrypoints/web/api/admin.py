@@ -30,6 +30,14 @@ Req = Request[Any, Any, Any]
 OPERATOR_ID = 0  # API actions are journaled with actor 0 ("the HTTP API"); bot operators use their own id.
 Status = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
 Type = Literal["recharge", "purchase", "refund", "bonus", "adjustment"]
+MAX_USER_ID = 2**53  # Telegram ids fit in 52 bits; anything larger is no user of ours
+
+
+def known_user_id(user_id: int) -> int:
+    if not 0 < user_id <= MAX_USER_ID:
+        msg = f"user {user_id} is not registered"
+        raise UnknownUser(msg)
+    return user_id
 
 
 def operator(request: Req, auth: OperatorAuth) -> None:
@@ -46,7 +54,7 @@ async def user(
     balances: FromDishka[GetBalance],
 ) -> dict[str, Any]:
     operator(request, auth)
-    found = await users(user_id)
+    found = await users(known_user_id(user_id))
     if found is None:
         msg = f"user {user_id} is not registered"
         raise UnknownUser(msg)
@@ -73,6 +81,7 @@ async def bonus(
 ) -> dict[str, Any]:
     operator(request, auth)
     amount = Money.of(data.amount, config.currency)
+    user_id = known_user_id(user_id)
     return tx_json(
         await grant(OperatorCredit(operator_id=OPERATOR_ID, user_id=user_id, amount=amount, reason=data.reason)),
         operator=True,
@@ -91,6 +100,7 @@ async def adjust(
 ) -> dict[str, Any]:
     operator(request, auth)
     amount = Money.of(data.amount, config.currency)
+    user_id = known_user_id(user_id)
     credit = OperatorCredit(operator_id=OPERATOR_ID, user_id=user_id, amount=amount, reason=data.reason)
     return tx_json(await adjust_balance(credit), operator=True)
 
@@ -101,11 +111,11 @@ async def transactions(
     request: Req,
     auth: FromDishka[OperatorAuth],
     search: FromDishka[SearchTransactions],
-    user_id: int | None = None,
+    user_id: int | None = Parameter(default=None, ge=1, le=MAX_USER_ID),
     status: Status | None = None,
     type_: Type | None = Parameter(query="type", default=None),
     flagged: bool | None = None,
-    page: int = Parameter(default=1, ge=1),
+    page: int = Parameter(default=1, ge=1, le=1_000_000),
     page_size: int = Parameter(default=50, ge=1, le=100),
 ) -> dict[str, Any]:
     operator(request, auth)

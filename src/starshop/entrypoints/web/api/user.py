@@ -89,7 +89,7 @@ async def transactions(
     register: FromDishka[RegisterUser],
     cache: FromDishka[Cache],
     history: FromDishka[GetHistory],
-    page: int = Parameter(default=1, ge=1),
+    page: int = Parameter(default=1, ge=1, le=1_000_000),
     page_size: int = Parameter(default=20, ge=1, le=100),
 ) -> dict[str, Any]:
     profile = await caller(request, auth, register, cache)

@@ -1,0 +1,46 @@
+"""The foundation's ledger state machine, run against Postgres: every rule through the SQL adapters, the model
+checked after every step (fewer examples than in memory: each one gets a fresh database)."""
+
+import pytest
+from hypothesis import HealthCheck, settings
+from tests.db import create_database, database_url, drop_database, run_in_thread
+from tests.unit.test_ledger_state_machine import LedgerMachine
+
+from starshop.adapters.sqla.engine import create_engine, session_factory
+from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
+from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
+from starshop.testing import build_shop
+
+pytestmark = pytest.mark.postgres
+TEMPLATE: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _template(pg_template: str) -> None:
+    TEMPLATE["name"] = pg_template
+
+
+class PostgresLedgerMachine(LedgerMachine):
+    def build(self, policy):
+        self.database = run_in_thread(create_database(TEMPLATE["name"]))
+        self.engine = create_engine(database_url(self.database), pool_size=2, max_overflow=2)
+        sessions = session_factory(self.engine)
+        return build_shop(
+            uow=lambda: SqlaUnitOfWork(sessions),
+            outbox_uow=lambda: SqlaOutboxUnitOfWork(sessions),
+            reader=SqlaTransactionReader(sessions),
+            ledger=SqlaLedgerReader(sessions),
+            underpayment=policy,
+        )
+
+    def teardown(self) -> None:
+        if hasattr(self, "engine"):
+            self.run(self.engine.dispose())
+            run_in_thread(drop_database(self.database))
+        super().teardown()
+
+
+PostgresLedgerMachine.TestCase.settings = settings(
+    max_examples=25, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
+)
+test_ledger_state_machine_on_postgres = PostgresLedgerMachine.TestCase
