@@ -66,6 +66,7 @@ if TYPE_CHECKING:  # aiogram costs ~130 MB of resident memory: imported only whe
     from starshop.entrypoints.telegram import BotParts
 
 SQLITE_DEFAULT = "sqlite+aiosqlite:///./starshop.db"
+TASK_CONCURRENCY = 8  # delivery tasks one worker handles at once on the Redis queue
 
 
 class RedisHealth:
@@ -115,13 +116,19 @@ class DatabaseProvider(Provider):
 
     scope = Scope.APP
 
-    def __init__(self, url: str, replica_url: str | None) -> None:
+    def __init__(self, url: str, replica_url: str | None, *, pool_size: int, statement_timeout_ms: int) -> None:
         super().__init__()
         self.url, self.replica_url = url, replica_url
+        self.pool_size, self.statement_timeout_ms = pool_size, statement_timeout_ms
+
+    def _engine(self, url: str) -> AsyncEngine:
+        return create_engine(
+            url, pool_size=self.pool_size, max_overflow=self.pool_size, statement_timeout_ms=self.statement_timeout_ms
+        )
 
     @provide
     async def engine(self) -> AsyncIterator[AsyncEngine]:
-        engine = create_engine(self.url)
+        engine = self._engine(self.url)
         yield engine
         await engine.dispose()
 
@@ -134,7 +141,7 @@ class DatabaseProvider(Provider):
         if self.replica_url is None:
             yield SqlaTransactionReader(primary)
             return
-        engine = create_engine(self.replica_url)
+        engine = self._engine(self.replica_url)
         yield SqlaTransactionReader(session_factory(engine))
         await engine.dispose()
 
@@ -182,7 +189,9 @@ class RedisProvider(Provider):
 
     @provide
     def queue(self, client: RedisClient) -> RedisTaskQueue:
-        return RedisTaskQueue(client, prefix=self.prefix)
+        # Deliveries are independent and each is claimed in the database, so one worker runs several at once (as
+        # several worker processes would); with one at a time the worker, not the database, limited purchases.
+        return RedisTaskQueue(client, prefix=self.prefix, concurrency=TASK_CONCURRENCY)
 
     @provide
     def queue_port(self, queue: RedisTaskQueue) -> TaskQueue:
@@ -427,7 +436,12 @@ def providers_for(settings: Settings, bot: BotParts | None = None) -> list[Provi
         SettingsProvider(),
         UseCasesProvider(),
         CoreProvider(settings),
-        DatabaseProvider(settings.database_url or SQLITE_DEFAULT, settings.database_replica_url),
+        DatabaseProvider(
+            settings.database_url or SQLITE_DEFAULT,
+            settings.database_replica_url,
+            pool_size=settings.database_pool_size,
+            statement_timeout_ms=settings.database_statement_timeout,
+        ),
         RedisProvider(settings.redis_url, settings.redis_prefix, limits)
         if settings.redis_url
         else InProcessProvider(limits),

@@ -52,6 +52,8 @@ class Settings:
     log_format: str = "text"
     database_url: str | None = None
     database_replica_url: str | None = None
+    database_pool_size: int = 10
+    database_statement_timeout: int = 30_000
     redis_url: str | None = None
     redis_prefix: str = "starshop:"
     heleket_merchant: str | None = None
@@ -294,6 +296,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     r.take("LOG_FORMAT", _choice("text", "json"))
     r.take("DATABASE_URL", _url("postgresql+asyncpg", "sqlite+aiosqlite"))
     r.take("DATABASE_REPLICA_URL", _url("postgresql+asyncpg", "sqlite+aiosqlite"))
+    r.take("DATABASE_POOL_SIZE", _int(1, 500))
+    r.take("DATABASE_STATEMENT_TIMEOUT", _int(100, 3_600_000))
     r.take("REDIS_URL", _url("redis", "rediss", "redis+cluster", "rediss+cluster"))
     r.take("REDIS_PREFIX", _prefix)
     r.take("HELEKET_MERCHANT", str)

@@ -83,6 +83,7 @@ class RedisTaskQueue:
     block: float = 0.5
     reclaim_every: float = 5.0
     retry_delay: float = 1.0
+    concurrency: int = 1  # tasks one worker handles at once (each leased, then acknowledged when it ends)
     _stopping: asyncio.Event = attrs.field(factory=asyncio.Event, init=False)
     _outage: OutageLog = attrs.field(factory=lambda: OutageLog(logger, "task queue"), init=False)
     _lease: AsyncScript = attrs.field(init=False)
@@ -117,21 +118,41 @@ class RedisTaskQueue:
     async def _work(self, handlers: Handlers) -> None:
         loop = asyncio.get_running_loop()
         next_reclaim = 0.0
-        while not self._stopping.is_set():
-            try:
-                if loop.time() >= next_reclaim:
-                    await self.reclaim_stale()
-                    next_reclaim = loop.time() + self.reclaim_every
-                ready, processing, _ = self.keys
-                item = await self.client.blmove(ready, processing, self.block, "RIGHT", "LEFT")  # type: ignore[arg-type]
-            except REDIS_ERRORS as exc:
-                self._outage.failed(exc, f"worker waits {self.retry_delay}s and tries again")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self.retry_delay)
-                continue
-            self._outage.ok()
-            if item is not None:
-                await self._handle(str(item), handlers)
+        slots = asyncio.Semaphore(max(1, self.concurrency))
+        in_hand: set[asyncio.Task[None]] = set()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            in_hand.discard(task)
+            slots.release()
+
+        try:
+            while not self._stopping.is_set():
+                await slots.acquire()  # a task is taken only when a slot is free
+                try:
+                    if loop.time() >= next_reclaim:
+                        await self.reclaim_stale()
+                        next_reclaim = loop.time() + self.reclaim_every
+                    ready, processing, _ = self.keys
+                    item = await self.client.blmove(ready, processing, self.block, "RIGHT", "LEFT")  # type: ignore[arg-type]
+                except REDIS_ERRORS as exc:
+                    slots.release()
+                    self._outage.failed(exc, f"worker waits {self.retry_delay}s and tries again")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), self.retry_delay)
+                    continue
+                except BaseException:
+                    slots.release()
+                    raise
+                self._outage.ok()
+                if item is None:
+                    slots.release()
+                    continue
+                task = asyncio.create_task(self._handle(str(item), handlers))
+                in_hand.add(task)
+                task.add_done_callback(finished)
+        finally:
+            if in_hand:  # the tasks in hand are finished and acknowledged before the worker stops
+                await asyncio.gather(*in_hand, return_exceptions=True)
 
     async def reclaim_stale(self) -> int:
         """Put items whose lease ran out back at the head of ``ready``; returns how many."""

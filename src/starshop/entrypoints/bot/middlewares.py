@@ -22,6 +22,7 @@ from starshop.application.ports import RateLimiter
 from starshop.domain import DomainError
 from starshop.entrypoints.bot.language import remembered_language
 from starshop.entrypoints.bot.replies import error_reply, say
+from starshop.entrypoints.observability import update_id
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -101,3 +102,19 @@ class ThrottlingMiddleware(BaseMiddleware):
 def _user_id(data: dict[str, Any]) -> int | None:
     user: User | None = data.get("event_from_user")
     return user.id if user else None
+
+
+class UpdateIdMiddleware(BaseMiddleware):
+    """Puts the update's id on every log line written while it is handled (the JSON logs' ``update_id``)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        token = update_id.set(getattr(event, "update_id", None))
+        try:
+            return await handler(event, data)
+        finally:
+            update_id.reset(token)

@@ -12,6 +12,7 @@ from dishka import AsyncContainer
 from dishka.integrations.aiogram import setup_dishka
 
 from starshop.adapters.telegram.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
+from starshop.entrypoints.bot.middlewares import UpdateIdMiddleware
 from starshop.entrypoints.bot.router import build_router
 
 USER_COMMANDS = ("start", "buy", "balance", "recharge", "history", "lang", "help", "cancel")
@@ -24,6 +25,7 @@ def build_dispatcher(
     """A Dispatcher with starshop's router on the given dishka container (memory FSM storage unless one is given;
     pass aiogram's ``RedisStorage`` when several instances serve the bot)."""
     dp = Dispatcher(storage=storage or MemoryStorage())
+    dp.update.outer_middleware(UpdateIdMiddleware())
     dp.include_router(build_router(admin_ids=admin_ids))
     setup_dishka(container, dp, auto_inject=True)
     return dp
