@@ -59,7 +59,15 @@ async def serving(app: Litestar, port: int | None = None) -> AsyncIterator[str]:
     """Run the app under uvicorn on 127.0.0.1 for the duration of the block; yields its base URL."""
     port = port or free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False)
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=False,
+            timeout_graceful_shutdown=5,
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -28,13 +28,34 @@ class _Order:
     receipt: DeliveryReceipt
 
 
+@attrs.define
+class OrderBook:
+    """The orders a fake provider made, and the lookup the reconciler asks of a real one."""
+
+    orders: list[_Order] = attrs.Factory(list)
+
+    def record(self, order: DeliveryOrder, receipt: DeliveryReceipt) -> None:
+        self.orders.append(_Order(order.recipient.lower(), order.stars, order.started_at, receipt))
+
+    def find(self, order: DeliveryOrder, until: datetime, exclude_refs: frozenset[str]) -> DeliveryReceipt | None:
+        for found in self.orders:
+            if (
+                found.recipient == order.recipient.lower()
+                and found.stars == order.stars
+                and order.started_at <= found.at <= until
+                and found.receipt.ref_id not in exclude_refs
+            ):
+                return found.receipt
+        return None
+
+
 class ScriptedStarDelivery:
     """``script("delivered" | "refused" | "unknown" | "unknown_bought")`` queues outcomes; ``unknown_bought`` answers
     unknown but records the order (a slow success past the client's timeout)."""
 
     def __init__(self) -> None:
         self.outcomes: deque[str] = deque()
-        self.orders: list[_Order] = []
+        self.book = OrderBook()
         self.deliver_calls: list[DeliveryOrder] = []
         self.unknown_users: set[str] = set()
         self.wallet: Decimal | None = Decimal(1000)
@@ -54,7 +75,7 @@ class ScriptedStarDelivery:
         receipt = DeliveryReceipt(ref_id=f"Ref#{order.purchase_id}", tx_hash="0" * 64, cost="0.5")
         if outcome == "unknown":
             return Unknown(reason="scripted timeout")
-        self.orders.append(_Order(order.recipient.lower(), order.stars, order.started_at, receipt))
+        self.book.record(order, receipt)
         if outcome == "unknown_bought":
             return Unknown(reason="scripted timeout after purchase")
         return Delivered(receipt=receipt)
@@ -65,11 +86,11 @@ class ScriptedStarDelivery:
         if self.lookup_fails:
             msg = "scripted lookup failure"
             raise DeliveryLookupFailed(msg)
-        for found in self.orders:
-            same = found.recipient == order.recipient.lower() and found.stars == order.stars
-            if same and order.started_at <= found.at <= until and found.receipt.ref_id not in exclude_refs:
-                return found.receipt
-        return None
+        return self.book.find(order, until, exclude_refs)
 
     async def wallet_balance(self) -> Decimal | None:
         return self.wallet
+
+    @property
+    def orders(self) -> list[_Order]:
+        return self.book.orders

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import attrs
 
+from starshop.adapters.memory.delivery import OrderBook
 from starshop.application.ports import (
     Delivered,
     DeliveryOrder,
@@ -25,18 +26,10 @@ from starshop.application.ports import (
 from starshop.domain import DeliveryReceipt
 
 
-@attrs.frozen
-class _Order:
-    recipient: str
-    stars: int
-    at: datetime
-    receipt: DeliveryReceipt
-
-
 @attrs.define
 class SandboxStarDelivery:
     wallet: Decimal = Decimal(1_000_000)
-    orders: list[_Order] = attrs.field(factory=list)
+    book: OrderBook = attrs.field(factory=OrderBook)
 
     async def check_recipient(self, username: str) -> RecipientCheck:
         return RecipientCheck.NOT_FOUND if username.lower().startswith("ghost") else RecipientCheck.FOUND
@@ -52,7 +45,7 @@ class SandboxStarDelivery:
             tx_hash=order.purchase_id.ljust(64, "0")[:64],
             cost=str((Decimal(order.stars) * Decimal("0.0035")).quantize(Decimal("0.000000001"))),
         )
-        self.orders.append(_Order(name, order.stars, order.started_at, receipt))
+        self.book.record(order, receipt)
         if name.startswith("slow"):
             return Unknown(reason="sandbox: timed out after buying")
         return Delivered(receipt=receipt)
@@ -60,15 +53,7 @@ class SandboxStarDelivery:
     async def find_order(
         self, order: DeliveryOrder, *, until: datetime, exclude_refs: frozenset[str] = frozenset()
     ) -> DeliveryReceipt | None:
-        for found in self.orders:
-            if (
-                found.recipient == order.recipient.lower()
-                and found.stars == order.stars
-                and order.started_at <= found.at <= until
-                and found.receipt.ref_id not in exclude_refs
-            ):
-                return found.receipt
-        return None
+        return self.book.find(order, until, exclude_refs)
 
     async def wallet_balance(self) -> Decimal | None:
         return self.wallet

@@ -5,10 +5,13 @@ Browsers cannot set headers on a websocket, so initData may also come as ``?auth
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from dishka.integrations.litestar import FromDishka, inject_websocket
 from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
 
 from starshop.adapters.events_codec import event_to_dict
 from starshop.application.ports import EventSubscriber
@@ -28,5 +31,16 @@ async def events_socket(
     await socket.accept()
     async with subscriber.subscribe(profile.user_id) as events:
         await socket.send_json({"type": "subscribed", "user_id": profile.user_id})
-        async for event in events:
-            await socket.send_json({"type": "event", "event": event_to_dict(event)})
+
+        async def forward() -> None:
+            async for event in events:
+                await socket.send_json({"type": "event", "event": event_to_dict(event)})
+
+        pushing = asyncio.create_task(forward())
+        try:  # the client may only listen; its disconnect (or a server shutdown) ends the subscription
+            while (await socket.receive())["type"] != "websocket.disconnect":
+                pass
+        finally:
+            pushing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await pushing
