@@ -57,6 +57,9 @@ from starshop.domain import PurchasePolicy
 from starshop.entrypoints.observability import CountingPublisher, Metrics, TimedPaymentGateway, TimedStarDelivery
 from starshop.entrypoints.providers import SettingsProvider, UseCasesProvider
 from starshop.entrypoints.settings import Settings
+
+if TYPE_CHECKING:  # only in annotations that dishka never reads
+    from starshop.entrypoints.telegram import BotParts
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, MiniAppAuth, OperatorAuth
 from starshop.entrypoints.web.heleket import WebhookSettings
 from starshop.entrypoints.web.observability import MetricsRefresh, Readiness
@@ -161,9 +164,11 @@ class DatabaseProvider(Provider):
 class RedisProvider(Provider):
     scope = Scope.APP
 
-    def __init__(self, url: str, prefix: str, limits: dict[str, tuple[int, float]]) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__()
-        self.url, self.prefix, self.limits = url, prefix, limits
+        assert settings.redis_url is not None
+        self.url, self.prefix, self.limits = settings.redis_url, settings.redis_prefix, dict(settings.rate_limits)
+        self.refuse_when_down = settings.redis_down_refuses
 
     @provide
     async def client(self) -> AsyncIterator[RedisClient]:
@@ -177,7 +182,7 @@ class RedisProvider(Provider):
 
     @provide
     def limiter(self, client: RedisClient) -> RateLimiter:
-        return RedisRateLimiter(client, self.limits, prefix=self.prefix)
+        return RedisRateLimiter(client, self.limits, refuse_when_down=self.refuse_when_down, prefix=self.prefix)
 
     @provide
     def events(self, client: RedisClient) -> EventPublisher:
@@ -442,9 +447,7 @@ def providers_for(settings: Settings, bot: BotParts | None = None) -> list[Provi
             pool_size=settings.database_pool_size,
             statement_timeout_ms=settings.database_statement_timeout,
         ),
-        RedisProvider(settings.redis_url, settings.redis_prefix, limits)
-        if settings.redis_url
-        else InProcessProvider(limits),
+        RedisProvider(settings) if settings.redis_url else InProcessProvider(limits),
         SandboxPaymentsProvider(settings) if settings.sandbox_payments else HeleketProvider(settings),
         SandboxDeliveryProvider() if settings.sandbox_delivery else FragmentProvider(settings),
         ObservabilityProvider(),

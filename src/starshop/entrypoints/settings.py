@@ -56,6 +56,7 @@ class Settings:
     database_statement_timeout: int = 30_000
     redis_url: str | None = None
     redis_prefix: str = "starshop:"
+    redis_down_refuses: frozenset[str] = frozenset({"recharge", "purchase"})
     heleket_merchant: str | None = None
     heleket_payment_key: Secret | None = None
     heleket_url: str = "https://api.heleket.com"
@@ -300,6 +301,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     r.take("DATABASE_STATEMENT_TIMEOUT", _int(100, 3_600_000))
     r.take("REDIS_URL", _url("redis", "rediss", "redis+cluster", "rediss+cluster"))
     r.take("REDIS_PREFIX", _prefix)
+    r.take("REDIS_DOWN_REFUSES", _words)
     r.take("HELEKET_MERCHANT", str)
     r.take("HELEKET_PAYMENT_KEY", _secret)
     r.take("HELEKET_URL", _url("http", "https"))

@@ -299,3 +299,21 @@ async def test_recording_an_outcome_on_a_purchase_not_being_delivered_is_illegal
     again = await shop.record_delivery(DeliveryResult(tx_id=result.purchase.id, outcome=Refused(reason="late")))
     assert again is Recorded.ALREADY
     assert shop.store.tables.transactions[result.purchase.id].status is TxStatus.COMPLETED
+
+
+async def test_the_sweep_requeues_a_purchase_at_most_once_per_interval_and_survives_a_queue_outage(shop, alice):
+    await fund(shop, alice, "10")
+    result = await shop.buy_stars(buy(100))
+    await shop.relay_outbox()
+    shop.queue.drain()  # lost
+    shop.clock.advance(timedelta(minutes=2))
+    assert (await shop.reconcile_purchases()).requeued == 1
+    assert (await shop.reconcile_purchases()).requeued == 0  # its copy may still be waiting in the queue
+    shop.clock.advance(timedelta(minutes=2))
+
+    async def broken(task, tx_id):
+        raise ConnectionError("queue is away")
+
+    shop.queue.enqueue = broken
+    assert (await shop.reconcile_purchases()).requeued == 0
+    assert shop.store.tables.transactions[result.purchase.id].status is TxStatus.PENDING

@@ -38,7 +38,8 @@ RECEIPT_HORIZON = timedelta(days=2)
 class ReconcilePurchases:
     """Drive every purchase left half-way to an end (the sweep).
 
-    - Funded purchases nobody claimed for a while (a lost task) are queued again; the claim prevents doubles.
+    - Funded purchases nobody claimed for a while (a lost task) are queued again, at most once per
+      ``requeue_after``; the claim prevents doubles, and a queue that is away is tried again on the next sweep.
     - Attempts older than any delivery call can take are looked up at the provider: found means delivered. An order
       already recorded on another purchase never counts twice.
     - Not found: the purchase stays unresolved (never refunded, never bought again); past the deadline it is
@@ -71,12 +72,27 @@ class ReconcilePurchases:
             in_flight = await uow.transactions.in_flight_purchases(
                 started_before=now - self._config.lookup_after, limit=limit
             )
+        requeued = 0
         for tx in queued:
-            await self._queue.enqueue(DELIVER_PURCHASE, tx.id)
+            requeued += await self._requeue(tx.id)
         counts = {"delivered": 0, "unresolved": 0, "flagged": 0, "lookup_failed": 0}
         for tx in in_flight:
             counts[await self._resolve(tx)] += 1
-        return PurchaseReconciliation(requeued=len(queued), **counts)
+        return PurchaseReconciliation(requeued=requeued, **counts)
+
+    async def _requeue(self, tx_id: str) -> int:
+        """Queue the delivery again, and note when, so the next sweeps wait ``requeue_after`` before another copy."""
+        async with self._uow as uow:
+            tx = await locked(uow, tx_id)
+            if tx.status is not TxStatus.PENDING or not tx.funded:
+                return 0  # claimed meanwhile
+            await uow.transactions.update(tx.evolve(updated_at=self._clock.now()))
+            await uow.commit()
+        try:
+            await self._queue.enqueue(DELIVER_PURCHASE, tx_id)
+        except Exception:  # the queue is away: the row stays, and a later sweep tries again
+            return 0
+        return 1
 
     async def _resolve(self, tx: Transaction) -> str:
         assert tx.recipient is not None and tx.stars is not None and tx.attempt_started_at is not None
