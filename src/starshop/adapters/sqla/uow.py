@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from types import TracebackType
 from typing import Self
 
@@ -16,7 +17,7 @@ from starshop.adapters.sqla.repositories import (
 )
 
 
-class _SessionScope:
+class _SessionScope(abc.ABC):
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
         self._session: AsyncSession | None = None
@@ -52,8 +53,8 @@ class _SessionScope:
     async def rollback(self) -> None:
         await self.session.rollback()
 
-    def _bind(self, session: AsyncSession) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _bind(self, session: AsyncSession) -> None: ...
 
 
 class SqlaUnitOfWork(_SessionScope):
