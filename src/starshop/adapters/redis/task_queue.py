@@ -150,9 +150,13 @@ class RedisTaskQueue:
                 task = asyncio.create_task(self._handle(str(item), handlers))
                 in_hand.add(task)
                 task.add_done_callback(finished)
-        finally:
-            if in_hand:  # the tasks in hand are finished and acknowledged before the worker stops
-                await asyncio.gather(*in_hand, return_exceptions=True)
+        except BaseException:  # cancelled (the process is going down): the tasks in hand go down with it, unacked
+            for task in in_hand:
+                task.cancel()
+            await asyncio.gather(*in_hand, return_exceptions=True)
+            raise
+        # stopped: the tasks in hand are finished and acknowledged first
+        await asyncio.gather(*in_hand, return_exceptions=True)
 
     async def reclaim_stale(self) -> int:
         """Put items whose lease ran out back at the head of ``ready``; returns how many."""
