@@ -65,9 +65,6 @@ from starshop.entrypoints.web.heleket import WebhookSettings
 from starshop.entrypoints.web.observability import MetricsRefresh, Readiness
 from starshop.entrypoints.worker import TaskRunner
 
-if TYPE_CHECKING:  # aiogram costs ~130 MB of resident memory: imported only when a bot is configured
-    from starshop.entrypoints.telegram import BotParts
-
 SQLITE_DEFAULT = "sqlite+aiosqlite:///./starshop.db"
 TASK_CONCURRENCY = 8  # delivery tasks one worker handles at once on the Redis queue
 

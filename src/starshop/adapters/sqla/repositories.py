@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, literal, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starshop.adapters.events_codec import event_from_dict, event_to_dict
 from starshop.adapters.sqla.rows import balance_from_row, tx_from_row, tx_to_row, user_from_row, user_to_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
-from starshop.adapters.sqla.types import Amount
+from starshop.adapters.sqla.types import Amount, UtcDateTime
 from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import ClaimResult, OutboxMessage
 from starshop.domain import Balance, Currency, DailyUsage, Money, Transaction, TxStatus, TxType, User
@@ -78,51 +78,26 @@ class SqlaBalanceRepository:
         return found
 
     async def credit(self, user_id: int, amount: Money) -> Balance:
-        p = _p(amount)
-        return await self._change(user_id, "credit", amount, {"amount": balances.c.amount + p}, None)
+        return await self._change(user_id, "credit", amount)
 
     async def debit(self, user_id: int, amount: Money) -> Balance:
-        p = _p(amount)
-        return await self._change(
-            user_id, "debit", amount, {"amount": balances.c.amount - p}, balances.c.amount - balances.c.held >= p
-        )
+        return await self._change(user_id, "debit", amount)
 
     async def hold(self, user_id: int, amount: Money) -> Balance:
-        p = _p(amount)
-        return await self._change(
-            user_id, "hold", amount, {"held": balances.c.held + p}, balances.c.amount - balances.c.held >= p
-        )
+        return await self._change(user_id, "hold", amount)
 
     async def capture(self, user_id: int, amount: Money) -> Balance:
-        p = _p(amount)
-        changes = {"amount": balances.c.amount - p, "held": balances.c.held - p}
-        return await self._change(user_id, "capture", amount, changes, balances.c.held >= p)
+        return await self._change(user_id, "capture", amount)
 
     async def release(self, user_id: int, amount: Money) -> Balance:
-        p = _p(amount)
-        return await self._change(user_id, "release", amount, {"held": balances.c.held - p}, balances.c.held >= p)
+        return await self._change(user_id, "release", amount)
 
-    async def _change(
-        self,
-        user_id: int,
-        op: str,
-        amount: Money,
-        changes: dict[str, ColumnElement[Any]],
-        condition: ColumnElement[bool] | None,
-    ) -> Balance:
+    async def _change(self, user_id: int, op: str, amount: Money) -> Balance:
         """One conditional UPDATE; when it matches nothing, the domain explains why on a fresh read."""
         for _ in range(_RETRIES):
             if amount.is_positive:
-                where = [balances.c.user_id == user_id, balances.c.currency == amount.currency.code]
-                if condition is not None:
-                    where.append(condition)
-                stmt = (
-                    update(balances)
-                    .where(*where)
-                    .values(**changes, updated_at=_now())
-                    .returning(balances.c.amount, balances.c.held, balances.c.currency)
-                )
-                row = (await self._s.execute(stmt)).mappings().first()
+                params = {"p": amount.amount, "b_user": user_id, "b_currency": amount.currency.code, "b_now": _now()}
+                row = (await self._s.execute(_BALANCE_CHANGES[op], params)).mappings().first()
                 if row is not None:
                     return balance_from_row(user_id, row)
             current = await self.get(user_id)
@@ -136,8 +111,29 @@ class SqlaBalanceRepository:
         raise RuntimeError(msg)
 
 
-def _p(amount: Money) -> ColumnElement[Any]:
-    return literal(amount.amount, Amount())
+# The balance changes and the hot journal statements are built once, with their values bound at execution:
+# building a statement anew on every call cost more CPU than SQLAlchemy's cached compilation of it.
+def _balance_change(changes: dict[str, ColumnElement[Any]], condition: ColumnElement[bool] | None) -> Any:
+    where = [balances.c.user_id == bindparam("b_user"), balances.c.currency == bindparam("b_currency")]
+    if condition is not None:
+        where.append(condition)
+    return (
+        update(balances)
+        .where(*where)
+        .values(**changes, updated_at=bindparam("b_now", type_=UtcDateTime()))
+        .returning(balances.c.amount, balances.c.held, balances.c.currency)
+    )
+
+
+_P = bindparam("p", type_=Amount())
+_AVAILABLE = balances.c.amount - balances.c.held >= _P
+_BALANCE_CHANGES = {
+    "credit": _balance_change({"amount": balances.c.amount + _P}, None),
+    "debit": _balance_change({"amount": balances.c.amount - _P}, _AVAILABLE),
+    "hold": _balance_change({"held": balances.c.held + _P}, _AVAILABLE),
+    "capture": _balance_change({"amount": balances.c.amount - _P, "held": balances.c.held - _P}, balances.c.held >= _P),
+    "release": _balance_change({"held": balances.c.held - _P}, balances.c.held >= _P),
+}
 
 
 _OPEN = (TxStatus.PENDING.value, TxStatus.PROCESSING.value)
@@ -166,12 +162,12 @@ class SqlaTransactionRepository:
             raise UnknownUser(msg) from exc
 
     async def get(self, tx_id: str, *, lock: bool = False) -> Transaction | None:
-        stmt = select(transactions).where(transactions.c.id == tx_id)
-        return await self._one(stmt.with_for_update() if lock else stmt)
+        row = (await self._s.execute(_BY_ID[lock], {"tx_id": tx_id})).mappings().first()
+        return tx_from_row(row) if row else None
 
     async def by_order_id(self, order_id: str, *, lock: bool = False) -> Transaction | None:
-        stmt = select(transactions).where(transactions.c.order_id == order_id)
-        return await self._one(stmt.with_for_update() if lock else stmt)
+        row = (await self._s.execute(_BY_ORDER_ID[lock], {"order_id": order_id})).mappings().first()
+        return tx_from_row(row) if row else None
 
     async def by_idempotency_key(self, user_id: int, key: str) -> Transaction | None:
         c = transactions.c
@@ -179,8 +175,8 @@ class SqlaTransactionRepository:
 
     async def update(self, tx: Transaction) -> None:
         values = tx_to_row(tx)
-        del values["id"]
-        result = await self._s.execute(update(transactions).where(transactions.c.id == tx.id).values(**values))
+        values["tx_id"] = values.pop("id")  # every other column is SET from its value
+        result = await self._s.execute(_UPDATE_TX, values)
         if result.rowcount == 0:  # type: ignore[attr-defined]
             msg = f"no transaction {tx.id} to update"
             raise KeyError(msg)
@@ -280,6 +276,15 @@ class SqlaTransactionRepository:
             .limit(limit)
         )
         return await self._many(stmt)
+
+
+def _lockable(stmt: Select[Any]) -> dict[bool, Select[Any]]:
+    return {False: stmt, True: stmt.with_for_update()}
+
+
+_BY_ID = _lockable(select(transactions).where(transactions.c.id == bindparam("tx_id")))
+_BY_ORDER_ID = _lockable(select(transactions).where(transactions.c.order_id == bindparam("order_id")))
+_UPDATE_TX = update(transactions).where(transactions.c.id == bindparam("tx_id"))
 
 
 class SqlaOutbox:
