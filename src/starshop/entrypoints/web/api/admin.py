@@ -113,7 +113,7 @@ async def transactions(
     search: FromDishka[SearchTransactions],
     user_id: int | None = Parameter(default=None, ge=1, le=MAX_USER_ID),
     status: Status | None = None,
-    type_: Type | None = Parameter(query="type", default=None),
+    type: Type | None = None,  # the query parameter's public name (shadows the builtin here only)
     flagged: bool | None = None,
     page: int = Parameter(default=1, ge=1, le=1_000_000),
     page_size: int = Parameter(default=50, ge=1, le=100),
@@ -122,7 +122,7 @@ async def transactions(
     flt = TransactionFilter(
         user_id=user_id,
         status=TxStatus(status) if status else None,
-        type=TxType(type_) if type_ else None,
+        type=TxType(type) if type else None,
         flagged=flagged,
     )
     result = await search(TransactionSearch(filter=flt, page=page, page_size=page_size))
