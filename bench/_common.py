@@ -6,6 +6,7 @@ the tests) and Redis (``STARSHOP_BENCH_REDIS_URL``). Each benchmark cleans up it
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -333,3 +334,15 @@ def ratio_line(label: str, figure: float, baseline: float, goal: float | None, *
 def result(figure: str, **values: object) -> None:
     """The machine-readable last line that ``run_all.py`` collects."""
     print("RESULT " + json.dumps({"figure": figure, **values}), flush=True)
+
+
+def load_args(
+    doc: str, *, count: int, what: str, users: int, users_help: str, max_seconds: float
+) -> argparse.Namespace:
+    """The options every HTTP-load figure takes: how much, for how many users, how long, and an optional profile."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--count", type=int, default=count, help=f"timed {what} (default {count})")
+    parser.add_argument("--users", type=int, default=users, help=f"{users_help} (default {users})")
+    parser.add_argument("--max-seconds", type=float, default=max_seconds, help="time bound of each timed load")
+    parser.add_argument("--profile", type=Path, default=None, help="write py-spy's samples of the app here")
+    return parser.parse_args()

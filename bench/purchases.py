@@ -32,6 +32,7 @@ from _common import (
     heading,
     line,
     load,
+    load_args,
     migrated_database,
     pgbench,
     profiled,
@@ -227,12 +228,7 @@ async def measure_pgbench(args: argparse.Namespace, work: Path) -> dict:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=2000, help="timed purchases (default 2000)")
-    parser.add_argument("--users", type=int, default=256, help="buyers (default 256)")
-    parser.add_argument("--max-seconds", type=float, default=60.0, help="time bound of the timed load")
-    parser.add_argument("--profile", type=Path, default=None, help="write py-spy's samples of the app here")
-    args = parser.parse_args()
+    args = load_args(__doc__, count=2000, what="purchases", users=256, users_help="buyers", max_seconds=60.0)
     heading("Figure 2: purchases from the balance completed per second (sandbox delivery)")
     with tempfile.TemporaryDirectory(prefix="starshop-bench-") as tmp:
         work = Path(tmp)

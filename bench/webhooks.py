@@ -32,6 +32,7 @@ from _common import (
     heading,
     line,
     load,
+    load_args,
     migrated_database,
     pgbench,
     profiled,
@@ -213,12 +214,9 @@ async def measure_pgbench(args: argparse.Namespace, work: Path) -> dict:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=4000, help="timed webhooks (default 4000)")
-    parser.add_argument("--users", type=int, default=256, help="users the recharges belong to (default 256)")
-    parser.add_argument("--max-seconds", type=float, default=40.0, help="time bound of each timed load")
-    parser.add_argument("--profile", type=Path, default=None, help="write py-spy's samples of the app here")
-    args = parser.parse_args()
+    args = load_args(
+        __doc__, count=4000, what="webhooks", users=256, users_help="users the recharges belong to", max_seconds=40.0
+    )
     heading("Figure 1: signed Heleket `paid` webhooks credited per second")
     with tempfile.TemporaryDirectory(prefix="starshop-bench-") as tmp:
         work = Path(tmp)

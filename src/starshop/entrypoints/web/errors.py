@@ -30,6 +30,18 @@ STATUS_BY_CODE = {
 }
 
 
+class RequestRefused(Exception):
+    """A request the HTTP layer refuses before any use case runs (a missing header, a bad key)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+def request_refused(_: Request[Any, Any, Any], exc: RequestRefused) -> Response[Any]:
+    return error_response(exc.status, exc.code, str(exc))
+
+
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response[Any]:
     return Response({"error": {"code": code, "message": message, **extra}}, status_code=status)
 
@@ -76,6 +88,7 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    RequestRefused: request_refused,
     DomainError: domain_error,
     Unauthorized: auth_error,
     Forbidden: auth_error,

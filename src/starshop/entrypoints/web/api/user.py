@@ -20,7 +20,7 @@ from starshop.application.use_cases.register_user import RegisterUser, TelegramP
 from starshop.domain import Money, PayWith
 from starshop.entrypoints.web.api.schemas import PurchaseBody, RechargeBody, balance_json, money, tx_json
 from starshop.entrypoints.web.auth import MiniAppAuth
-from starshop.entrypoints.web.errors import error_response
+from starshop.entrypoints.web.errors import RequestRefused
 
 _KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")
 PROFILE_TTL = 300.0
@@ -39,13 +39,18 @@ async def caller(
     return profile
 
 
-def idempotency_key(request: Req) -> str | Response[Any]:
+def idempotency_key(request: Req) -> str:
     key = request.headers.get("idempotency-key")
     if key is None:
-        return error_response(400, "idempotency_key_required", "send an Idempotency-Key header with every POST")
+        raise RequestRefused(400, "idempotency_key_required", "send an Idempotency-Key header with every POST")
     if not _KEY.fullmatch(key):
-        return error_response(400, "idempotency_key_invalid", "Idempotency-Key: 1-64 of A-Z a-z 0-9 _ - : .")
+        raise RequestRefused(400, "idempotency_key_invalid", "Idempotency-Key: 1-64 of A-Z a-z 0-9 _ - : .")
     return key
+
+
+def created(body: dict[str, Any], *, replayed: bool) -> Response[Any]:
+    """201 for a new transaction and for a replay of it (told apart by ``Idempotent-Replayed``)."""
+    return Response(body, status_code=201, headers={"Idempotent-Replayed": str(replayed).lower()})
 
 
 @get("/api/v1/me")
@@ -129,12 +134,9 @@ async def create_recharge(
 ) -> Response[Any]:
     profile = await caller(request, auth, register, cache)
     key = idempotency_key(request)
-    if isinstance(key, Response):
-        return key
     amount = Money.of(data.amount, config.currency)
     result = await recharges(CreateRechargeInput(user_id=profile.user_id, amount=amount, idempotency_key=key))
-    body = tx_json(result.recharge) | {"invoice_url": result.invoice.url}
-    return Response(body, status_code=201, headers={"Idempotent-Replayed": str(result.replayed).lower()})
+    return created(tx_json(result.recharge) | {"invoice_url": result.invoice.url}, replayed=result.replayed)
 
 
 @post("/api/v1/purchases")
@@ -149,8 +151,6 @@ async def create_purchase(
 ) -> Response[Any]:
     profile = await caller(request, auth, register, cache)
     key = idempotency_key(request)
-    if isinstance(key, Response):
-        return key
     result = await buy(
         BuyStarsInput(
             user_id=profile.user_id,
@@ -163,7 +163,7 @@ async def create_purchase(
     body = tx_json(result.purchase)
     if result.invoice is not None:
         body["invoice_url"] = result.invoice.url
-    return Response(body, status_code=201, headers={"Idempotent-Replayed": str(result.replayed).lower()})
+    return created(body, replayed=result.replayed)
 
 
 USER_ROUTES = [me, balance, transactions, quote, create_recharge, create_purchase]
