@@ -29,7 +29,7 @@ async def webhook(request: Request[Any, Any, Any]) -> Response[Any]:
     return Response({"ok": True, "outcome": "parsed", "fields": len(data)}, status_code=200)
 
 
-app = Litestar(route_handlers=[live, webhook])
+app = Litestar(route_handlers=[live, webhook], logging_config=None)  # logging as `starshop run` sets it up
 
 
 def main() -> int:

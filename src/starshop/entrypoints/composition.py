@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from dishka import AsyncContainer, Provider, Scope, decorate, from_context, make_async_container, provide
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starshop.adapters.fragment import HttpxFragmentDelivery
 from starshop.adapters.heleket import HeleketWebhookVerifier, HttpxHeleketGateway
@@ -32,7 +32,7 @@ from starshop.adapters.redis import (
 )
 from starshop.adapters.resilience import BreakerState, CircuitBreaker
 from starshop.adapters.sandbox import SandboxPaymentGateway, SandboxStarDelivery
-from starshop.adapters.sqla.engine import DatabaseNotReady, check_database, create_engine, session_factory
+from starshop.adapters.sqla.engine import DatabaseNotReady, check_database, create_engine
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader, outbox_backlog
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
 from starshop.application.config import ShopConfig
@@ -133,28 +133,24 @@ class DatabaseProvider(Provider):
         await engine.dispose()
 
     @provide
-    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        return session_factory(engine)
-
-    @provide
-    async def reader(self, primary: async_sessionmaker[AsyncSession]) -> AsyncIterator[TransactionReader]:
+    async def reader(self, primary: AsyncEngine) -> AsyncIterator[TransactionReader]:
         if self.replica_url is None:
             yield SqlaTransactionReader(primary)
             return
         engine = self._engine(self.replica_url)
-        yield SqlaTransactionReader(session_factory(engine))
+        yield SqlaTransactionReader(engine)
         await engine.dispose()
 
     @provide
-    def ledger(self, primary: async_sessionmaker[AsyncSession]) -> LedgerReader:
+    def ledger(self, primary: AsyncEngine) -> LedgerReader:
         return SqlaLedgerReader(primary)
 
     @provide(scope=Scope.REQUEST)
-    def uow(self, primary: async_sessionmaker[AsyncSession]) -> UnitOfWork:
+    def uow(self, primary: AsyncEngine) -> UnitOfWork:
         return SqlaUnitOfWork(primary)
 
     @provide(scope=Scope.REQUEST)
-    def outbox_uow(self, primary: async_sessionmaker[AsyncSession]) -> OutboxUnitOfWork:
+    def outbox_uow(self, primary: AsyncEngine) -> OutboxUnitOfWork:
         return SqlaOutboxUnitOfWork(primary)
 
 
@@ -398,11 +394,9 @@ class ObservabilityProvider(Provider):
         return Readiness(checks)
 
     @provide
-    def refresh(
-        self, metrics: Metrics, sessions: async_sessionmaker[AsyncSession], depth: QueueDepth
-    ) -> MetricsRefresh:
+    def refresh(self, metrics: Metrics, engine: AsyncEngine, depth: QueueDepth) -> MetricsRefresh:
         async def outbox() -> None:
-            pending, oldest = await outbox_backlog(sessions)
+            pending, oldest = await outbox_backlog(engine)
             metrics.outbox_depth.set(pending)
             metrics.outbox_lag.set(oldest)
 

@@ -14,7 +14,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from dishka import Provider, Scope, provide
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
 from starshop.adapters.telegram.notifier import AiogramNotifier
@@ -54,14 +54,14 @@ class BotNotifierProvider(Provider):
         self.parts, self.admin_ids = parts, admin_ids
 
     @provide
-    def notifier(self, sessions: async_sessionmaker[AsyncSession]) -> Notifier:
+    def notifier(self, engine: AsyncEngine) -> Notifier:
         bot, storage = self.parts.bot, self.parts.storage
 
         async def language_of(user_id: int) -> str | None:
             chosen = await remembered_language(storage, bot.id, user_id)
             if chosen is not None:
                 return chosen
-            user = await GetUser(SqlaUnitOfWork(sessions))(user_id)
+            user = await GetUser(SqlaUnitOfWork(engine))(user_id)
             return user.language_code if user else None
 
         return AiogramNotifier(bot, language_of, admin_ids=self.admin_ids)

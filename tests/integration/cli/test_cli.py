@@ -1,5 +1,6 @@
 """The ``starshop`` command as an operator runs it: a real process, real databases."""
 
+import json
 import os
 import signal
 import socket
@@ -124,6 +125,43 @@ def test_run_with_no_configuration_serves_the_sandbox_and_stops_cleanly(tmp_path
     assert proc.returncode == 0, output
     assert "SANDBOX" in output
     assert "Traceback" not in output
+
+
+def test_json_logs_stay_json_once_the_app_is_built_and_carry_the_request_id(tmp_path):
+    """Litestar's default logging set-up would replace ours (plain text, through its own queue thread)."""
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STARSHOP_")}
+    proc = subprocess.Popen(
+        [*STARSHOP, "run", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean | {"STARSHOP_LOG_FORMAT": "json"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("starshop run did not serve /health/live within 60 s")
+        refused = httpx.post(
+            f"http://127.0.0.1:{port}/webhooks/heleket", content=b"{}", headers={"X-Request-ID": "trace-42"}
+        )
+        assert refused.status_code == 400
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, errors = proc.communicate(timeout=30)
+    assert proc.returncode == 0, errors
+    lines = [json.loads(line) for line in errors.splitlines() if line.strip()]  # every line is one JSON object
+    webhook = [line for line in lines if line["logger"] == "starshop.webhooks.heleket"]
+    assert [(line["level"], line["request_id"]) for line in webhook] == [("WARNING", "trace-42")]
+    access = [line for line in lines if line["logger"] == "uvicorn.access" and "/webhooks/heleket" in line["message"]]
+    assert [line["request_id"] for line in access] == ["trace-42"]
 
 
 def test_make_run_from_a_fresh_clone_serves_health_ready_within_60_seconds(tmp_path):

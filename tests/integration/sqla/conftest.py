@@ -21,7 +21,7 @@ from starshop.adapters.memory import (
     InMemoryTransactionReader,
     InMemoryUnitOfWork,
 )
-from starshop.adapters.sqla.engine import create_engine, session_factory
+from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
 
@@ -67,13 +67,12 @@ def memory_persistence() -> Persistence:
 
 
 def sqla_persistence(name: str, engine: AsyncEngine) -> Persistence:
-    sessions = session_factory(engine)
     return Persistence(
         name=name,
-        uow=lambda: SqlaUnitOfWork(sessions),
-        outbox_uow=lambda: SqlaOutboxUnitOfWork(sessions),
-        reader=SqlaTransactionReader(sessions),
-        ledger=SqlaLedgerReader(sessions),
+        uow=lambda: SqlaUnitOfWork(engine),
+        outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
+        reader=SqlaTransactionReader(engine),
+        ledger=SqlaLedgerReader(engine),
         engine=engine,
     )
 

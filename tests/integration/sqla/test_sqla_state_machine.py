@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, settings
 from tests.db import create_database, database_url, drop_database, run_in_thread
 from tests.unit.test_ledger_state_machine import LedgerMachine
 
-from starshop.adapters.sqla.engine import create_engine, session_factory
+from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
 from starshop.testing import build_shop
@@ -24,12 +24,12 @@ class PostgresLedgerMachine(LedgerMachine):
     def build(self, policy):
         self.database = run_in_thread(create_database(TEMPLATE["name"]))
         self.engine = create_engine(database_url(self.database), pool_size=2, max_overflow=2)
-        sessions = session_factory(self.engine)
+        engine = self.engine
         return build_shop(
-            uow=lambda: SqlaUnitOfWork(sessions),
-            outbox_uow=lambda: SqlaOutboxUnitOfWork(sessions),
-            reader=SqlaTransactionReader(sessions),
-            ledger=SqlaLedgerReader(sessions),
+            uow=lambda: SqlaUnitOfWork(engine),
+            outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
+            reader=SqlaTransactionReader(engine),
+            ledger=SqlaLedgerReader(engine),
             underpayment=policy,
         )
 

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 async persistence: Postgres through asyncpg, SQLite through aiosqlite."""
 
-from starshop.adapters.sqla.engine import DatabaseNotReady, check_database, create_engine, session_factory
+from starshop.adapters.sqla.engine import DatabaseNotReady, check_database, create_engine
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
 from starshop.adapters.sqla.repositories import (
     SqlaBalanceRepository,
@@ -24,5 +24,4 @@ __all__ = [
     "SqlaUserRepository",
     "check_database",
     "create_engine",
-    "session_factory",
 ]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select, type_coerce
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starshop.adapters.sqla.rows import tx_from_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
@@ -27,11 +27,11 @@ def _dec(value: Decimal | None) -> Decimal:
 
 
 class SqlaTransactionReader:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._factory = session_factory
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
 
     async def _page(self, where: list[ColumnElement[bool]], limit: int, offset: int) -> Page:
-        async with self._factory() as s:
+        async with self._engine.connect() as s:
             total = (await s.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one()
             stmt = (
                 select(transactions)
@@ -60,7 +60,7 @@ class SqlaTransactionReader:
 
     async def stats(self) -> ShopStats:
         completed = _t.status == TxStatus.COMPLETED.value
-        async with self._factory() as s:
+        async with self._engine.connect() as s:
             user_count = (await s.execute(select(func.count()).select_from(users))).scalar_one()
             by_status = {
                 status: int(n)
@@ -90,8 +90,8 @@ class SqlaTransactionReader:
 
 
 class SqlaLedgerReader:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._factory = session_factory
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
 
     async def totals(self) -> list[LedgerTotals]:
         is_purchase = _t.type == TxType.PURCHASE.value
@@ -112,7 +112,7 @@ class SqlaLedgerReader:
             .select_from(balances.outerjoin(journal, journal.c.user_id == b.user_id))
             .order_by(b.user_id)
         )
-        async with self._factory() as s:
+        async with self._engine.connect() as s:
             rows = (await s.execute(stmt)).all()
         result = []
         for user_id, currency, amount, held, journal_amount, journal_held in rows:
@@ -129,9 +129,9 @@ class SqlaLedgerReader:
         return result
 
 
-async def outbox_backlog(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, float]:
+async def outbox_backlog(engine: AsyncEngine) -> tuple[int, float]:
     """How many outbox messages wait, and how old the oldest is in seconds (0 when none wait)."""
-    async with sessions() as s:
+    async with engine.connect() as s:
         count, oldest = (await s.execute(select(func.count(), func.min(outbox.c.created_at)))).one()
     if not count or oldest is None:
         return 0, 0.0

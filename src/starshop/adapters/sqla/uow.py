@@ -1,4 +1,8 @@
-"""Units of work on an ``async_sessionmaker``: each ``async with`` is one session and one transaction."""
+"""Units of work on an ``AsyncEngine``: each ``async with`` is one pooled connection and one transaction.
+
+Core connections, not ORM sessions: the repositories issue prebuilt Core statements only, and the session's
+bookkeeping around each of them cost more CPU than the statement itself.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import abc
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from starshop.adapters.sqla.repositories import (
     SqlaBalanceRepository,
@@ -17,61 +21,70 @@ from starshop.adapters.sqla.repositories import (
 )
 
 
-class _SessionScope(abc.ABC):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._factory = session_factory
-        self._session: AsyncSession | None = None
+class _ConnectionScope(abc.ABC):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
 
     @property
-    def session(self) -> AsyncSession:
-        if self._session is None:
+    def connection(self) -> AsyncConnection:
+        if self._conn is None:
             msg = "the unit of work is not entered"
             raise RuntimeError(msg)
-        return self._session
+        return self._conn
 
     async def __aenter__(self) -> Self:
-        if self._session is not None:
+        if self._conn is not None:
             msg = "this unit of work is already entered"
             raise RuntimeError(msg)
-        self._session = self._factory()
-        self._bind(self._session)
+        conn = await self._engine.connect()
+        self._conn = conn
+        self._bind(conn)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        session, self._session = self._session, None
-        if session is not None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
             try:
-                await session.rollback()
+                await conn.rollback()
             finally:
-                await session.close()
+                await conn.close()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        await self._before_commit()
+        await self.connection.commit()
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        self._bind(self.connection)  # forget what was buffered for the commit
+        await self.connection.rollback()
+
+    async def _before_commit(self) -> None:
+        return None
 
     @abc.abstractmethod
-    def _bind(self, session: AsyncSession) -> None: ...
+    def _bind(self, conn: AsyncConnection) -> None: ...
 
 
-class SqlaUnitOfWork(_SessionScope):
+class SqlaUnitOfWork(_ConnectionScope):
     users: SqlaUserRepository
     balances: SqlaBalanceRepository
     transactions: SqlaTransactionRepository
     outbox: SqlaOutbox
 
-    def _bind(self, session: AsyncSession) -> None:
-        self.users = SqlaUserRepository(session)
-        self.balances = SqlaBalanceRepository(session)
-        self.transactions = SqlaTransactionRepository(session)
-        self.outbox = SqlaOutbox(session)
+    def _bind(self, conn: AsyncConnection) -> None:
+        self.users = SqlaUserRepository(conn)
+        self.balances = SqlaBalanceRepository(conn)
+        self.transactions = SqlaTransactionRepository(conn)
+        self.outbox = SqlaOutbox(conn)
+
+    async def _before_commit(self) -> None:
+        await self.outbox.flush()
 
 
-class SqlaOutboxUnitOfWork(_SessionScope):
+class SqlaOutboxUnitOfWork(_ConnectionScope):
     outbox_reader: SqlaOutboxReader
 
-    def _bind(self, session: AsyncSession) -> None:
-        self.outbox_reader = SqlaOutboxReader(session)
+    def _bind(self, conn: AsyncConnection) -> None:
+        self.outbox_reader = SqlaOutboxReader(conn)

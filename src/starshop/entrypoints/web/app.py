@@ -67,6 +67,9 @@ def create_app(
         lifespan=[lifespan, *lifespans],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[observe(metrics)],
+        # Logging is the process's (text or JSON lines, see observability.configure_logging): Litestar's default
+        # would replace the root handler with its own plain-text one behind a queue thread.
+        logging_config=None,
         openapi_config=OpenAPIConfig(title="starshop", version=starshop.__version__, path="/api/v1/schema"),
     )
     setup_dishka(container, app)
