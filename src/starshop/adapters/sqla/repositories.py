@@ -1,4 +1,8 @@
-"""Repositories on one ``AsyncConnection``: every balance change is a single conditional statement."""
+"""Repositories on one unit of work's ``Execution``: every balance change is a single conditional statement.
+
+Every statement is built once, here, as a ``Query`` with its values bound at execution: building a statement on
+every call cost more CPU than running it, and the asyncpg path compiles each ``Query`` only once.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,25 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from starshop.adapters.events_codec import event_from_dict, event_to_dict
+from starshop.adapters.sqla.execution import Execution, Query
 from starshop.adapters.sqla.rows import balance_from_row, tx_from_row, tx_to_row, user_from_row, user_to_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
 from starshop.adapters.sqla.types import Amount, UtcDateTime
@@ -21,11 +38,6 @@ from starshop.domain import Balance, Currency, DailyUsage, Money, Transaction, T
 from starshop.domain.events import Event
 
 _RETRIES = 5
-
-
-def _dialect_insert(conn: AsyncConnection, table: Any) -> Any:
-    name = conn.dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:
@@ -40,39 +52,52 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _by_dialect(build: Any) -> dict[str, Query]:
+    """A statement that needs each database's own ``INSERT ... ON CONFLICT``."""
+    return {"postgresql": Query(build(postgresql.insert)), "sqlite": Query(build(sqlite.insert))}
+
+
+def _upsert_user(dialect_insert: Any) -> Any:
+    stmt = dialect_insert(users)
+    profile = {c.name: stmt.excluded[c.name] for c in users.c if c.name not in ("user_id", "created_at")}
+    return stmt.on_conflict_do_update(index_elements=[users.c.user_id], set_=profile).returning(*users.c)
+
+
+def _ensure_balance(dialect_insert: Any) -> Any:
+    return dialect_insert(balances).on_conflict_do_nothing(index_elements=[balances.c.user_id])
+
+
+_USER = Query(select(users).where(users.c.user_id == bindparam("user_id")))
+_UPSERT_USER = _by_dialect(_upsert_user)
+_BALANCE = Query(select(balances).where(balances.c.user_id == bindparam("user_id")))
+_ENSURE_BALANCE = _by_dialect(_ensure_balance)
+
+
 class SqlaUserRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._s = conn
+    def __init__(self, x: Execution) -> None:
+        self._x = x
 
     async def get(self, user_id: int) -> User | None:
-        row = (await self._s.execute(select(users).where(users.c.user_id == user_id))).mappings().first()
+        row = await self._x.first(_USER, {"user_id": user_id})
         return user_from_row(row) if row else None
 
     async def upsert(self, user: User) -> User:
-        values = user_to_row(user)
-        stmt = _dialect_insert(self._s, users).values(**values)
-        profile = {k: stmt.excluded[k] for k in values if k not in ("user_id", "created_at")}
-        stmt = stmt.on_conflict_do_update(index_elements=[users.c.user_id], set_=profile).returning(*users.c)
-        row = (await self._s.execute(stmt)).mappings().one()
+        [row] = await self._x.rows(_UPSERT_USER[self._x.dialect_name], user_to_row(user))
         return user_from_row(row)
 
 
 class SqlaBalanceRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._s = conn
+    def __init__(self, x: Execution) -> None:
+        self._x = x
 
     async def get(self, user_id: int) -> Balance | None:
-        row = (await self._s.execute(select(balances).where(balances.c.user_id == user_id))).mappings().first()
+        row = await self._x.first(_BALANCE, {"user_id": user_id})
         return balance_from_row(user_id, row) if row else None
 
     async def ensure(self, user_id: int, currency: Currency) -> Balance:
         now = _now()
-        stmt = (
-            _dialect_insert(self._s, balances)
-            .values(user_id=user_id, amount=0, held=0, currency=currency.code, created_at=now, updated_at=now)
-            .on_conflict_do_nothing(index_elements=[balances.c.user_id])
-        )
-        await self._s.execute(stmt)
+        values = {"user_id": user_id, "amount": 0, "held": 0, "currency": currency.code}
+        await self._x.run(_ENSURE_BALANCE[self._x.dialect_name], {**values, "created_at": now, "updated_at": now})
         found = await self.get(user_id)
         assert found is not None
         return found
@@ -97,7 +122,7 @@ class SqlaBalanceRepository:
         for _ in range(_RETRIES):
             if amount.is_positive:
                 params = {"p": amount.amount, "b_user": user_id, "b_currency": amount.currency.code, "b_now": _now()}
-                row = (await self._s.execute(_BALANCE_CHANGES[op], params)).mappings().first()
+                row = await self._x.first(_BALANCE_CHANGES[op], params)
                 if row is not None:
                     return balance_from_row(user_id, row)
             current = await self.get(user_id)
@@ -111,13 +136,11 @@ class SqlaBalanceRepository:
         raise RuntimeError(msg)
 
 
-# The balance changes and the hot journal statements are built once, with their values bound at execution:
-# building a statement anew on every call cost more CPU than SQLAlchemy's cached compilation of it.
-def _balance_change(changes: dict[str, ColumnElement[Any]], condition: ColumnElement[bool] | None) -> Any:
+def _balance_change(changes: dict[str, ColumnElement[Any]], condition: ColumnElement[bool] | None) -> Query:
     where = [balances.c.user_id == bindparam("b_user"), balances.c.currency == bindparam("b_currency")]
     if condition is not None:
         where.append(condition)
-    return (
+    return Query(
         update(balances)
         .where(*where)
         .values(**changes, updated_at=bindparam("b_now", type_=UtcDateTime()))
@@ -136,24 +159,108 @@ _BALANCE_CHANGES = {
 }
 
 
-_OPEN = (TxStatus.PENDING.value, TxStatus.PROCESSING.value)
+_t = transactions.c
+_OPEN = or_(_t.status == TxStatus.PENDING.value, _t.status == TxStatus.PROCESSING.value)
+_NOT_COUNTED = (TxStatus.FAILED.value, TxStatus.CANCELLED.value, TxStatus.EXPIRED.value)
+_LIMIT = bindparam("limit", type_=Integer())
+
+
+def _lockable(where: ColumnElement[bool]) -> dict[bool, Query]:
+    stmt = select(transactions).where(where)
+    return {False: Query(stmt), True: Query(stmt.with_for_update())}
+
+
+_BY_ID = _lockable(_t.id == bindparam("tx_id"))
+_BY_ORDER_ID = _lockable(_t.order_id == bindparam("order_id"))
+_BY_IDEMPOTENCY_KEY = Query(
+    select(transactions).where(_t.user_id == bindparam("user_id"), _t.idempotency_key == bindparam("key"))
+)
+_INSERT_TX = Query(insert(transactions))  # the columns are the row's
+_UPDATE_TX = Query(update(transactions).where(_t.id == bindparam("tx_id")))  # every other column is SET
+_INVOICE_OF = Query(select(transactions).where(_t.purchase_id == bindparam("purchase_id")).order_by(_t.id).limit(1))
+_CLAIM_DELIVERY = Query(
+    update(transactions)
+    .where(
+        _t.id == bindparam("tx_id"),
+        _t.type == TxType.PURCHASE.value,
+        _t.status == TxStatus.PENDING.value,
+        _t.funded.is_(True),
+    )
+    .values(
+        status=TxStatus.PROCESSING.value,
+        attempt_started_at=bindparam("at", type_=UtcDateTime()),
+        updated_at=bindparam("at", type_=UtcDateTime()),
+    )
+)
+_RECEIPTS_FOR = Query(
+    select(_t.receipt_ref).where(
+        _t.receipt_ref.is_not(None),
+        _t.stars == bindparam("stars"),
+        func.lower(_t.recipient) == bindparam("recipient"),
+        _t.created_at >= bindparam("since", type_=UtcDateTime()),
+    )
+)
+# Lock the user's balance row first, so that concurrent purchases of one user are counted one at a time.
+_LOCK_BALANCE = Query(select(balances.c.user_id).where(balances.c.user_id == bindparam("user_id")).with_for_update())
+_DAILY_USAGE = Query(
+    select(func.count(), func.coalesce(func.sum(_t.stars), 0)).where(
+        _t.user_id == bindparam("user_id"),
+        _t.type == TxType.PURCHASE.value,
+        _t.created_at >= bindparam("since", type_=UtcDateTime()),
+        *(_t.status != status for status in _NOT_COUNTED),
+    )
+)
+_OPEN_RECHARGES = Query(
+    select(transactions)
+    .where(
+        _t.type == TxType.RECHARGE.value,
+        _OPEN,
+        _t.expires_at.is_not(None),
+        _t.expires_at < bindparam("expiring_before", type_=UtcDateTime()),
+        or_(_t.checked_at.is_(None), _t.checked_at < bindparam("checked_before", type_=UtcDateTime())),
+    )
+    .order_by(_t.expires_at, _t.id)
+    .limit(_LIMIT)
+)
+_QUEUED_PURCHASES = Query(
+    select(transactions)
+    .where(
+        _t.type == TxType.PURCHASE.value,
+        _t.status == TxStatus.PENDING.value,
+        _t.funded.is_(True),
+        _t.updated_at < bindparam("updated_before", type_=UtcDateTime()),
+    )
+    .order_by(_t.updated_at, _t.id)
+    .limit(_LIMIT)
+)
+_IN_FLIGHT_PURCHASES = Query(
+    select(transactions)
+    .where(
+        _t.type == TxType.PURCHASE.value,
+        _t.status == TxStatus.PROCESSING.value,
+        _t.attempt_started_at.is_not(None),
+        _t.attempt_started_at < bindparam("started_before", type_=UtcDateTime()),
+    )
+    .order_by(_t.attempt_started_at, _t.id)
+    .limit(_LIMIT)
+)
 
 
 class SqlaTransactionRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._s = conn
+    def __init__(self, x: Execution) -> None:
+        self._x = x
 
-    async def _one(self, stmt: Select[Any]) -> Transaction | None:
-        row = (await self._s.execute(stmt)).mappings().first()
+    async def _one(self, query: Query, params: dict[str, Any]) -> Transaction | None:
+        row = await self._x.first(query, params)
         return tx_from_row(row) if row else None
 
-    async def _many(self, stmt: Select[Any]) -> list[Transaction]:
-        return [tx_from_row(row) for row in (await self._s.execute(stmt)).mappings()]
+    async def _many(self, query: Query, params: dict[str, Any]) -> list[Transaction]:
+        return [tx_from_row(row) for row in await self._x.rows(query, params)]
 
     async def add(self, tx: Transaction) -> None:
         try:
-            async with self._s.begin_nested():
-                await self._s.execute(insert(transactions).values(**tx_to_row(tx)))
+            async with self._x.savepoint():
+                await self._x.run(_INSERT_TX, tx_to_row(tx))
         except IntegrityError as exc:
             if is_unique_violation(exc):
                 msg = f"transaction {tx.id} clashes with a stored one (id, idempotency key or order id)"
@@ -162,129 +269,54 @@ class SqlaTransactionRepository:
             raise UnknownUser(msg) from exc
 
     async def get(self, tx_id: str, *, lock: bool = False) -> Transaction | None:
-        row = (await self._s.execute(_BY_ID[lock], {"tx_id": tx_id})).mappings().first()
-        return tx_from_row(row) if row else None
+        return await self._one(_BY_ID[lock], {"tx_id": tx_id})
 
     async def by_order_id(self, order_id: str, *, lock: bool = False) -> Transaction | None:
-        row = (await self._s.execute(_BY_ORDER_ID[lock], {"order_id": order_id})).mappings().first()
-        return tx_from_row(row) if row else None
+        return await self._one(_BY_ORDER_ID[lock], {"order_id": order_id})
 
     async def by_idempotency_key(self, user_id: int, key: str) -> Transaction | None:
-        c = transactions.c
-        return await self._one(select(transactions).where(c.user_id == user_id, c.idempotency_key == key))
+        return await self._one(_BY_IDEMPOTENCY_KEY, {"user_id": user_id, "key": key})
 
     async def update(self, tx: Transaction) -> None:
         values = tx_to_row(tx)
-        values["tx_id"] = values.pop("id")  # every other column is SET from its value
-        result = await self._s.execute(_UPDATE_TX, values)
-        if result.rowcount == 0:
+        values["tx_id"] = values.pop("id")
+        if await self._x.run(_UPDATE_TX, values) == 0:
             msg = f"no transaction {tx.id} to update"
             raise KeyError(msg)
 
     async def invoice_of(self, purchase_id: str) -> Transaction | None:
-        stmt = select(transactions).where(transactions.c.purchase_id == purchase_id).order_by(transactions.c.id)
-        return await self._one(stmt.limit(1))
+        return await self._one(_INVOICE_OF, {"purchase_id": purchase_id})
 
     async def claim_delivery(self, tx_id: str, at: datetime) -> ClaimResult:
-        c = transactions.c
-        stmt = (
-            update(transactions)
-            .where(
-                c.id == tx_id,
-                c.type == TxType.PURCHASE.value,
-                c.status == TxStatus.PENDING.value,
-                c.funded.is_(True),
-            )
-            .values(status=TxStatus.PROCESSING.value, attempt_started_at=at, updated_at=at)
-        )
         try:
-            async with self._s.begin_nested():
-                result = await self._s.execute(stmt)
+            async with self._x.savepoint():
+                changed = await self._x.run(_CLAIM_DELIVERY, {"tx_id": tx_id, "at": at})
         except IntegrityError as exc:
             if is_unique_violation(exc):
                 return ClaimResult.BUSY
             raise
-        return ClaimResult.CLAIMED if result.rowcount else ClaimResult.NOT_CLAIMABLE
+        return ClaimResult.CLAIMED if changed else ClaimResult.NOT_CLAIMABLE
 
     async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
-        c = transactions.c
-        stmt = select(c.receipt_ref).where(
-            c.receipt_ref.is_not(None),
-            c.stars == stars,
-            func.lower(c.recipient) == recipient.lower(),
-            c.created_at >= since,
-        )
-        return frozenset((await self._s.execute(stmt)).scalars())
+        params = {"recipient": recipient.lower(), "stars": stars, "since": since}
+        return frozenset(row[0] for row in await self._x.values(_RECEIPTS_FOR, params))
 
     async def daily_usage(self, user_id: int, since: datetime) -> DailyUsage:
-        # Lock the user's balance row first, so that concurrent purchases of one user are counted one at a time.
-        await self._s.execute(select(balances.c.user_id).where(balances.c.user_id == user_id).with_for_update())
-        c = transactions.c
-        stmt = select(func.count(), func.coalesce(func.sum(c.stars), 0)).where(
-            c.user_id == user_id,
-            c.type == TxType.PURCHASE.value,
-            c.created_at >= since,
-            c.status.not_in((TxStatus.FAILED.value, TxStatus.CANCELLED.value, TxStatus.EXPIRED.value)),
-        )
-        count, stars = (await self._s.execute(stmt)).one()
+        await self._x.run(_LOCK_BALANCE, {"user_id": user_id})
+        [(count, stars)] = await self._x.values(_DAILY_USAGE, {"user_id": user_id, "since": since})
         return DailyUsage(purchases=int(count), stars=int(stars))
 
     async def open_recharges(
         self, *, expiring_before: datetime, checked_before: datetime, limit: int
     ) -> list[Transaction]:
-        c = transactions.c
-        stmt = (
-            select(transactions)
-            .where(
-                c.type == TxType.RECHARGE.value,
-                c.status.in_(_OPEN),
-                c.expires_at.is_not(None),
-                c.expires_at < expiring_before,
-                or_(c.checked_at.is_(None), c.checked_at < checked_before),
-            )
-            .order_by(c.expires_at, c.id)
-            .limit(limit)
-        )
-        return await self._many(stmt)
+        params = {"expiring_before": expiring_before, "checked_before": checked_before, "limit": limit}
+        return await self._many(_OPEN_RECHARGES, params)
 
     async def queued_purchases(self, *, updated_before: datetime, limit: int) -> list[Transaction]:
-        c = transactions.c
-        stmt = (
-            select(transactions)
-            .where(
-                c.type == TxType.PURCHASE.value,
-                c.status == TxStatus.PENDING.value,
-                c.funded.is_(True),
-                c.updated_at < updated_before,
-            )
-            .order_by(c.updated_at, c.id)
-            .limit(limit)
-        )
-        return await self._many(stmt)
+        return await self._many(_QUEUED_PURCHASES, {"updated_before": updated_before, "limit": limit})
 
     async def in_flight_purchases(self, *, started_before: datetime, limit: int) -> list[Transaction]:
-        c = transactions.c
-        stmt = (
-            select(transactions)
-            .where(
-                c.type == TxType.PURCHASE.value,
-                c.status == TxStatus.PROCESSING.value,
-                c.attempt_started_at.is_not(None),
-                c.attempt_started_at < started_before,
-            )
-            .order_by(c.attempt_started_at, c.id)
-            .limit(limit)
-        )
-        return await self._many(stmt)
-
-
-def _lockable(stmt: Select[Any]) -> dict[bool, Select[Any]]:
-    return {False: stmt, True: stmt.with_for_update()}
-
-
-_BY_ID = _lockable(select(transactions).where(transactions.c.id == bindparam("tx_id")))
-_BY_ORDER_ID = _lockable(select(transactions).where(transactions.c.order_id == bindparam("order_id")))
-_UPDATE_TX = update(transactions).where(transactions.c.id == bindparam("tx_id"))
+        return await self._many(_IN_FLIGHT_PURCHASES, {"started_before": started_before, "limit": limit})
 
 
 class SqlaOutbox:
@@ -294,8 +326,8 @@ class SqlaOutbox:
     the number of round trips: one for all of a commit's events instead of one each.
     """
 
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._s = conn
+    def __init__(self, x: Execution) -> None:
+        self._x = x
         self._pending: dict[str, dict[str, Any]] = {}
 
     async def add(self, event: Event) -> None:
@@ -311,49 +343,54 @@ class SqlaOutbox:
     async def flush(self) -> None:
         rows, self._pending = list(self._pending.values()), {}
         if rows:
-            await self._s.execute(_ADD_TO_OUTBOX, rows)
+            await self._x.run_many(_ADD_TO_OUTBOX, rows)
 
 
-# One statement for both databases, built once: a dialect ``insert().on_conflict_do_nothing()`` cannot be cached by
-# SQLAlchemy, so it was compiled anew for every event (a tenth of a webhook's CPU time on Postgres). Several events
-# are one ``executemany``, which asyncpg sends as a single pipelined round trip.
-_ADD_TO_OUTBOX = text(
-    "INSERT INTO outbox (key, kind, user_id, payload, attempts, created_at)"
-    " VALUES (:key, :kind, :user_id, :payload, 0, :created_at) ON CONFLICT (key) DO NOTHING"
-).bindparams(
-    bindparam("key", type_=outbox.c.key.type),
-    bindparam("kind", type_=outbox.c.kind.type),
-    bindparam("user_id", type_=outbox.c.user_id.type),
-    bindparam("payload", type_=outbox.c.payload.type),
-    bindparam("created_at", type_=outbox.c.created_at.type),
+# One statement for both databases (a dialect ``insert().on_conflict_do_nothing()`` cannot be cached by SQLAlchemy);
+# several events are one ``executemany``, which asyncpg sends as a single pipelined round trip.
+_ADD_TO_OUTBOX = Query(
+    text(
+        "INSERT INTO outbox (key, kind, user_id, payload, attempts, created_at)"
+        " VALUES (:key, :kind, :user_id, :payload, 0, :created_at) ON CONFLICT (key) DO NOTHING"
+    ).bindparams(
+        bindparam("key", type_=outbox.c.key.type),
+        bindparam("kind", type_=outbox.c.kind.type),
+        bindparam("user_id", type_=outbox.c.user_id.type),
+        bindparam("payload", type_=outbox.c.payload.type),
+        bindparam("created_at", type_=outbox.c.created_at.type),
+    )
 )
+_o = outbox.c
+# Claim in one statement: the free messages are locked (skipping those another relay holds) and leased together.
+_CLAIM = Query(
+    update(outbox)
+    .where(
+        _o.id.in_(
+            select(_o.id)
+            .where(or_(_o.leased_until.is_(None), _o.leased_until <= bindparam("now", type_=UtcDateTime())))
+            .order_by(_o.id)
+            .limit(_LIMIT)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .values(leased_until=bindparam("lease_until", type_=UtcDateTime()), attempts=_o.attempts + 1)
+    .returning(_o.id, _o.payload, _o.attempts)
+)
+_COMPLETE = {
+    "postgresql": Query(delete(outbox).where(_o.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger()))))),
+    "sqlite": Query(delete(outbox).where(_o.id.in_(bindparam("ids", expanding=True)))),
+}
 
 
 class SqlaOutboxReader:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._s = conn
+    def __init__(self, x: Execution) -> None:
+        self._x = x
 
     async def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
-        c = outbox.c
-        free = (
-            select(c.id)
-            .where(or_(c.leased_until.is_(None), c.leased_until <= now))
-            .order_by(c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        ids = list((await self._s.execute(free)).scalars())
-        if not ids:
-            return []
-        stmt = (
-            update(outbox)
-            .where(c.id.in_(ids))
-            .values(leased_until=lease_until, attempts=c.attempts + 1)
-            .returning(c.id, c.payload, c.attempts)
-        )
-        rows = sorted((await self._s.execute(stmt)).mappings(), key=lambda row: row["id"])
+        rows = await self._x.rows(_CLAIM, {"now": now, "lease_until": lease_until, "limit": limit})
+        rows = sorted(rows, key=lambda row: row["id"])
         return [OutboxMessage(id=r["id"], event=event_from_dict(r["payload"]), attempts=r["attempts"]) for r in rows]
 
     async def complete(self, ids: Sequence[int]) -> None:
         if ids:
-            await self._s.execute(outbox.delete().where(and_(outbox.c.id.in_(list(ids)))))
+            await self._x.run(_COMPLETE[self._x.dialect_name], {"ids": list(ids)})

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import RowMapping
 
 from starshop.domain import (
     Balance,
@@ -25,7 +24,7 @@ def money(value: Decimal, currency: Currency) -> Money:
     return Money.of(value.quantize(currency.quantum), currency)
 
 
-def user_from_row(row: RowMapping) -> User:
+def user_from_row(row: Mapping[Any, Any]) -> User:
     return User(
         user_id=row["user_id"],
         username=row["username"],
@@ -51,7 +50,7 @@ def user_to_row(user: User) -> dict[str, Any]:
     }
 
 
-def balance_from_row(user_id: int, row: RowMapping) -> Balance:
+def balance_from_row(user_id: int, row: Mapping[Any, Any]) -> Balance:
     currency = Currency.of(row["currency"])
     return Balance(user_id, money(row["amount"], currency), money(row["held"], currency))
 
@@ -94,7 +93,7 @@ def tx_to_row(tx: Transaction) -> dict[str, Any]:
     }
 
 
-def tx_from_row(row: RowMapping) -> Transaction:
+def tx_from_row(row: Mapping[Any, Any]) -> Transaction:
     currency = Currency.of(row["currency"])
     invoice = None
     if row["invoice_uuid"] is not None:
