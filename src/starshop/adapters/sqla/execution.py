@@ -26,7 +26,7 @@ import attrs
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import TypeDecorator
@@ -37,10 +37,20 @@ _Convert = Callable[[Any], Any] | None
 
 @attrs.define(eq=False)
 class Query:
-    """A statement built once at import; the asyncpg path keeps its compiled forms here."""
+    """A statement built once at import; the asyncpg path keeps its compiled forms here.
+
+    ``plain_read``: a ``SELECT`` that neither writes nor locks. Under READ COMMITTED, the isolation of every unit
+    of work, such a statement sees what it would see as the first statement of a transaction (each statement takes
+    its own snapshot), so the asyncpg path runs it on its own until something writes or locks, and only then sends
+    ``BEGIN``: a balance or idempotency-key lookup is one round trip instead of three.
+    """
 
     stmt: Executable
     compiled: dict[Hashable, _Compiled] = attrs.field(factory=dict, repr=False)
+    plain_read: bool = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.plain_read = isinstance(self.stmt, Select) and self.stmt._for_update_arg is None
 
 
 @attrs.frozen
@@ -115,7 +125,7 @@ class SqlaExecution(Execution):
 
 
 class AsyncpgExecution(Execution):
-    """One transaction on an asyncpg connection, begun with its first statement."""
+    """One transaction on an asyncpg connection, begun by its first statement that writes or locks."""
 
     dialect_name = "postgresql"
 
@@ -175,7 +185,8 @@ class AsyncpgExecution(Execution):
     async def _prepare(self, query: Query, params: Mapping[str, Any] | None) -> tuple[_Compiled, list[Any]]:
         given = params or {}
         compiled = self._compile(query, given)
-        await self._begin()
+        if not query.plain_read:
+            await self._begin()
         return compiled, compiled.arguments(given)
 
     def _compile(self, query: Query, params: Mapping[str, Any]) -> _Compiled:
