@@ -345,4 +345,39 @@ def load_args(
     parser.add_argument("--users", type=int, default=users, help=f"{users_help} (default {users})")
     parser.add_argument("--max-seconds", type=float, default=max_seconds, help="time bound of each timed load")
     parser.add_argument("--profile", type=Path, default=None, help="write py-spy's samples of the app here")
+    parser.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default="web+worker",
+        help="processes of the app: `starshop web` and `starshop worker`, as deploy/compose.yaml runs them "
+        "(default), or the single `starshop run`",
+    )
     return parser.parse_args()
+
+
+SHAPES = ("web+worker", "run")
+
+
+@contextlib.asynccontextmanager
+async def app_processes(shape: str, *, env: Mapping[str, str], cwd: Path, port: int) -> AsyncIterator[Server]:
+    """The app as deployed: the web process (yielded: load it, profile it) and, unless ``run``, one worker."""
+    web = Server(starshop_command("run" if shape == "run" else "web"), env=env, cwd=cwd, port=port, log=cwd / "web.log")
+    async with web, contextlib.AsyncExitStack() as stack:
+        if shape != "run":
+            log = stack.enter_context((cwd / "worker.log").open("ab"))
+            worker = subprocess.Popen(starshop_command("worker"), cwd=cwd, env=dict(env), stdout=log, stderr=log)  # noqa: ASYNC220
+            stack.push_async_callback(_stop_process, worker)
+        yield web
+
+
+async def _stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 40
+        while process.poll() is None and time.monotonic() < deadline:  # noqa: ASYNC110 - a child process
+            await asyncio.sleep(0.05)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    if process.returncode not in (0, -signal.SIGTERM):
+        raise RuntimeError(f"the worker exited with {process.returncode}")

@@ -7,16 +7,18 @@
 - Both talk to the same local fake Bot API, run in a process of its own, over real HTTP; updates are fed at a fixed
   concurrency; every reply is counted and compared with the expected text.
 
-Usage: ``python bench/bot.py [--count 3000] [--users 512]``.
+Usage: ``python bench/bot.py [--count 3000] [--users 512] [--profile FILE]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from _common import (
@@ -28,6 +30,7 @@ from _common import (
     line,
     migrated_database,
     percentile,
+    profiled,
     ratio_line,
     redis_prefix,
     result,
@@ -110,13 +113,16 @@ async def drive(dp: Dispatcher, bot: Bot, updates: list[dict[str, Any]]) -> dict
     }
 
 
-async def run_dispatcher(dp: Dispatcher, url: str, warm: list[dict], timed: list[dict], expected: str) -> dict:
+async def run_dispatcher(
+    dp: Dispatcher, url: str, warm: list[dict], timed: list[dict], expected: str, profile: Path | None = None
+) -> dict:
     bot, counter = make_bot(url)
     await dp.emit_startup(bot=bot)
     try:
         await drive(dp, bot, warm)
         counter.texts.clear()
-        outcome = await drive(dp, bot, timed)
+        async with profiled(os.getpid(), profile):
+            outcome = await drive(dp, bot, timed)
     finally:
         await dp.emit_shutdown(bot=bot)
         await bot.session.close()
@@ -155,6 +161,7 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=3000, help="timed updates for each Dispatcher (default 3000)")
     parser.add_argument("--users", type=int, default=512, help="users sending /balance (default 512)")
+    parser.add_argument("--profile", type=Path, default=None, help="write py-spy's samples of starshop's timed run")
     args = parser.parse_args()
     heading("Figure 3: bot updates per second for /balance")
     users = list(range(1, args.users + 1))
@@ -178,7 +185,7 @@ async def main() -> int:
                 async with container() as scope:
                     expected = balance_text("en", await (await scope.get(GetBalance))(users[0]))
                 bare = await run_dispatcher(bare_dispatcher(expected), url, warm, timed, expected)
-                shop = await run_dispatcher(build_dispatcher(container), url, warm, timed, expected)
+                shop = await run_dispatcher(build_dispatcher(container), url, warm, timed, expected, args.profile)
             finally:
                 await container.close()
     finally:

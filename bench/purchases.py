@@ -1,13 +1,14 @@
 """Figure 2: purchases from the balance completed per second, with instant sandbox delivery by the worker.
 
-- The app: ``starshop run`` (web app and worker in one process) on Postgres and Redis, sandbox delivery. The load
+- The app: ``starshop web`` and ``starshop worker``, as deploy/compose.yaml runs them (``--shape run``: the single
+  ``starshop run`` process instead), on Postgres and Redis, sandbox delivery. The load
   generator (its own process) posts ``POST /api/v1/purchases`` (Mini App initData, an Idempotency-Key each, every
   purchase for its own recipient) at a fixed concurrency; the clock stops when the last purchase is ``completed``
   (BuyStars, then the outbox relay, the task queue, DeliverPurchase and RecordDelivery in the worker).
 - Baseline: pgbench running the equivalent SQL per purchase on as many connections: hold the price with the
   conditional UPDATE, insert the purchase row and its outbox rows; claim it; complete it and capture the hold.
 
-Usage: ``python bench/purchases.py [--count 2000] [--users 256]``.
+Usage: ``python bench/purchases.py [--count 2000] [--users 256] [--shape web+worker|run]``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from _common import (
     HOST,
     NO_LIMITS,
     REDIS_URL,
-    Server,
+    app_processes,
     clean_environment,
     clean_redis,
     free_port,
@@ -40,7 +41,6 @@ from _common import (
     ratio_line,
     redis_prefix,
     result,
-    starshop_command,
     write_requests,
 )
 from sqlalchemy import text
@@ -190,7 +190,7 @@ async def measure_app(args: argparse.Namespace, work: Path) -> dict:
                 STARSHOP_REDIS_PREFIX=prefix,
                 STARSHOP_RATE_LIMITS=NO_LIMITS,
             )
-            async with Server(starshop_command("run"), env=env, cwd=work, port=port, log=work / "starshop.log") as s:
+            async with app_processes(args.shape, env=env, cwd=work, port=port) as s:
                 await load(s.base, warm, max_seconds=60)
                 await wait_completed(url, args.users, 60)
                 async with profiled(s.pid, args.profile):
@@ -235,7 +235,7 @@ async def main() -> int:
         app = await measure_app(args, work)
         base = await measure_pgbench(args, work)
     line(
-        "starshop run (API + worker, Postgres, Redis)",
+        f"starshop {args.shape} (API + worker, Postgres, Redis)",
         f"{app['rate']:8.1f} purchases/s   ({app['completed']} completed in {app['elapsed']:.1f} s;"
         f" POST p50 {app['p50_ms']:.1f} ms, p99 {app['p99_ms']:.1f} ms, concurrency {CONCURRENCY})",
     )
@@ -247,6 +247,7 @@ async def main() -> int:
     ratio = ratio_line("ratio to pgbench", app["rate"], base["rate"], 0.20)
     result(
         "purchases",
+        shape=args.shape,
         rate=round(app["rate"], 1),
         accept_rate=round(app["sent"] / (app["ended"] - app["started"]), 1),
         p50_ms=round(app["p50_ms"], 1),

@@ -1,14 +1,15 @@
 """Figure 1: signed Heleket ``paid`` webhooks credited per second through the real app, with p50/p99 latency.
 
-- The app: ``starshop run`` (uvicorn, web app and worker in one process) on Postgres and Redis, with the Heleket
-  adapter pointed at a local ``FakeHeleket``. Every webhook is for its own pending recharge, created beforehand
+- The app: ``starshop web`` (uvicorn) and ``starshop worker``, as deploy/compose.yaml runs them (``--shape run``:
+  the single ``starshop run`` process instead), on Postgres and Redis, with the Heleket adapter pointed at a local
+  ``FakeHeleket``. Every webhook is for its own pending recharge, created beforehand
   through ``CreateRecharge``; the load generator (its own process) posts them at a fixed concurrency.
 - Baseline (a): pgbench running the statements ``ConfirmPayment`` issues for a ``paid`` webhook (lock the recharge,
   update the journal row, credit the balance, two outbox rows) on as many connections, each on its own recharge.
 - Baseline (b): a bare Litestar endpoint that parses the same bodies and does nothing, under the same uvicorn and
   load generator.
 
-Usage: ``python bench/webhooks.py [--count 4000] [--users 256]``.
+Usage: ``python bench/webhooks.py [--count 4000] [--users 256] [--shape web+worker|run]``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from _common import (
     NO_LIMITS,
     REDIS_URL,
     Server,
+    app_processes,
     bare_command,
     clean_environment,
     clean_redis,
@@ -40,7 +42,6 @@ from _common import (
     ratio_line,
     redis_prefix,
     result,
-    starshop_command,
     write_requests,
 )
 
@@ -174,8 +175,7 @@ async def measure_app(args: argparse.Namespace, work: Path) -> dict:
                 STARSHOP_HELEKET_URL=fake.base_url,
                 STARSHOP_RATE_LIMITS=NO_LIMITS,
             )
-            server = Server(starshop_command("run"), env=env, cwd=work, port=port, log=work / "starshop.log")
-            async with server:
+            async with app_processes(args.shape, env=env, cwd=work, port=port) as server:
                 await load(server.base, warm, max_seconds=60)
                 async with profiled(server.pid, args.profile):
                     outcome = await load(server.base, timed, max_seconds=args.max_seconds)
@@ -224,7 +224,7 @@ async def main() -> int:
         bare = await measure_bare(args, work)
         base = await measure_pgbench(args, work)
     line(
-        "starshop run (uvicorn, Postgres, Redis)",
+        f"starshop {args.shape} (uvicorn, Postgres, Redis)",
         f"{app['rate']:8.1f} webhooks/s   p50 {app['p50_ms']:.1f} ms   p99 {app['p99_ms']:.1f} ms"
         f"   ({app['credited']} credited, concurrency {CONCURRENCY})",
     )
@@ -241,6 +241,7 @@ async def main() -> int:
     to_bare = ratio_line("ratio to bare Litestar", app["rate"], bare["rate"], 0.50)
     result(
         "webhooks",
+        shape=args.shape,
         rate=round(app["rate"], 1),
         p50_ms=round(app["p50_ms"], 1),
         p99_ms=round(app["p99_ms"], 1),

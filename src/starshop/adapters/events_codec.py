@@ -61,10 +61,20 @@ def event_from_dict(data: typing.Mapping[str, Any]) -> events.Event:
     if cls is None:
         msg = f"unknown event kind {kind!r}"
         raise ValueError(msg)
-    hints = typing.get_type_hints(cls)
-    names = [field.name for field in attrs.fields(cls)]
-    values: dict[str, Any] = {name: _decode(cls, name, hints[name], data) for name in names}
+    values: dict[str, Any] = {name: _decode(cls, name, hint, data) for name, hint in _fields(cls)}
     return cls(**values)
+
+
+_FIELDS: dict[str, tuple[tuple[str, object], ...]] = {}
+
+
+def _fields(cls: type[events.Event]) -> tuple[tuple[str, object], ...]:
+    """Each field's name and resolved type, worked out once per kind (``get_type_hints`` is slow)."""
+    found = _FIELDS.get(cls.kind)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = _FIELDS[cls.kind] = tuple((field.name, hints[field.name]) for field in attrs.fields(cls))
+    return found
 
 
 def event_to_json(event: events.Event) -> str:

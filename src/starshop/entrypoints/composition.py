@@ -123,7 +123,7 @@ class DatabaseProvider(Provider):
 
     def _engine(self, url: str) -> AsyncEngine:
         return create_engine(
-            url, pool_size=self.pool_size, max_overflow=self.pool_size, statement_timeout_ms=self.statement_timeout_ms
+            url, pool_size=self.pool_size, max_overflow=0, statement_timeout_ms=self.statement_timeout_ms
         )
 
     @provide

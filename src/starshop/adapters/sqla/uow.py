@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import abc
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from starshop.adapters.sqla.execution import AsyncpgExecution, Execution, SqlaExecution
 from starshop.adapters.sqla.repositories import (
@@ -26,7 +27,9 @@ from starshop.adapters.sqla.repositories import (
 class _ConnectionScope(abc.ABC):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._conn: AsyncConnection | None = None
+        self._asyncpg = engine.dialect.driver == "asyncpg"
+        self._conn: AsyncConnection | None = None  # SQLite: SQLAlchemy's connection
+        self._raw: Any = None  # Postgres: the pool's own checkout, whose driver connection asyncpg runs
         self._x: Execution | None = None
 
     @property
@@ -37,38 +40,39 @@ class _ConnectionScope(abc.ABC):
         return self._x
 
     async def __aenter__(self) -> Self:
-        if self._conn is not None:
+        if self._x is not None:
             msg = "this unit of work is already entered"
             raise RuntimeError(msg)
-        conn = await self._engine.connect()
-        try:
-            if conn.dialect.driver == "asyncpg":
-                raw = await conn.get_raw_connection()
-                self._x = AsyncpgExecution(raw.driver_connection, conn.dialect)
-            else:
-                self._x = SqlaExecution(conn)
-        except BaseException:
-            await conn.close()
-            raise
-        self._conn = conn
+        if self._asyncpg:
+            # Straight from the pool (a third of the time ``engine.connect()`` takes): nothing here needs
+            # SQLAlchemy's Connection, and the pool still resets, replaces and counts the connection.
+            self._raw = await self._engine.raw_connection()
+            self._x = AsyncpgExecution(self._raw.driver_connection, self._engine.dialect)
+        else:
+            self._conn = await self._engine.connect()
+            self._x = SqlaExecution(self._conn)
         self._bind(self._x)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        conn, x = self._conn, self._x
-        self._conn = self._x = None
-        if conn is None:
-            return
-        try:
-            await self._rollback(conn, x)
-        except Exception:
-            await conn.invalidate()  # a connection that cannot roll back is not given to anyone else
-            if exc is None:
-                raise
-        finally:
-            await conn.close()
+        conn, raw, x = self._conn, self._raw, self._x
+        self._conn = self._raw = self._x = None
+        if isinstance(x, AsyncpgExecution):
+            try:
+                await x.rollback()
+            except Exception:
+                await greenlet_spawn(raw.invalidate)  # a connection that cannot roll back is given to nobody
+                if exc is None:
+                    raise
+            finally:
+                await greenlet_spawn(raw.close)
+        elif conn is not None:
+            try:
+                await conn.rollback()
+            finally:
+                await conn.close()
 
     async def commit(self) -> None:
         await self._before_commit()
@@ -81,16 +85,12 @@ class _ConnectionScope(abc.ABC):
 
     async def rollback(self) -> None:
         x = self.execution
-        assert self._conn is not None
-        await self._rollback(self._conn, x)
-        self._bind(x)  # forget what was kept for the commit
-
-    @staticmethod
-    async def _rollback(conn: AsyncConnection, x: Execution | None) -> None:
         if isinstance(x, AsyncpgExecution):
             await x.rollback()
         else:
-            await conn.rollback()
+            assert self._conn is not None
+            await self._conn.rollback()
+        self._bind(x)  # forget what was kept for the commit
 
     async def _before_commit(self) -> None:
         return None
