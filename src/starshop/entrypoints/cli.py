@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import starshop
@@ -180,7 +180,7 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
 
     for line in settings.describe():
         log.info(line)
-    asyncio.run(main())
+    _run_loop(main())
     return 0
 
 
@@ -204,8 +204,18 @@ def _bot(settings: Settings, _: argparse.Namespace) -> int:
 
     for line in settings.describe():
         log.info(line)
-    asyncio.run(main())
+    _run_loop(main())
     return 0
+
+
+def _run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """A long-running process on uvloop when it is installed, as uvicorn picks it for the web app."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency except on Windows
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:

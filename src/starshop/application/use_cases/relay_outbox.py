@@ -21,6 +21,7 @@ class RelayReport:
     claimed: int = 0
     delivered: int = 0
     failed: int = 0
+    full: bool = False  # the batch was as large as allowed: more may be waiting
 
 
 class RelayOutbox:
@@ -63,7 +64,12 @@ class RelayOutbox:
             async with self._uow as uow:
                 await uow.outbox_reader.complete(done)
                 await uow.commit()
-        return RelayReport(claimed=len(messages), delivered=len(done), failed=len(messages) - len(done))
+        return RelayReport(
+            claimed=len(messages),
+            delivered=len(done),
+            failed=len(messages) - len(done),
+            full=len(messages) >= self._batch,
+        )
 
     async def _hand_on(self, message: OutboxMessage) -> bool:
         event = message.event
