@@ -145,6 +145,20 @@ def bare_dispatcher(reply: str) -> Dispatcher:
     return dp
 
 
+async def seed_readers(container: Any, users: list[int]) -> str:
+    """Register every user with the same balance; the reply each ``/balance`` must get."""
+    for user_id in users:
+        async with container() as scope:
+            profile = TelegramProfile(user_id=user_id, username=f"reader{user_id}", language_code="en")
+            await (await scope.get(RegisterUser))(profile)
+        async with container() as scope:
+            money = Money.of(FUNDS, Currency.of("USD"))
+            credit = OperatorCredit(operator_id=1, user_id=user_id, amount=money, reason="bench")
+            await (await scope.get(GrantBonus))(credit)
+    async with container() as scope:
+        return balance_text("en", await (await scope.get(GetBalance))(users[0]))
+
+
 async def start_bot_api() -> tuple[asyncio.subprocess.Process, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(BENCH_DIR / "bot_api.py"), stdout=asyncio.subprocess.PIPE
@@ -174,16 +188,7 @@ async def main() -> int:
             settings = Settings(database_url=db_url, redis_url=REDIS_URL, redis_prefix=prefix)
             container = build_container(settings)
             try:
-                for user_id in users:
-                    async with container() as scope:
-                        profile = TelegramProfile(user_id=user_id, username=f"reader{user_id}", language_code="en")
-                        await (await scope.get(RegisterUser))(profile)
-                    async with container() as scope:
-                        money = Money.of(FUNDS, Currency.of("USD"))
-                        credit = OperatorCredit(operator_id=1, user_id=user_id, amount=money, reason="bench")
-                        await (await scope.get(GrantBonus))(credit)
-                async with container() as scope:
-                    expected = balance_text("en", await (await scope.get(GetBalance))(users[0]))
+                expected = await seed_readers(container, users)
                 bare = await run_dispatcher(bare_dispatcher(expected), url, warm, timed, expected)
                 shop = await run_dispatcher(build_dispatcher(container), url, warm, timed, expected, args.profile)
             finally:

@@ -6,7 +6,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
@@ -129,6 +129,11 @@ class CountingPublisher:
     async def publish(self, event: Event) -> None:
         self._m.events.labels(event.kind).inc()
         await self.inner.publish(event)
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        for event in events:
+            self._m.events.labels(event.kind).inc()
+        await self.inner.publish_many(events)
 
 
 class JsonFormatter(logging.Formatter):

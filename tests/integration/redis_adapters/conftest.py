@@ -7,7 +7,7 @@ prefix of their own, deleted afterwards; tests that stop Redis or need a cluster
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,9 @@ class RedisEvents:
 
     async def publish(self, event: Event) -> None:
         await self.publisher.publish(event)
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        await self.publisher.publish_many(events)
 
     def subscribe(self, user_id: int) -> AbstractAsyncContextManager[Any]:
         return self.subscriber.subscribe(user_id)

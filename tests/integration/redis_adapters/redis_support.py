@@ -9,7 +9,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +30,8 @@ QueueFactory = Callable[..., InProcessTaskQueue | RedisTaskQueue]
 
 class Events(Protocol):
     async def publish(self, event: Event) -> None: ...
+
+    async def publish_many(self, events: Sequence[Event]) -> None: ...
 
     def subscribe(self, user_id: int) -> AbstractAsyncContextManager[Any]: ...
 

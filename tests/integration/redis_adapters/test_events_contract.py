@@ -26,6 +26,16 @@ async def test_a_subscriber_receives_its_users_events_in_order(events: Events) -
     assert received == [payment(1, "a"), PurchaseQueued(user_id=1, tx_id="b")]
 
 
+async def test_several_events_published_at_once_arrive_each_to_its_user_in_order(events: Events) -> None:
+    batch = [payment(1, "a"), payment(2, "theirs"), PurchaseQueued(user_id=1, tx_id="b"), payment(1, "c")]
+    async with events.subscribe(1) as stream:
+        await events.publish_many(batch)
+
+        received = [await asyncio.wait_for(anext(stream), 2) for _ in range(3)]
+
+    assert received == [payment(1, "a"), PurchaseQueued(user_id=1, tx_id="b"), payment(1, "c")]
+
+
 async def test_a_subscriber_does_not_hear_other_users(events: Events) -> None:
     async with events.subscribe(1) as mine:
         await events.publish(payment(2, "theirs"))

@@ -15,7 +15,14 @@ from starshop.adapters.redis import (
     RedisRateLimiter,
     RedisTaskQueue,
 )
-from starshop.domain.events import PurchaseQueued
+from starshop.domain.events import PaymentReceived, PurchaseQueued
+from starshop.domain.money import Currency, Money
+
+
+def payment_for(user: int) -> PaymentReceived:
+    usd = Currency.of("USD")
+    return PaymentReceived(user_id=user, tx_id=f"p{user}", amount=Money.of("1", usd), balance=Money.of("2", usd))
+
 
 pytestmark = pytest.mark.redis
 
@@ -56,6 +63,11 @@ async def test_events_reach_a_subscriber(clients: Clients, redis_cluster: RedisC
         async with subscriber.subscribe(user) as stream:
             await publisher.publish(PurchaseQueued(user_id=user, tx_id=f"t{user}"))
             assert await asyncio.wait_for(anext(stream), 3) == PurchaseQueued(user_id=user, tx_id=f"t{user}")
+            await publisher.publish_many([PurchaseQueued(user_id=user, tx_id=f"u{user}"), payment_for(user)])
+            assert [await asyncio.wait_for(anext(stream), 3) for _ in range(2)] == [
+                PurchaseQueued(user_id=user, tx_id=f"u{user}"),
+                payment_for(user),
+            ]
 
 
 async def test_the_task_queue_runs_tasks(clients: Clients, redis_cluster: RedisClusterProcesses) -> None:

@@ -67,6 +67,7 @@ async def test_events_are_dropped_and_a_subscriber_waits_quietly(clients: Client
     subscriber = RedisEventSubscriber(clients.open(dead_redis_url), reconnect_delay=0.05, poll_interval=0.05)
 
     await publisher.publish(PurchaseQueued(user_id=1, tx_id="t1"))
+    await publisher.publish_many([PurchaseQueued(user_id=1, tx_id="t2"), PurchaseQueued(user_id=1, tx_id="t3")])
     async with subscriber.subscribe(1) as stream:
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(anext(stream), 0.3)

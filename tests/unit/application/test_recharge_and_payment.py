@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from starshop.adapters.memory import InMemoryOutboxUnitOfWork
 from starshop.application.errors import (
     IdempotencyConflict,
     PaymentGatewayRefused,
@@ -11,6 +12,7 @@ from starshop.application.errors import (
 )
 from starshop.application.use_cases.confirm_payment import PaymentOutcome
 from starshop.application.use_cases.create_recharge import CreateRechargeInput
+from starshop.application.use_cases.relay_outbox import RelayOutbox, RelayReport
 from starshop.domain import Currency, CurrencyMismatch, InvalidAmount, Money, PaymentStatus, TxStatus
 from starshop.domain import UnderpaymentPolicy as UP
 from starshop.domain.events import OperatorAttention, PaymentReceived
@@ -264,3 +266,25 @@ async def test_a_payment_seen_but_unconfirmed_at_expiry_is_flagged_not_expired(s
     assert "not confirmed" in tx.flag
     await shop.confirm_payment(shop.gateway.set_status(result.recharge.order_id, PaymentStatus.PAID))
     assert (await shop.get_balance(ALICE)).amount == shop.money("10")
+
+
+class _PublisherDown:
+    async def publish(self, event):
+        raise ConnectionError("down")
+
+    async def publish_many(self, events):
+        raise ConnectionError("down")
+
+
+async def test_the_relay_publishes_a_batch_at_once_and_keeps_it_when_publishing_fails(shop, alice):
+    for amount in ("10", "20"):
+        result = await recharge(shop, amount)
+        await shop.confirm_payment(shop.gateway.set_status(result.recharge.order_id, PaymentStatus.PAID))
+    failing = RelayOutbox(InMemoryOutboxUnitOfWork(shop.store), shop.notifier, _PublisherDown(), shop.queue, shop.clock)
+    report = await failing()
+    assert (report.claimed, report.delivered, report.failed) == (4, 0, 4)  # two credits, two balance changes each
+    shop.clock.advance(timedelta(minutes=5))  # the lease runs out
+    report = await shop.relay_outbox()
+    assert (report.claimed, report.delivered, report.full) == (4, 4, False)
+    assert [type(e).__name__ for e in shop.publisher.published].count("PaymentReceived") == 2
+    assert await shop.relay_outbox() == RelayReport()  # nothing left: each was completed once

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import attrs
@@ -42,6 +42,10 @@ class InProcessEventBus:
     async def publish(self, event: Event) -> None:
         for subscription in tuple(self._subscribers.get(event.user_id, ())):
             subscription.offer(event)
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        for event in events:
+            await self.publish(event)
 
     @asynccontextmanager
     async def subscribe(self, user_id: int) -> AsyncIterator[InProcessSubscription]:

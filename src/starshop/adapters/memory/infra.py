@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from starshop.domain.events import Event
 
@@ -66,6 +67,9 @@ class InMemoryEventPublisher:
 
     async def publish(self, event: Event) -> None:
         self.published.append(event)
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        self.published.extend(events)
 
 
 class InMemoryTaskQueue:

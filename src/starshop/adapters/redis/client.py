@@ -53,9 +53,13 @@ def script(client: RedisClient, source: str) -> AsyncScript:
 
 
 async def publish(client: RedisClient, channel: str, payload: str) -> None:
-    """PUBLISH; the async cluster client has no ``publish`` method, and any node spreads it cluster-wide."""
+    """PUBLISH. On a cluster (whose async client has no ``publish``) any node spreads a message cluster-wide, but
+    only messages that leave from one node keep their order: each channel is published on the node that owns its
+    key slot, so one user's events arrive in the order they were sent."""
     if isinstance(client, RedisCluster):
-        await client.execute_command("PUBLISH", channel, payload, target_nodes=RedisCluster.RANDOM)
+        await client.initialize()  # does nothing once the slots are known
+        node = client.get_node_from_key(channel)
+        await client.execute_command("PUBLISH", channel, payload, target_nodes=node)
     else:
         await client.publish(channel, payload)
 

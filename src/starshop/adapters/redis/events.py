@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import attrs
@@ -36,6 +36,22 @@ class RedisEventPublisher:
             await publish(self.client, events_channel(self.prefix, event.user_id), payload)
         except REDIS_ERRORS as exc:
             self._outage.failed(exc, f"dropped {event.key} for user {event.user_id}")
+            return
+        self._outage.ok()
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        """One pipeline of PUBLISH commands (a cluster client publishes them one by one)."""
+        if not isinstance(self.client, Redis) or len(events) < 2:
+            for event in events:
+                await self.publish(event)
+            return
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for event in events:
+                    pipe.publish(events_channel(self.prefix, event.user_id), event_to_json(event))
+                await pipe.execute()
+        except REDIS_ERRORS as exc:
+            self._outage.failed(exc, f"dropped {len(events)} events")
             return
         self._outage.ok()
 

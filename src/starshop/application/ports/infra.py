@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
@@ -52,6 +52,10 @@ class Notifier(Protocol):
 
 class EventPublisher(Protocol):
     async def publish(self, event: Event) -> None: ...
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        """The same as publishing each in order, in one round trip where the transport allows."""
+        ...
 
 
 class EventSubscriber(Protocol):

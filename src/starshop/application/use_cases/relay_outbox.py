@@ -56,10 +56,12 @@ class RelayOutbox:
         async with self._uow as uow:
             messages = await uow.outbox_reader.claim(now=now, lease_until=now + self._lease, limit=self._batch)
             await uow.commit()
-        done: list[int] = []
-        for message in messages:
-            if await self._hand_on(message):
-                done.append(message.id)
+        handed = [message for message in messages if await self._hand_on(message)]
+        try:
+            await self._publisher.publish_many([message.event for message in handed])
+        except Exception:
+            handed = []  # all of them again after the lease (receivers are idempotent by key)
+        done = [message.id for message in handed]
         if done:
             async with self._uow as uow:
                 await uow.outbox_reader.complete(done)
@@ -78,7 +80,6 @@ class RelayOutbox:
                 await self._queue.enqueue(DELIVER_PURCHASE, event.tx_id)
             if event.kind in NOTIFY_USER or isinstance(event, OperatorAttention):
                 await self._notifier.notify(event)
-            await self._publisher.publish(event)
         except Exception:
             return False
         return True

@@ -1,0 +1,81 @@
+"""Where a ``/balance`` update's time goes: figure 3 again with starshop's parts taken out one after another.
+
+Not one of the figures (``make bench`` does not run it): it answers "what would the bot ratio be without X".
+Each row is the same run as ``bench/bot.py`` (same fake Bot API, updates and concurrency) with, cumulatively:
+the rate limiter answering "allowed" without asking Redis, ``GetBalance`` answering without the database, and the
+language lookup skipped. The parts are replaced in this process only, for measuring; the shop never runs so.
+
+Usage: ``python bench/bot_breakdown.py [--count 3000] [--users 512]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from _common import REDIS_URL, clean_redis, heading, line, migrated_database, redis_prefix
+from bot import balance_update, bare_dispatcher, run_dispatcher, seed_readers, start_bot_api
+
+from starshop.application.use_cases.get_balance import GetBalance
+from starshop.domain import Balance
+from starshop.entrypoints.bot import build_dispatcher
+from starshop.entrypoints.bot import middlewares as bot_middlewares
+from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.settings import Settings
+
+
+async def _allowed(self: Any, handler: Any, event: Any, data: dict[str, Any]) -> Any:
+    data.setdefault("lang", "en")
+    return await handler(event, data)
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=3000, help="timed updates for each row (default 3000)")
+    parser.add_argument("--users", type=int, default=512, help="users sending /balance (default 512)")
+    args = parser.parse_args()
+    heading("Where a /balance update's time goes (cumulative removals)")
+    users = list(range(1, args.users + 1))
+    warm = [balance_update(i + 1, users[i % len(users)]) for i in range(len(users))]
+    timed = [balance_update(len(warm) + i + 1, users[i % len(users)]) for i in range(args.count)]
+    prefix = redis_prefix()
+    api, url = await start_bot_api()
+    rows: list[tuple[str, float]] = []
+    try:
+        async with migrated_database() as (_, db_url):
+            container = build_container(Settings(database_url=db_url, redis_url=REDIS_URL, redis_prefix=prefix))
+            try:
+                expected = await seed_readers(container, users)
+                async with container() as scope:
+                    balance = await (await scope.get(GetBalance))(users[0])
+
+                async def rate(dp: Any) -> float:
+                    return float((await run_dispatcher(dp, url, warm, timed, expected))["rate"])
+
+                async def stored(_: GetBalance, user_id: int) -> Balance:
+                    return balance
+
+                rows.append(("bare aiogram handler", await rate(bare_dispatcher(expected))))
+                rows.append(("starshop, as it runs", await rate(build_dispatcher(container))))
+                bot_middlewares.ThrottlingMiddleware.__call__ = _allowed  # type: ignore[method-assign]
+                rows.append(("  without the Redis rate limiter", await rate(build_dispatcher(container))))
+                GetBalance.__call__ = stored  # type: ignore[method-assign]
+                rows.append(("  and without the database read", await rate(build_dispatcher(container))))
+                bot_middlewares.LanguageMiddleware.__call__ = _allowed  # type: ignore[method-assign]
+                rows.append(("  and without the language lookup", await rate(build_dispatcher(container))))
+            finally:
+                await container.close()
+    finally:
+        api.terminate()
+        await api.wait()
+        await clean_redis(prefix)
+    bare = rows[0][1]
+    for label, value in rows:
+        line(label, f"{value:8.1f} updates/s   {1000 / value:5.2f} ms each   {value / bare:6.1%} of bare")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
