@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +147,21 @@ def bare_dispatcher(reply: str) -> Dispatcher:
     return dp
 
 
+def workload_parser(doc: str | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--count", type=int, default=3000, help="timed updates for each Dispatcher (default 3000)")
+    parser.add_argument("--users", type=int, default=512, help="users sending /balance (default 512)")
+    return parser
+
+
+def workload(args: argparse.Namespace) -> tuple[list[int], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The users, one warm-up ``/balance`` from each, and the timed updates (spread over the users in turn)."""
+    users = list(range(1, args.users + 1))
+    warm = [balance_update(i + 1, users[i % len(users)]) for i in range(len(users))]
+    timed = [balance_update(len(warm) + i + 1, users[i % len(users)]) for i in range(args.count)]
+    return users, warm, timed
+
+
 async def seed_readers(container: Any, users: list[int]) -> str:
     """Register every user with the same balance; the reply each ``/balance`` must get."""
     for user_id in users:
@@ -157,6 +174,24 @@ async def seed_readers(container: Any, users: list[int]) -> str:
             await (await scope.get(GrantBonus))(credit)
     async with container() as scope:
         return balance_text("en", await (await scope.get(GetBalance))(users[0]))
+
+
+@contextlib.asynccontextmanager
+async def shop_and_bot_api(users: list[int]) -> AsyncIterator[tuple[str, Any, str]]:
+    """The fake Bot API's URL, the production wiring on a fresh database with ``users`` seeded, and the reply."""
+    prefix = redis_prefix()
+    api, url = await start_bot_api()
+    try:
+        async with migrated_database() as (_, db_url):
+            container = build_container(Settings(database_url=db_url, redis_url=REDIS_URL, redis_prefix=prefix))
+            try:
+                yield url, container, await seed_readers(container, users)
+            finally:
+                await container.close()
+    finally:
+        api.terminate()
+        await api.wait()
+        await clean_redis(prefix)
 
 
 async def start_bot_api() -> tuple[asyncio.subprocess.Process, str]:
@@ -172,31 +207,14 @@ async def start_bot_api() -> tuple[asyncio.subprocess.Process, str]:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=3000, help="timed updates for each Dispatcher (default 3000)")
-    parser.add_argument("--users", type=int, default=512, help="users sending /balance (default 512)")
+    parser = workload_parser(__doc__)
     parser.add_argument("--profile", type=Path, default=None, help="write py-spy's samples of starshop's timed run")
     args = parser.parse_args()
     heading("Figure 3: bot updates per second for /balance")
-    users = list(range(1, args.users + 1))
-    warm = [balance_update(i + 1, users[i % len(users)]) for i in range(len(users))]
-    timed = [balance_update(len(warm) + i + 1, users[i % len(users)]) for i in range(args.count)]
-    prefix = redis_prefix()
-    api, url = await start_bot_api()
-    try:
-        async with migrated_database() as (_, db_url):
-            settings = Settings(database_url=db_url, redis_url=REDIS_URL, redis_prefix=prefix)
-            container = build_container(settings)
-            try:
-                expected = await seed_readers(container, users)
-                bare = await run_dispatcher(bare_dispatcher(expected), url, warm, timed, expected)
-                shop = await run_dispatcher(build_dispatcher(container), url, warm, timed, expected, args.profile)
-            finally:
-                await container.close()
-    finally:
-        api.terminate()
-        await api.wait()
-        await clean_redis(prefix)
+    users, warm, timed = workload(args)
+    async with shop_and_bot_api(users) as (url, container, expected):
+        bare = await run_dispatcher(bare_dispatcher(expected), url, warm, timed, expected)
+        shop = await run_dispatcher(build_dispatcher(container), url, warm, timed, expected, args.profile)
     line(
         "starshop Dispatcher (middlewares, Postgres, Redis)",
         f"{shop['rate']:8.1f} updates/s   p50 {shop['p50_ms']:.1f} ms   p99 {shop['p99_ms']:.1f} ms"

@@ -10,20 +10,17 @@ Usage: ``python bench/bot_breakdown.py [--count 3000] [--users 512]``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from typing import Any
 
-from _common import REDIS_URL, clean_redis, heading, line, migrated_database, redis_prefix
-from bot import balance_update, bare_dispatcher, run_dispatcher, seed_readers, start_bot_api
+from _common import heading, line
+from bot import bare_dispatcher, run_dispatcher, shop_and_bot_api, workload, workload_parser
 
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.domain import Balance
 from starshop.entrypoints.bot import build_dispatcher
 from starshop.entrypoints.bot import middlewares as bot_middlewares
-from starshop.entrypoints.composition import build_container
-from starshop.entrypoints.settings import Settings
 
 
 async def _allowed(self: Any, handler: Any, event: Any, data: dict[str, Any]) -> Any:
@@ -32,45 +29,28 @@ async def _allowed(self: Any, handler: Any, event: Any, data: dict[str, Any]) ->
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=3000, help="timed updates for each row (default 3000)")
-    parser.add_argument("--users", type=int, default=512, help="users sending /balance (default 512)")
-    args = parser.parse_args()
+    args = workload_parser(__doc__).parse_args()
     heading("Where a /balance update's time goes (cumulative removals)")
-    users = list(range(1, args.users + 1))
-    warm = [balance_update(i + 1, users[i % len(users)]) for i in range(len(users))]
-    timed = [balance_update(len(warm) + i + 1, users[i % len(users)]) for i in range(args.count)]
-    prefix = redis_prefix()
-    api, url = await start_bot_api()
+    users, warm, timed = workload(args)
     rows: list[tuple[str, float]] = []
-    try:
-        async with migrated_database() as (_, db_url):
-            container = build_container(Settings(database_url=db_url, redis_url=REDIS_URL, redis_prefix=prefix))
-            try:
-                expected = await seed_readers(container, users)
-                async with container() as scope:
-                    balance = await (await scope.get(GetBalance))(users[0])
+    async with shop_and_bot_api(users) as (url, container, expected):
+        async with container() as scope:
+            balance = await (await scope.get(GetBalance))(users[0])
 
-                async def rate(dp: Any) -> float:
-                    return float((await run_dispatcher(dp, url, warm, timed, expected))["rate"])
+        async def rate(dp: Any) -> float:
+            return float((await run_dispatcher(dp, url, warm, timed, expected))["rate"])
 
-                async def stored(_: GetBalance, user_id: int) -> Balance:
-                    return balance
+        async def stored(_: GetBalance, user_id: int) -> Balance:
+            return balance
 
-                rows.append(("bare aiogram handler", await rate(bare_dispatcher(expected))))
-                rows.append(("starshop, as it runs", await rate(build_dispatcher(container))))
-                bot_middlewares.ThrottlingMiddleware.__call__ = _allowed  # type: ignore[method-assign]
-                rows.append(("  without the Redis rate limiter", await rate(build_dispatcher(container))))
-                GetBalance.__call__ = stored  # type: ignore[method-assign]
-                rows.append(("  and without the database read", await rate(build_dispatcher(container))))
-                bot_middlewares.LanguageMiddleware.__call__ = _allowed  # type: ignore[method-assign]
-                rows.append(("  and without the language lookup", await rate(build_dispatcher(container))))
-            finally:
-                await container.close()
-    finally:
-        api.terminate()
-        await api.wait()
-        await clean_redis(prefix)
+        rows.append(("bare aiogram handler", await rate(bare_dispatcher(expected))))
+        rows.append(("starshop, as it runs", await rate(build_dispatcher(container))))
+        bot_middlewares.ThrottlingMiddleware.__call__ = _allowed  # type: ignore[method-assign]
+        rows.append(("  without the Redis rate limiter", await rate(build_dispatcher(container))))
+        GetBalance.__call__ = stored  # type: ignore[method-assign]
+        rows.append(("  and without the database read", await rate(build_dispatcher(container))))
+        bot_middlewares.LanguageMiddleware.__call__ = _allowed  # type: ignore[method-assign]
+        rows.append(("  and without the language lookup", await rate(build_dispatcher(container))))
     bare = rows[0][1]
     for label, value in rows:
         line(label, f"{value:8.1f} updates/s   {1000 / value:5.2f} ms each   {value / bare:6.1%} of bare")

@@ -97,27 +97,30 @@ def test_audit_exits_non_zero_and_lists_a_violating_user(tmp_path):
     assert result.stdout.splitlines()[0] == "user 7: amount 5.00 but the journal says 0.00"
 
 
-def test_run_with_no_configuration_serves_the_sandbox_and_stops_cleanly(tmp_path):
+def start_run(tmp_path: Path, *, env: dict[str, str], stdout: int, stderr: int) -> tuple[subprocess.Popen[str], int]:
+    """``starshop run`` on a free port, with no ``STARSHOP_*`` setting but ``env``."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("STARSHOP_")}
-    proc = subprocess.Popen(
-        [*STARSHOP, "run", "--port", str(port)],
-        cwd=tmp_path,
-        env=clean,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    command = [*STARSHOP, "run", "--port", str(port)]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=clean | env, stdout=stdout, stderr=stderr, text=True)
+    return proc, port
+
+
+def wait_serving(port: int, path: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail(f"starshop run did not serve {path} within 60 s")
+
+
+def test_run_with_no_configuration_serves_the_sandbox_and_stops_cleanly(tmp_path):
+    proc, port = start_run(tmp_path, env={}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("starshop run did not serve /health/ready within 60 s")
+        wait_serving(port, "/health/ready")
         assert (tmp_path / "starshop.db").exists()
     finally:
         proc.send_signal(signal.SIGINT)
@@ -129,26 +132,10 @@ def test_run_with_no_configuration_serves_the_sandbox_and_stops_cleanly(tmp_path
 
 def test_json_logs_stay_json_once_the_app_is_built_and_carry_the_request_id(tmp_path):
     """Litestar's default logging set-up would replace ours (plain text, through its own queue thread)."""
-    port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("STARSHOP_")}
-    proc = subprocess.Popen(
-        [*STARSHOP, "run", "--port", str(port)],
-        cwd=tmp_path,
-        env=clean | {"STARSHOP_LOG_FORMAT": "json"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = {"STARSHOP_LOG_FORMAT": "json"}
+    proc, port = start_run(tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("starshop run did not serve /health/live within 60 s")
+        wait_serving(port, "/health/live")
         refused = httpx.post(
             f"http://127.0.0.1:{port}/webhooks/heleket", content=b"{}", headers={"X-Request-ID": "trace-42"}
         )
