@@ -1,9 +1,11 @@
 """Figure 3: bot updates handled per second for ``/balance``, starshop's Dispatcher against a bare aiogram handler.
 
 - starshop: ``build_dispatcher`` (its router and middlewares: language, errors, throttling on the Redis rate limiter)
-  on the production wiring (Postgres, Redis), the cache warm (every user has sent ``/balance`` once before the
-  clock starts). Each update is parsed and fed to the Dispatcher; the handler reads the balance and replies.
-- Baseline: a bare aiogram Dispatcher whose one handler answers ``/balance`` with the same text.
+  on the production wiring (Postgres, Redis, the Redis dialog storage ``make_bot_parts`` gives it), the cache warm
+  (every user has sent ``/balance`` once before the clock starts). Each update is parsed and fed to the
+  Dispatcher; the handler reads the balance and replies.
+- Baseline: a bare aiogram Dispatcher (aiogram's defaults: memory storage) whose one handler answers ``/balance``
+  with the same text.
 - Both talk to the same local fake Bot API, run in a process of its own, over real HTTP; updates are fed at a fixed
   concurrency; every reply is counted and compared with the expected text.
 
@@ -19,7 +21,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,7 @@ from starshop.entrypoints.bot import build_dispatcher
 from starshop.entrypoints.bot.render import balance as balance_text
 from starshop.entrypoints.composition import build_container
 from starshop.entrypoints.settings import Settings
+from starshop.entrypoints.telegram import dialog_storage
 
 TOKEN = "42:BENCH-TOKEN"
 FUNDS = "10.00"
@@ -177,18 +180,22 @@ async def seed_readers(container: Any, users: list[int]) -> str:
 
 
 @contextlib.asynccontextmanager
-async def shop_and_bot_api(users: list[int]) -> AsyncIterator[tuple[str, Any, str]]:
-    """The fake Bot API's URL, the production wiring on a fresh database with ``users`` seeded, and the reply."""
+async def shop_and_bot_api(users: list[int]) -> AsyncIterator[tuple[str, Callable[[], Dispatcher], str]]:
+    """The fake Bot API's URL, a maker of starshop's Dispatcher on the production wiring (a fresh database with
+    ``users`` seeded, Redis, aiogram's ``RedisStorage`` for dialogs and languages), and the expected reply."""
     prefix = redis_prefix()
     api, url = await start_bot_api()
+    storage = dialog_storage(Settings(redis_url=REDIS_URL, redis_prefix=prefix))  # as make_bot_parts builds it
     try:
         async with migrated_database() as (_, db_url):
             container = build_container(Settings(database_url=db_url, redis_url=REDIS_URL, redis_prefix=prefix))
             try:
-                yield url, container, await seed_readers(container, users)
+                expected = await seed_readers(container, users)
+                yield url, lambda: build_dispatcher(container, storage=storage), expected
             finally:
                 await container.close()
     finally:
+        await storage.close()
         api.terminate()
         await api.wait()
         await clean_redis(prefix)
@@ -212,9 +219,9 @@ async def main() -> int:
     args = parser.parse_args()
     heading("Figure 3: bot updates per second for /balance")
     users, warm, timed = workload(args)
-    async with shop_and_bot_api(users) as (url, container, expected):
+    async with shop_and_bot_api(users) as (url, starshop_dispatcher, expected):
         bare = await run_dispatcher(bare_dispatcher(expected), url, warm, timed, expected)
-        shop = await run_dispatcher(build_dispatcher(container), url, warm, timed, expected, args.profile)
+        shop = await run_dispatcher(starshop_dispatcher(), url, warm, timed, expected, args.profile)
     line(
         "starshop Dispatcher (middlewares, Postgres, Redis)",
         f"{shop['rate']:8.1f} updates/s   p50 {shop['p50_ms']:.1f} ms   p99 {shop['p99_ms']:.1f} ms"

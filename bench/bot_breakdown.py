@@ -15,11 +15,10 @@ import sys
 from typing import Any
 
 from _common import heading, line
-from bot import bare_dispatcher, run_dispatcher, shop_and_bot_api, workload, workload_parser
+from bot import FUNDS, bare_dispatcher, run_dispatcher, shop_and_bot_api, workload, workload_parser
 
 from starshop.application.use_cases.get_balance import GetBalance
-from starshop.domain import Balance
-from starshop.entrypoints.bot import build_dispatcher
+from starshop.domain import Balance, Currency, Money
 from starshop.entrypoints.bot import middlewares as bot_middlewares
 
 
@@ -33,24 +32,23 @@ async def main() -> int:
     heading("Where a /balance update's time goes (cumulative removals)")
     users, warm, timed = workload(args)
     rows: list[tuple[str, float]] = []
-    async with shop_and_bot_api(users) as (url, container, expected):
-        async with container() as scope:
-            balance = await (await scope.get(GetBalance))(users[0])
+    async with shop_and_bot_api(users) as (url, starshop_dispatcher, expected):
 
         async def rate(dp: Any) -> float:
             return float((await run_dispatcher(dp, url, warm, timed, expected))["rate"])
 
         async def stored(_: GetBalance, user_id: int) -> Balance:
-            return balance
+            usd = Currency.of("USD")  # what seed_readers gave everyone
+            return Balance(user_id, Money.of(FUNDS, usd), Money.of("0", usd))
 
         rows.append(("bare aiogram handler", await rate(bare_dispatcher(expected))))
-        rows.append(("starshop, as it runs", await rate(build_dispatcher(container))))
+        rows.append(("starshop, as it runs", await rate(starshop_dispatcher())))
         bot_middlewares.ThrottlingMiddleware.__call__ = _allowed  # type: ignore[method-assign]
-        rows.append(("  without the Redis rate limiter", await rate(build_dispatcher(container))))
+        rows.append(("  without the Redis rate limiter", await rate(starshop_dispatcher())))
         GetBalance.__call__ = stored  # type: ignore[method-assign]
-        rows.append(("  and without the database read", await rate(build_dispatcher(container))))
+        rows.append(("  and without the database read", await rate(starshop_dispatcher())))
         bot_middlewares.LanguageMiddleware.__call__ = _allowed  # type: ignore[method-assign]
-        rows.append(("  and without the language lookup", await rate(build_dispatcher(container))))
+        rows.append(("  and without the language lookup", await rate(starshop_dispatcher())))
     bare = rows[0][1]
     for label, value in rows:
         line(label, f"{value:8.1f} updates/s   {1000 / value:5.2f} ms each   {value / bare:6.1%} of bare")

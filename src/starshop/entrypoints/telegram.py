@@ -10,12 +10,13 @@ import attrs
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from starshop.adapters.redis import redis_from_url
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
 from starshop.adapters.telegram.notifier import AiogramNotifier
 from starshop.application.ports import Notifier
@@ -38,10 +39,16 @@ def make_bot_parts(settings: Settings) -> BotParts:
     assert settings.bot_token is not None
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_url)) if settings.telegram_url else None
     bot = Bot(settings.bot_token.reveal(), session=session)
-    storage: BaseStorage = (
-        RedisStorage.from_url(settings.redis_url.replace("+cluster", "")) if settings.redis_url else MemoryStorage()
-    )
-    return BotParts(bot, storage)
+    return BotParts(bot, dialog_storage(settings))
+
+
+def dialog_storage(settings: Settings) -> BaseStorage:
+    """Redis when it is configured: keys under ``STARSHOP_REDIS_PREFIX`` (``<prefix>fsm:...``), a cluster URL
+    served by the cluster client, and destinies on (the ``/lang`` choice is kept under its own destiny)."""
+    if not settings.redis_url:
+        return MemoryStorage()
+    keys = DefaultKeyBuilder(prefix=f"{settings.redis_prefix}fsm", with_destiny=True)
+    return RedisStorage(redis_from_url(settings.redis_url), key_builder=keys)  # type: ignore[arg-type]
 
 
 class BotNotifierProvider(Provider):

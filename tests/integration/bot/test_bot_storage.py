@@ -7,6 +7,8 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 
+from starshop.adapters.redis import redis_from_url
+from starshop.entrypoints.bot.language import remember_language, remembered_language
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.telegram import make_bot_parts
 
@@ -35,5 +37,28 @@ async def test_with_redis_two_instances_share_a_dialog():
     finally:
         await one.storage.set_state(key, None)
         await one.storage.set_data(key, {})
+        await one.close()
+        await two.close()
+
+
+@pytest.mark.redis
+async def test_with_redis_a_language_chosen_on_one_instance_is_used_by_another_under_the_shop_prefix():
+    """The /lang choice is kept under its own destiny: aiogram's default Redis key builder refuses destinies."""
+    prefix = f"storage-test-{uuid.uuid4().hex[:8]}:"
+    settings = Settings(bot_token=Secret(TOKEN), redis_url="redis://127.0.0.1:6379/0", redis_prefix=prefix)
+    one, two = make_bot_parts(settings), make_bot_parts(settings)
+    user = int(uuid.uuid4().int % 10**9)
+    try:
+        assert await remembered_language(two.storage, 4242, user) is None
+        await remember_language(one.storage, 4242, user, "ru")
+        assert await remembered_language(two.storage, 4242, user) == "ru"
+        client = redis_from_url(settings.redis_url)
+        try:
+            keys = [key async for key in client.scan_iter(f"{prefix}*")]
+            assert keys and all(key.startswith(f"{prefix}fsm:") for key in keys)
+            await client.delete(*keys)
+        finally:
+            await client.aclose()
+    finally:
         await one.close()
         await two.close()
