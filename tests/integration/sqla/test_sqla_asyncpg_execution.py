@@ -100,3 +100,9 @@ async def test_each_statement_is_compiled_once_per_set_of_parameters(engine):
             await uow.balances.get(11)
     assert len(_BALANCE.compiled) - before <= 1
     assert _BALANCE.plain_read
+
+
+async def test_a_missing_parameter_is_refused_not_sent_as_null(engine):
+    async with SqlaUnitOfWork(engine) as uow:
+        with pytest.raises(ValueError, match="'user_id'"):
+            await uow.execution.rows(_BALANCE, {})

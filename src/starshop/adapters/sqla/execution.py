@@ -32,6 +32,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import TypeDecorator
 
 Row = Mapping[Any, Any]
+_REQUIRED = object()  # a bind parameter the statement gives no value of its own
 _Convert = Callable[[Any], Any] | None
 
 
@@ -65,6 +66,9 @@ class _Compiled:
         values = []
         for name, default, convert in zip(self.names, self.defaults, self.binds, strict=True):
             value = params.get(name, default)
+            if value is _REQUIRED:
+                msg = f"a value is required for bind parameter {name!r}"
+                raise ValueError(msg)
             values.append(convert(value) if convert is not None and value is not None else value)
         return values
 
@@ -213,7 +217,7 @@ def _compile(stmt: Executable, dialect: Dialect, column_keys: list[str]) -> _Com
         msg = f"an expanding parameter cannot be compiled once: {compiled.string}"
         raise ValueError(msg)
     names = tuple(compiled.positiontup or ())
-    defaults = tuple(compiled.binds[name].value for name in names)
+    defaults = tuple(_REQUIRED if compiled.binds[name].required else compiled.binds[name].value for name in names)
     binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
     columns = list(getattr(stmt, "exported_columns", ()))
     results = tuple(_result_conversion(column.type, dialect) for column in columns)
