@@ -27,8 +27,9 @@ def database_url(name: str) -> str:
     return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
-async def _admin(*statements: str) -> None:
-    engine = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+async def admin(*statements: str, url: str = ADMIN_URL) -> None:
+    """Run statements outside a transaction (CREATE/DROP DATABASE) on the server's admin database or ``url``."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
             for statement in statements:
@@ -39,9 +40,9 @@ async def _admin(*statements: str) -> None:
 
 async def create_database(template: str | None = None) -> str:
     name = f"starshop_test_{uuid.uuid4().hex[:12]}"
-    await _admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    await admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return name
 
 
 async def drop_database(name: str) -> None:
-    await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

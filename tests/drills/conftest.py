@@ -13,10 +13,9 @@ from redis.asyncio import Redis
 
 from starshop.adapters.sqla.migrate import upgrade
 from tests.conftest import REDIS_URL
-from tests.db import run_in_thread
+from tests.db import admin, run_in_thread
 from tests.drills.proxy import FaultProxy
 from tests.drills.servers import PrivatePostgres, PrivateRedis
-from tests.drills.support import admin
 
 SHARED_REDIS_URL = REDIS_URL  # the machine's Redis, as the other suites use it (each drill under its own prefix)
 
@@ -37,7 +36,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         server.start()
 
         async def prepare() -> None:
-            await admin(server.url(), 'CREATE DATABASE "shop"')
+            await admin('CREATE DATABASE "shop"', url=server.url())
             await upgrade(server.url("shop"))
 
         run_in_thread(prepare())

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 from dishka import AsyncContainer, Provider, Scope, provide
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from starshop.adapters.fragment import HttpxFragmentDelivery
 from starshop.adapters.fragment.client import FragmentUnavailable
@@ -38,16 +38,6 @@ def usd(amount: str | Decimal) -> Money:
 
 def credit(user_id: int, amount: str) -> OperatorCredit:
     return OperatorCredit(operator_id=1, user_id=user_id, amount=usd(amount), reason="drill")
-
-
-async def admin(url: str, *statements: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            for statement in statements:
-                await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def eventually(

@@ -116,3 +116,18 @@ async def test_two_instances_sharing_redis_handle_a_retried_update_once(fake: Fa
             assert len(harness.fake.calls_to("sendMessage")) == 1
     finally:
         await client.aclose()
+
+
+async def test_an_update_another_instance_holds_too_long_is_a_503_each_time_and_never_a_hang() -> None:
+    """Timing out on the shared claim must not leave a local wait behind for the next delivery of the update."""
+    from starshop.adapters.inprocess import InProcessCache
+    from starshop.entrypoints.bot import UpdateDeduplicator
+
+    shared = InProcessCache()
+    await shared.set("tg:update:7", "in-flight", ttl=60)  # another instance is handling it, and stays busy
+    dedup = UpdateDeduplicator(shared=shared, wait=0.2)
+    for _ in range(2):
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(dedup.claim(7), 5)
+    await shared.set("tg:update:7", "done", ttl=60)  # the other instance finished
+    assert await asyncio.wait_for(dedup.claim(7), 5) is False

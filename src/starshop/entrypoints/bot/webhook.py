@@ -61,7 +61,13 @@ class UpdateDeduplicator:
             return self._in_flight[update_id]
         future = asyncio.get_running_loop().create_future()
         self._in_flight[update_id] = future
-        if self._shared is not None and not await self._claim_shared(update_id):
+        try:
+            mine = self._shared is None or await self._claim_shared(update_id)
+        except BaseException:  # no answer from the other instances: nobody here holds the update
+            self._in_flight.pop(update_id, None)
+            future.set_result(False)
+            raise
+        if not mine:
             self._in_flight.pop(update_id, None)
             future.set_result(True)
             self._remember(update_id)
@@ -137,13 +143,15 @@ def telegram_webhook_handler(
             return Response({"ok": True})
         if claim is not True:
             return Response({"ok": True}) if await claim else Response({"ok": False}, status_code=500)
+        handled = False
         try:
             await dp.feed_update(bot, update)
+            handled = True
         except Exception:
             log.exception("update %s was not handled; Telegram will deliver it again", update.update_id)
-            await dedup.finish(update.update_id, handled=False)
             return Response({"ok": False}, status_code=500)
-        await dedup.finish(update.update_id, handled=True)
+        finally:  # also when the request is cancelled: a duplicate waiting on it must not wait forever
+            await dedup.finish(update.update_id, handled=handled)
         return Response({"ok": True})
 
     return telegram_webhook
