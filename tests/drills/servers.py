@@ -42,7 +42,7 @@ def _postgres_tool(name: str) -> str:
         candidate = Path(bindir) / name
         if candidate.exists():
             return str(candidate)
-    pytest.skip(f"{name} is not installed")
+    pytest.fail(f"{name} is not installed: the drills need it")
     raise AssertionError  # unreachable: skip raises
 
 
@@ -66,7 +66,7 @@ class PrivatePostgres:
             return list(args)
         runuser = shutil.which("runuser")
         if runuser is None:
-            pytest.skip("running as root without runuser: cannot start a private Postgres")
+            pytest.fail("running as root without runuser: cannot start a private Postgres")
         return [runuser, "-u", "postgres", "--", *args]
 
     def _run(self, *args: str, timeout: float = 60) -> None:
@@ -80,7 +80,7 @@ class PrivatePostgres:
             try:
                 owner = pwd.getpwnam("postgres")
             except KeyError:
-                pytest.skip("running as root and there is no postgres OS user")
+                pytest.fail("running as root and there is no postgres OS user")
             os.chown(self.directory, owner.pw_uid, owner.pw_gid)
         self.directory.chmod(0o700)
         initdb = _postgres_tool("initdb")
@@ -132,7 +132,7 @@ class PrivateRedis:
     def start(self) -> None:
         server = shutil.which("redis-server")
         if server is None:
-            pytest.skip("redis-server is not installed")
+            pytest.fail("redis-server is not installed: the drills need it")
         args = [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         args += ["--dir", str(self.directory), "--logfile", str(self.directory / "redis.log")]
         self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,4 +1,4 @@
-"""The ``starshop`` command: ``run``, ``web``, ``worker``, ``migrate``, ``audit``. ``--help`` on each."""
+"""The ``starshop`` command: ``run``, ``web``, ``worker``, ``bot``, ``migrate``, ``audit``. ``--help`` on each."""
 
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
     container = build_container(settings, metrics=metrics, bot=bot)
     background: list[Any] = []
     stop: list[Any] = []
+    close: list[Any] = []
     routes: list[Any] = []
     lifespans: list[Any] = []
     if with_worker:
@@ -63,13 +64,14 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
         background.append(worker.run)
         stop.append(worker.stop)
     if bot is not None:
-        _mount_bot(settings, container, bot, background, stop, routes, lifespans)
+        _mount_bot(settings, container, bot, background, stop, close, routes, lifespans)
     app = create_app(
         container,
         metrics=metrics,
         sandbox=settings.sandbox_payments,
         background=background,
         stop=stop,
+        close=close,
         extra_routes=routes,
         lifespans=lifespans,
     )
@@ -103,6 +105,7 @@ def _mount_bot(
     bot: Any,
     background: list[Any],
     stop: list[Any],
+    close: list[Any],
     routes: list[Any],
     lifespans: list[Any],
 ) -> None:
@@ -144,7 +147,7 @@ def _mount_bot(
             log.info("telegram webhook set to %s/webhooks/telegram", settings.base_url)
 
         background.append(register)
-    stop.append(bot.close)
+    close.append(bot.close)  # after the worker and the poller have ended: they send through it
 
 
 def _run(settings: Settings, _: argparse.Namespace) -> int:

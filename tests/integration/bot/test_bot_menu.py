@@ -31,7 +31,9 @@ async def test_lang_switches_the_language_and_it_is_remembered(harness: BotHarne
         "💰 Баланс: 0.00 USD\nДоступно: 0.00 USD\nЗарезервировано под заказы: 0.00 USD"
     )
     assert (await harness.pressed("l:en", lang="en")).text == "Language: English 🇬🇧"
-    assert (await harness.said("/balance", lang="ru")).text is not None
+    assert (await harness.said("/balance", lang="ru")).text == (  # a Russian profile, English chosen: English
+        "💰 Balance: 0.00 USD\nAvailable: 0.00 USD\nReserved for orders in progress: 0.00 USD"
+    )
     assert (await harness.said("/cancel", lang="ru")).text == "Nothing to cancel."
     assert (await harness.pressed("m:lang")).text == "Choose your language:"
 

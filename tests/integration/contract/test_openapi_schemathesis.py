@@ -41,7 +41,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
+        else:
+            pytest.fail("starshop run did not serve /health/ready within 30 s")
         yield url
     finally:
         proc.send_signal(signal.SIGINT)

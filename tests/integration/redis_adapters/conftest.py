@@ -76,7 +76,7 @@ async def shared_redis() -> AsyncIterator[Redis]:
         await client.ping()
     except OSError as exc:  # redis.ConnectionError is an OSError too
         await client.aclose()
-        pytest.skip(f"the shared Redis is not reachable: {exc}")
+        pytest.fail(f"the shared Redis is not reachable: {exc}")
     yield client
     await client.aclose()
 

@@ -62,7 +62,7 @@ def _is_free(port: int) -> bool:
 def redis_binaries() -> tuple[str, str]:
     server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
     if server is None or cli is None:
-        pytest.skip("redis-server / redis-cli are not installed")
+        pytest.fail("redis-server / redis-cli are not installed: the cluster and restart tests need them")
     return server, cli
 
 

@@ -186,3 +186,25 @@ async def test_a_refused_source_address_gets_403():
         )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden_source"
+
+
+async def test_a_failing_background_loop_is_logged_at_once_and_a_failing_stop_step_spares_the_rest(caplog):
+    """The app's lifespan: what breaks in the background is said while the app serves; shutdown goes on."""
+    container = make_in_memory_container(default_policy(), default_config())
+    closed: list[str] = []
+
+    async def broken() -> None:
+        raise RuntimeError("the poller could not start")
+
+    def stop_that_fails() -> None:
+        raise RuntimeError("polling is not started")
+
+    async def close_session() -> None:
+        closed.append("session")
+
+    app = create_app(container, background=[broken], stop=[stop_that_fails], close=[close_session])
+    async with serving(app) as url, httpx.AsyncClient() as client:
+        assert (await client.get(f"{url}/health/live")).status_code == 200  # the app serves on
+        assert any("background task" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert closed == ["session"]
+    assert any("shutdown step" in r.getMessage() for r in caplog.records)

@@ -128,6 +128,9 @@ class RedisTaskQueue:
         try:
             while not self._stopping.is_set():
                 await slots.acquire()  # a task is taken only when a slot is free
+                if self._stopping.is_set():  # stopped while waiting for the slot: take nothing more
+                    slots.release()
+                    break
                 try:
                     if loop.time() >= next_reclaim:
                         await self.reclaim_stale()

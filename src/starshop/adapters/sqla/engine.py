@@ -71,15 +71,17 @@ def _drop_closed_connections(engine: AsyncEngine) -> None:
     A restarting Postgres terminates every session, and asyncpg marks the connection closed as soon as the event
     loop reads that. SQLAlchemy's ``pool_pre_ping`` would also notice, at the price of three round trips (``BEGIN``,
     a ping, ``ROLLBACK``) on every checkout: a third of a webhook's. A connection that dies without a word (a
-    network cut) fails its first statement instead; the unit of work rolls back and the caller gets an error, and
-    SQLAlchemy invalidates the connection and the pool's older ones.
+    network cut) fails its first statement instead; the unit of work's rollback fails too, so it invalidates the
+    connection and the caller gets an error. A connection still inside a transaction (a unit of work interrupted
+    before it could roll back) is replaced here as well.
     """
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         driver = record.driver_connection  # the asyncpg connection
-        if driver is not None and driver.is_closed():
-            raise exc.DisconnectionError("the server closed this connection")
+        if driver is not None and (driver.is_closed() or driver.is_in_transaction()):
+            # closed by the server, or left inside a transaction by a unit of work that was interrupted
+            raise exc.DisconnectionError("this connection cannot be reused")
 
 
 async def check_database(engine: AsyncEngine) -> None:

@@ -6,6 +6,7 @@ The Alembic configuration is built here, so no ``alembic.ini`` is needed; ``alem
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -27,7 +28,9 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The code's migration head (the scripts ship with the package, so it is read once per process)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

@@ -62,8 +62,8 @@ class _ConnectionScope(abc.ABC):
         if isinstance(x, AsyncpgExecution):
             try:
                 await x.rollback()
-            except Exception:
-                await greenlet_spawn(raw.invalidate)  # a connection that cannot roll back is given to nobody
+            except BaseException:  # failed or cancelled: a connection in an unknown state is given to nobody
+                await greenlet_spawn(raw.invalidate)
                 if exc is None:
                     raise
             finally:

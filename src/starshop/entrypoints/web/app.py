@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -26,12 +27,28 @@ from starshop.entrypoints.web.observability import metrics_endpoint, observe, re
 from starshop.entrypoints.web.sandbox import SANDBOX_ROUTES
 
 Background = Callable[[], Coroutine[Any, Any, None]]
+log = logging.getLogger("starshop.web")
 
 
 @get("/health/live", sync_to_thread=False)
 def live() -> dict[str, str]:
     """The process is up and serving."""
     return {"status": "ok", "version": starshop.__version__}
+
+
+def _report_failure(task: asyncio.Task[Any]) -> None:
+    """A background loop that ends with an error is said at once, not at shutdown (the app goes on serving)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s stopped", task.get_coro(), exc_info=task.exception())
+
+
+async def _call_logged(step: Callable[[], object]) -> None:
+    try:
+        result = step()
+        if inspect.isawaitable(result):
+            await result
+    except Exception:
+        log.exception("shutdown step %s failed", step)
 
 
 def create_app(
@@ -41,6 +58,7 @@ def create_app(
     sandbox: bool = False,
     background: Sequence[Background] = (),
     stop: Sequence[Callable[[], object]] = (),
+    close: Sequence[Callable[[], object]] = (),
     extra_routes: Sequence[ControllerRouterHandler] = (),
     lifespans: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
 ) -> Litestar:
@@ -48,15 +66,20 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        """Background work starts with the app. At shutdown: ``stop`` tells it to end, it is awaited, then
+        ``close`` releases what it used (a bot's HTTP session) and the container closes; one that fails is logged
+        and the rest still run."""
         tasks = [asyncio.create_task(run()) for run in background]
+        for task in tasks:
+            task.add_done_callback(_report_failure)
         try:
             yield
         finally:
-            for halt in stop:
-                result = halt()
-                if inspect.isawaitable(result):
-                    await result
+            for step in stop:
+                await _call_logged(step)
             await asyncio.gather(*tasks, return_exceptions=True)
+            for step in close:
+                await _call_logged(step)
             await container.close()
 
     routes: list[ControllerRouterHandler] = [live, ready, metrics_endpoint, heleket_webhook, *API_ROUTES, *extra_routes]
