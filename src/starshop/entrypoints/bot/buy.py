@@ -88,9 +88,7 @@ async def menu_buy(callback: CallbackQuery, state: FSMContext, lang: str) -> Non
 
 
 @routes.callback_query(StarsCb.filter())
-async def stars_chosen(
-    callback: CallbackQuery, callback_data: StarsCb, state: FSMContext, lang: str, policy: FromDishka[PurchasePolicy]
-) -> None:
+async def stars_chosen(callback: CallbackQuery, callback_data: StarsCb, state: FSMContext, lang: str) -> None:
     await state.clear()
     if callback_data.stars == 0:
         await state.set_state(BuyDialog.stars)
@@ -127,11 +125,11 @@ async def recipient_chosen(
     if callback_data.gift:
         await say(callback, text(lang, "buy_enter_recipient"), edit=True)
         return
-    username = callback.from_user.username
-    if not username or parse_recipient(username) is None:
+    recipient = parse_recipient(callback.from_user.username or "")
+    if recipient is None:
         await say(callback, text(lang, "buy_no_username"), keyboards.recipients(lang, myself=False), edit=True)
         return
-    await state.update_data(recipient=username)
+    await state.update_data(recipient=recipient)  # normalised, as a typed one is
     await ask_payment(callback, state, lang, get_balance, edit=True)
 
 
