@@ -101,3 +101,53 @@ def test_a_dotenv_file_is_read_and_the_environment_wins(tmp_path):
     dotenv.write_text('# comment\nexport STARSHOP_PORT=9000\nSTARSHOP_HOST="0.0.0.0"\n', encoding="utf-8")
     s = load_settings({"STARSHOP_PORT": "9100"}, dotenv=dotenv)
     assert (s.host, s.port) == ("0.0.0.0", 9100)
+
+
+REAL_PAYMENTS = {"HELEKET_MERCHANT": "m", "HELEKET_PAYMENT_KEY": "k"}
+REAL_DELIVERY = {"FRAGMENT_SEED": "words " * 24}
+PRODUCTION = {
+    "ENV": "production",
+    "DATABASE_URL": "postgresql+asyncpg://u@db/shop",
+    "REDIS_URL": "redis://cache:6379/0",
+    "PUBLIC_URL": "https://shop.example",
+    **REAL_PAYMENTS,
+    **REAL_DELIVERY,
+}
+
+
+def test_sandbox_payments_never_fund_a_real_delivery():
+    lines = problems(**REAL_DELIVERY)
+    assert len(lines) == 1
+    assert lines[0].startswith("STARSHOP_FRAGMENT_SEED is set without STARSHOP_HELEKET_MERCHANT")
+    assert "sandbox payments must never fund real deliveries" in lines[0]
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "DATABASE_REPLICA_URL"])
+def test_production_refuses_a_sqlite_database(name):
+    lines = problems(**(PRODUCTION | {name: "sqlite+aiosqlite:///./shop.db"}))
+    assert lines == [f"STARSHOP_{name} must be Postgres in production, not SQLite"]
+
+
+@pytest.mark.parametrize(
+    ("env", "token"),
+    [
+        ({}, "0:sandbox"),
+        ({"BOT_TOKEN": "1:real"}, "1:real"),
+        (REAL_PAYMENTS, None),
+        (REAL_PAYMENTS | REAL_DELIVERY, None),
+        (PRODUCTION, None),
+        (PRODUCTION | {"BOT_TOKEN": "1:real"}, "1:real"),
+    ],
+    ids=["whole-sandbox", "sandbox-with-bot", "real-payments", "real-both", "production", "production-with-bot"],
+)
+def test_the_public_sandbox_token_signs_mini_app_users_only_in_a_whole_sandbox(env, token):
+    assert load(**env).mini_app_token() == token
+
+
+def test_the_banner_says_exactly_what_is_simulated():
+    assert "payments and deliveries are simulated" in (load().simulated() or "")
+    partial = load(**REAL_PAYMENTS).simulated() or ""
+    assert partial.startswith("SANDBOX DELIVERY: payments are REAL")
+    assert load(**PRODUCTION).simulated() is None
+    assert "mini app sign-in: off (no STARSHOP_BOT_TOKEN)" in load(**PRODUCTION).describe()
+    assert "mini app sign-in: SANDBOX token (anyone can sign)" in load().describe()

@@ -68,7 +68,7 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
     app = create_app(
         container,
         metrics=metrics,
-        sandbox=settings.sandbox_payments,
+        sandbox=settings.sandbox,
         background=background,
         stop=stop,
         close=close,
@@ -78,8 +78,9 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
     for line in settings.describe():
         log.info(line)
     print(f"starshop {starshop.__version__} serving on http://{settings.host}:{settings.port}", flush=True)
-    if settings.sandbox_payments:
-        print("SANDBOX: payments and deliveries are simulated; nothing real is charged or bought", flush=True)
+    simulated = settings.simulated()
+    if simulated:
+        print(simulated, flush=True)
     # proxy_headers=False: the client address comes from our own trusted-proxy setting, never from uvicorn.
     uvicorn.run(
         app,

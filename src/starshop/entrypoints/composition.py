@@ -97,8 +97,7 @@ class CoreProvider(Provider):
 
     @provide
     def mini_app_auth(self) -> MiniAppAuth:
-        token = self.settings.bot_token.reveal() if self.settings.bot_token else SANDBOX_BOT_TOKEN
-        return MiniAppAuth(bot_token=token, max_age=self.settings.init_data_max_age)
+        return MiniAppAuth(bot_token=self.settings.mini_app_token(), max_age=self.settings.init_data_max_age)
 
     @provide
     def operator_auth(self) -> OperatorAuth:

@@ -17,6 +17,9 @@ import attrs
 from starshop.application.config import ShopConfig
 from starshop.domain import Currency, DomainError, Money, PurchasePolicy, UnderpaymentPolicy
 
+# The public token the sandbox signs Mini App initData with; trusted only where ``Settings.sandbox`` holds.
+SANDBOX_BOT_TOKEN = "0:sandbox"
+
 PREFIX = "STARSHOP_"
 T = TypeVar("T")
 
@@ -106,6 +109,27 @@ class Settings:
         return self.fragment_seed is None
 
     @property
+    def sandbox(self) -> bool:
+        """The whole shop is a sandbox: simulated payments and deliveries, outside production. Only then are the
+        ``/sandbox`` routes mounted and the public sandbox token trusted."""
+        return self.sandbox_payments and self.sandbox_delivery and not self.production
+
+    def mini_app_token(self) -> str | None:
+        """The token Mini App initData is checked with: the bot's; the public sandbox token only in a whole
+        sandbox; else none, and every Mini App request is refused."""
+        if self.bot_token is not None:
+            return self.bot_token.reveal()
+        return SANDBOX_BOT_TOKEN if self.sandbox else None
+
+    def simulated(self) -> str | None:
+        """The start-up banner's line on what is simulated, or ``None`` when nothing is."""
+        if self.sandbox:
+            return "SANDBOX: payments and deliveries are simulated; nothing real is charged or bought"
+        if self.sandbox_delivery:
+            return "SANDBOX DELIVERY: payments are REAL (Heleket) but deliveries are simulated; no stars are bought"
+        return None
+
+    @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
@@ -141,6 +165,14 @@ class Settings:
             "payments: " + ("SANDBOX (no real money)" if self.sandbox_payments else f"Heleket at {self.heleket_url}"),
             "delivery: " + ("SANDBOX (no stars)" if self.sandbox_delivery else f"Fragment API at {self.fragment_url}"),
             f"bot: {self.bot_mode if self.bot_token else 'off (no STARSHOP_BOT_TOKEN)'}",
+            "mini app sign-in: "
+            + (
+                "the bot's token"
+                if self.bot_token
+                else "SANDBOX token (anyone can sign)"
+                if self.sandbox
+                else "off (no STARSHOP_BOT_TOKEN)"
+            ),
         ]
 
 
@@ -351,6 +383,11 @@ def _cross_checks(r: _Reader) -> None:
     v = r.values
     if ("heleket_merchant" in v) != ("heleket_payment_key" in v):
         r.problems.append(f"{PREFIX}HELEKET_MERCHANT and {PREFIX}HELEKET_PAYMENT_KEY must be set together")
+    if "fragment_seed" in v and "heleket_merchant" not in v and "heleket_payment_key" not in v:
+        r.problems.append(
+            f"{PREFIX}FRAGMENT_SEED is set without {PREFIX}HELEKET_MERCHANT and {PREFIX}HELEKET_PAYMENT_KEY: sandbox"
+            " payments must never fund real deliveries; set the Heleket keys or remove the seed"
+        )
     if "fragment_cookies" in v and "fragment_seed" not in v:
         r.problems.append(f"{PREFIX}FRAGMENT_COOKIES needs {PREFIX}FRAGMENT_SEED")
     if v.get("bot_mode") == "webhook":
@@ -368,6 +405,9 @@ def _cross_checks(r: _Reader) -> None:
         for name, why in needed.items():
             if name not in v:
                 r.problems.append(f"{PREFIX}{name.upper()} is required in production: {why}")
+        for name in ("database_url", "database_replica_url"):
+            if str(v.get(name, "")).startswith("sqlite"):
+                r.problems.append(f"{PREFIX}{name.upper()} must be Postgres in production, not SQLite")
     lookup, timeout = v.get("delivery_lookup_after", 180.0), v.get("fragment_timeout", 120.0)
     if lookup <= timeout + 5:
         r.problems.append(

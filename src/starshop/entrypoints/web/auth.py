@@ -2,7 +2,10 @@
 
 initData is checked with Telegram's algorithm: ``secret = HMAC_SHA256(key="WebAppData", msg=bot_token)``,
 ``hash = hex(HMAC_SHA256(key=secret, msg=data_check_string))`` where the check string is every other field as
-``key=value``, sorted by key, joined by newlines; ``auth_date`` must be recent.
+``key=value``, sorted by key, joined by newlines; ``auth_date`` must be recent and not in the future.
+
+The public sandbox token signs initData only where the whole shop is a sandbox; anywhere else without
+``STARSHOP_BOT_TOKEN`` every Mini App request is refused (``bot_token=None``).
 """
 
 from __future__ import annotations
@@ -17,9 +20,20 @@ from urllib.parse import parse_qsl, urlencode
 import attrs
 
 from starshop.application.use_cases.register_user import TelegramProfile
+from starshop.entrypoints.settings import SANDBOX_BOT_TOKEN
 
-# Without a bot token, Mini App initData is signed with this well-known sandbox token (``/sandbox/login``).
-SANDBOX_BOT_TOKEN = "0:sandbox"
+__all__ = [
+    "SANDBOX_BOT_TOKEN",
+    "Forbidden",
+    "MiniAppAuth",
+    "OperatorAuth",
+    "Unauthorized",
+    "init_data_for",
+    "sign_init_data",
+]
+
+MAX_USER_ID = 2**53  # Telegram user ids fit in 52 bits; anything larger is no Telegram user
+CLOCK_SKEW = 60  # seconds an auth_date may lie in the future (clocks differ a little, never by more)
 
 
 class Unauthorized(Exception):
@@ -51,11 +65,14 @@ def init_data_for(user: dict[str, object], bot_token: str, *, auth_date: int | N
 
 @attrs.frozen(kw_only=True)
 class MiniAppAuth:
-    bot_token: str = attrs.field(repr=False)
+    bot_token: str | None = attrs.field(repr=False)
     max_age: int = 86_400
     clock: Callable[[], float] = time.time
 
     def user(self, authorization: str | None) -> TelegramProfile:
+        if self.bot_token is None:
+            msg = "Mini App sign-in is off: STARSHOP_BOT_TOKEN is not set"
+            raise Unauthorized(msg)
         if not authorization:
             msg = "send Authorization: tma <initData>"
             raise Unauthorized(msg)
@@ -70,8 +87,15 @@ class MiniAppAuth:
             msg = "initData signature is invalid"
             raise Unauthorized(msg)
         auth_date = fields.get("auth_date", "")
-        if not auth_date.isdigit() or self.clock() - int(auth_date) > self.max_age:
+        if not (auth_date.isascii() and auth_date.isdigit() and len(auth_date) <= 12):
+            msg = "initData has no valid auth_date"
+            raise Unauthorized(msg)
+        age = self.clock() - int(auth_date)
+        if age > self.max_age:
             msg = "initData is expired"
+            raise Unauthorized(msg)
+        if age < -CLOCK_SKEW:
+            msg = "initData is dated in the future"
             raise Unauthorized(msg)
         return _profile(fields.get("user"))
 
@@ -80,10 +104,10 @@ def _profile(raw: str | None) -> TelegramProfile:
     try:
         user = json.loads(raw or "")
         user_id = user["id"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         msg = "initData carries no user"
         raise Unauthorized(msg) from None
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id <= 0:
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id <= MAX_USER_ID:
         msg = "initData user id is invalid"
         raise Unauthorized(msg)
 

@@ -1,7 +1,8 @@
 """``/sandbox/invoices/{uuid}``: the sandbox's payment page. Paying sends a properly signed Heleket webhook to
 the shop's own ``/webhooks/heleket`` over HTTP, so the real endpoint, verifier and ``ConfirmPayment`` run.
 
-Mounted only when payments are in sandbox mode (never in production). Every page says SANDBOX.
+Mounted only when the whole shop is a sandbox (simulated payments and deliveries, never in production).
+Every page says SANDBOX.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any
 import httpx
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import MediaType, Request, Response, get, post
+from litestar.params import Parameter
 
 from starshop.adapters.sandbox import SANDBOX_ACTIONS, SandboxPaymentGateway
 from starshop.entrypoints.settings import Settings
-from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, MiniAppAuth, init_data_for
+from starshop.entrypoints.web.auth import MAX_USER_ID, SANDBOX_BOT_TOKEN, MiniAppAuth, init_data_for
 from starshop.entrypoints.web.errors import error_response
 
 log = logging.getLogger("starshop.sandbox")
@@ -85,14 +87,17 @@ async def settle_invoice(
 @get("/sandbox/login", include_in_schema=False)
 @inject
 async def sandbox_login(
-    auth: FromDishka[MiniAppAuth], user_id: int = 1000, username: str = "sandbox_user", language: str = "en"
-) -> dict[str, Any]:
+    auth: FromDishka[MiniAppAuth],
+    user_id: int = Parameter(default=1000, ge=1, le=MAX_USER_ID),
+    username: str = Parameter(default="sandbox_user", pattern=r"^[A-Za-z0-9_]{1,32}$"),
+    language: str = Parameter(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$"),
+) -> Response[Any]:
     """initData for a made-up Telegram user, signed with the sandbox bot token (only without a real bot)."""
     if auth.bot_token != SANDBOX_BOT_TOKEN:
-        return {"error": {"code": "not_sandbox", "message": "a real bot token is configured: use the Mini App"}}
+        return error_response(403, "not_sandbox", "a real bot token is configured: sign in through the Mini App")
     user = {"id": user_id, "username": username, "first_name": username, "language_code": language}
     init_data = init_data_for(user, auth.bot_token)
-    return {"sandbox": True, "authorization": f"tma {init_data}"}
+    return Response({"sandbox": True, "authorization": f"tma {init_data}"}, status_code=200)
 
 
 SANDBOX_ROUTES = [invoice_page, settle_invoice, sandbox_login]

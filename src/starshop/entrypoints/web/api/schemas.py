@@ -1,22 +1,34 @@
-"""Request bodies and the JSON shape of our objects. Money travels as decimal strings, never numbers."""
+"""Request bodies and the JSON shape of our objects. Money travels as decimal strings, never numbers.
+
+A money string is exact: ASCII digits, an optional point followed by at least one digit, nothing else (no sign,
+exponent, spaces, underscores or other scripts' digits); more decimals than the currency has are refused by
+``Money.of``. Star counts are JSON integers. Every string has a bound.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta
 
 from starshop.domain import Balance, Money, Transaction
+
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$"
+Amount = Annotated[str, Meta(pattern=AMOUNT_PATTERN, description='an exact decimal string, e.g. "10.50"')]
+Stars = Annotated[int, Meta(ge=1, le=10_000_000)]
+Reason = Annotated[str, Meta(min_length=1, max_length=500)]
 
 
 @dataclass(frozen=True)
 class RechargeBody:
-    amount: str
+    amount: Amount
 
 
 @dataclass(frozen=True)
 class PurchaseBody:
-    stars: int
-    recipient: str
+    stars: Stars
+    recipient: Annotated[str, Meta(min_length=1, max_length=64)]
     pay_with: Literal["balance", "invoice"] = "balance"
 
 
@@ -25,14 +37,14 @@ class ResolveBody:
     """An operator's verdict on a purchase whose delivery outcome is unknown."""
 
     outcome: Literal["delivered", "refused"]
-    reason: str
-    ref_id: str | None = None
+    reason: Reason
+    ref_id: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
 
 
 @dataclass(frozen=True)
 class OperatorMoneyBody:
-    amount: str
-    reason: str
+    amount: Annotated[str, Meta(pattern=r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$")]
+    reason: Reason
 
 
 def money(value: Money) -> str:

@@ -18,6 +18,7 @@ from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile, user_cache_key
 from starshop.domain import Money, PayWith
+from starshop.entrypoints.web.api.guards import signed_in
 from starshop.entrypoints.web.api.schemas import PurchaseBody, RechargeBody, balance_json, money, tx_json
 from starshop.entrypoints.web.auth import MiniAppAuth
 from starshop.entrypoints.web.errors import RequestRefused
@@ -31,7 +32,7 @@ async def caller(
     request: Req, auth: MiniAppAuth, register: RegisterUser, cache: Cache, *, refresh: bool = False
 ) -> TelegramProfile:
     """The authenticated user, registered on first sight (and on ``/me``, so the profile stays fresh)."""
-    profile = auth.user(request.headers.get("authorization"))
+    profile = signed_in(request, auth)
     key = user_cache_key(profile.user_id)
     if refresh or await cache.get(key) is None:
         await register(profile)
@@ -110,7 +111,7 @@ async def quote(
     quotes: FromDishka[QuoteStars],
     stars: int = Parameter(ge=1, le=10_000_000),
 ) -> dict[str, Any]:
-    auth.user(request.headers.get("authorization"))
+    signed_in(request, auth)
     result = await quotes(stars)
     return {
         "stars": result.stars,
