@@ -2,31 +2,53 @@
 
 The model predicts every credit (recharges, bonuses, adjustments) on its own, and checks each purchase movement it
 observes against the rules before applying it: a purchase ends delivered only if the provider bought it, ends
-refused only if the provider refused it, is never bought twice, and an unknown outcome is never refunded.
+refused only if the provider refused it, is never bought twice, an unknown outcome is never refunded, and a
+purchase paid by invoice is funded only by its own invoice paid in full.
+
+Every rule says which branch it took (``note``: a hypothesis ``event`` and a count); ``test_ledger_state_machine``
+fails when an important branch ran in no example, so a rule that silently stopped reaching its case is seen.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
 import attrs
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
 
+from starshop.application.errors import IdempotencyConflict
 from starshop.application.use_cases.buy_stars import BuyStarsInput
+from starshop.application.use_cases.confirm_payment import PaymentOutcome
 from starshop.application.use_cases.create_recharge import CreateRechargeInput
 from starshop.application.use_cases.grant_bonus import OperatorCredit
 from starshop.application.use_cases.register_user import TelegramProfile
-from starshop.domain import InsufficientFunds, Money, PaymentStatus, PayWith, TxStatus, UnderpaymentPolicy
+from starshop.domain import Currency, InsufficientFunds, Money, PaymentStatus, PayWith, TxStatus, UnderpaymentPolicy
 from starshop.testing import build_in_memory_shop
 from starshop.testing.strategies import money
 
 USERS = (11, 12, 13)
+KEYS = (None, None, None, "key-a", "key-b")  # mostly unkeyed, as most requests are new
 ZERO = Decimal(0)
 OPEN, CREDITED, EXPIRED, FAILED = "open", "credited", "expired", "failed"
+RAN: Counter[str] = Counter()  # how often each branch ran, over every example of every machine
+
+
+def note(branch: str) -> None:
+    event(branch)
+    RAN[branch] += 1
 
 
 @attrs.define
@@ -39,6 +61,8 @@ class Recharge:
     state: str = OPEN
     gateway: PaymentStatus | None = None
     seen: bool = False  # the gateway saw a payment (the recharge is ``processing``)
+    purchase: str | None = None  # the purchase this invoice pays for
+    credited: Decimal = ZERO
 
 
 @attrs.define
@@ -67,6 +91,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.held = dict.fromkeys(USERS, ZERO)
         self.model_recharges: dict[str, Recharge] = {}
         self.purchases: dict[str, Purchase] = {}
+        self.keyed: dict[tuple[int, str], tuple[object, str]] = {}  # (user, key) -> (request, tx id); any kind
 
     def run(self, coro):
         return self.loop.run_until_complete(coro)
@@ -87,25 +112,84 @@ class LedgerMachine(RuleBasedStateMachine):
             self.bonus(user, self.shop.money("5"))  # so that early purchases can succeed
 
     # --- money in -------------------------------------------------------------------------------------------
-    @rule(target=recharges, user=st.sampled_from(USERS), amount=money(min_value="1", max_value="50"))
-    def create_recharge(self, user, amount):
-        result = self.run(self.shop.create_recharge(CreateRechargeInput(user_id=user, amount=amount)))
+    def keyed_request(self, user: int, kind: str, key: str | None, request: object, call):
+        """Runs a request under an idempotency key: the first use creates, the same request again replays, another
+        request with the key (of either kind) is refused. Returns the result, or ``None`` when nothing is new."""
+        if key is None:
+            return call()
+        request = (kind, request)
+        first = self.keyed.get((user, key))
+        if first is not None and first[0] != request:
+            try:
+                call()
+            except IdempotencyConflict:
+                note(f"{kind}: idempotency conflict refused")
+                return None
+            raise AssertionError("another request with a used idempotency key was not refused")
+        result = call()
+        if first is not None:
+            tx = result.recharge if kind == "recharge" else result.purchase
+            assert result.replayed
+            assert tx.id == first[1]
+            note(f"{kind}: idempotency replay")
+            return None
+        tx = result.recharge if kind == "recharge" else result.purchase
+        assert not result.replayed
+        self.keyed[(user, key)] = (request, tx.id)
+        return result
+
+    @rule(
+        target=recharges,
+        user=st.sampled_from(USERS),
+        amount=money(min_value="1", max_value="50"),
+        key=st.sampled_from(KEYS),
+    )
+    def create_recharge(self, user, amount, key):
+        data = CreateRechargeInput(user_id=user, amount=amount, idempotency_key=key)
+        result = self.keyed_request(user, "recharge", key, amount, lambda: self.run(self.shop.create_recharge(data)))
+        if result is None:
+            return multiple()
         rec = Recharge(result.recharge.id, result.recharge.order_id, user, amount.amount, result.invoice.expires_at)
         self.model_recharges[rec.tx_id] = rec
+        note("recharge created")
         return rec.tx_id
 
     @rule(
         tx_id=recharges,
-        status=st.sampled_from(PaymentStatus),
+        # every status, with the ones that move money more often than their share
+        status=st.sampled_from(PaymentStatus) | st.sampled_from([PaymentStatus.PAID, PaymentStatus.UNDERPAID]),
         paid=st.decimals(min_value=Decimal("0.01"), max_value=Decimal(60), places=2),
         copies=st.integers(min_value=1, max_value=3),
     )
     def webhook(self, tx_id, status, paid, copies):
         rec = self.model_recharges[tx_id]
-        note = self.shop.gateway.set_status(rec.order_id, status, paid=Money.of(paid, self.shop.config.currency))
-        for _ in range(copies):
-            self.run(self.shop.confirm_payment(note))
+        message = self.shop.gateway.set_status(rec.order_id, status, paid=Money.of(paid, self.shop.config.currency))
+        outcomes = [self.run(self.shop.confirm_payment(message)) for _ in range(copies)]
+        note(f"webhook {status.value} on a {'purchase invoice' if rec.purchase else 'top-up'}")
+        if copies > 1 and outcomes[0] is not PaymentOutcome.IGNORED:
+            note("webhook delivered more than once")
         self.apply_status(rec, status, paid)
+        self.observe_purchases()
+
+    @rule(
+        tx_id=recharges,
+        forged=st.sampled_from(["uuid", "amount", "currency", "order"]),
+        status=st.sampled_from([PaymentStatus.PAID, PaymentStatus.OVERPAID]),
+    )
+    def mismatched_webhook(self, tx_id, forged, status):
+        """An authentic-looking notification that does not match what we stored changes no money."""
+        rec = self.model_recharges[tx_id]
+        real = self.shop.gateway.notification(rec.order_id, status)
+        wrong = {
+            "uuid": attrs.evolve(real, invoice_uuid="00000000-0000-0000-0000-000000000000"),
+            "amount": attrs.evolve(real, amount=Money.of(rec.amount + 1, real.amount.currency)),
+            "currency": attrs.evolve(real, amount=Money.of(rec.amount, Currency.of("EUR"))),
+            "order": attrs.evolve(real, order_id=rec.order_id + "x"),
+        }[forged]
+        outcome = self.run(self.shop.confirm_payment(wrong))
+        expected = PaymentOutcome.UNKNOWN_ORDER if forged == "order" else PaymentOutcome.MISMATCH
+        assert outcome is expected, (forged, outcome)
+        note(f"webhook mismatch ({forged}) refused")
         self.observe_purchases()
 
     def apply_status(self, rec: Recharge, status: PaymentStatus, paid: Decimal) -> None:
@@ -117,7 +201,10 @@ class LedgerMachine(RuleBasedStateMachine):
             if rec.state in (OPEN, EXPIRED):
                 credit = rec.amount if status.credits else min(paid, rec.amount)
                 self.amount[rec.user] += credit
+                rec.credited = credit
                 rec.state = CREDITED
+                if rec.purchase:
+                    note(f"purchase invoice credited ({'in full' if credit == rec.amount else 'partly'})")
         elif rec.state == OPEN and status is PaymentStatus.CANCELLED:
             rec.state = FAILED if rec.seen else EXPIRED
         elif rec.state == OPEN and status in (PaymentStatus.CONFIRMING, PaymentStatus.UNDERPAID_WAITING):
@@ -145,32 +232,40 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # --- money out ------------------------------------------------------------------------------------------
     @rule(
+        target=recharges,
         user=st.sampled_from(USERS),
         stars=st.sampled_from([50, 100, 700]),
         recipient=st.sampled_from(["gift_one", "gift_two"]),
         by_invoice=st.booleans(),
+        key=st.sampled_from(KEYS),
     )
-    def buy(self, user, stars, recipient, by_invoice):
+    def buy(self, user, stars, recipient, by_invoice, key):
         price = self.shop.policy.price(stars).amount
         pay_with = PayWith.INVOICE if by_invoice else PayWith.BALANCE
-        data = BuyStarsInput(user_id=user, stars=stars, recipient=recipient, pay_with=pay_with)
+        data = BuyStarsInput(user_id=user, stars=stars, recipient=recipient, pay_with=pay_with, idempotency_key=key)
         available = self.amount[user] - self.held[user]
+        request = (stars, recipient, pay_with)
         try:
-            result = self.run(self.shop.buy_stars(data))
+            result = self.keyed_request(user, "purchase", key, request, lambda: self.run(self.shop.buy_stars(data)))
         except InsufficientFunds:
             assert not by_invoice
             assert available < price
-            return
+            note("purchase refused: insufficient funds")
+            return multiple()
+        if result is None:
+            return multiple()
         assert by_invoice or available >= price
         purchase = result.purchase
         self.purchases[purchase.id] = Purchase(purchase.id, user, price, TxStatus.PENDING, funded=not by_invoice)
-        if by_invoice:
-            recharge = self.run(self.shop.invoice_of(purchase.id))
-            self.model_recharges[recharge.id] = Recharge(
-                recharge.id, recharge.order_id, user, price, recharge.expires_at
-            )
-        else:
+        note(f"purchase from {pay_with.value}")
+        if not by_invoice:
             self.held[user] += price
+            return multiple()
+        recharge = self.run(self.shop.invoice_of(purchase.id))
+        self.model_recharges[recharge.id] = Recharge(
+            recharge.id, recharge.order_id, user, price, recharge.expires_at, purchase=purchase.id
+        )
+        return recharge.id
 
     @rule(outcomes=st.lists(st.sampled_from(["delivered", "refused", "unknown", "unknown_bought"]), max_size=3))
     def worker(self, outcomes):
@@ -178,10 +273,18 @@ class LedgerMachine(RuleBasedStateMachine):
         self.run(self.shop.run_background())
         self.observe_purchases()
 
-    @rule(minutes=st.integers(min_value=0, max_value=90))
-    def sweeps(self, minutes):
+    @rule(minutes=st.integers(min_value=0, max_value=90), lookup_fails=st.booleans())
+    def sweeps(self, minutes, lookup_fails):
         self.shop.clock.advance(timedelta(minutes=minutes))
-        self.run(self.shop.reconcile_purchases())
+        self.shop.delivery.lookup_fails = lookup_fails
+        try:
+            report = self.run(self.shop.reconcile_purchases())
+        finally:
+            self.shop.delivery.lookup_fails = False
+        if lookup_fails and report.lookup_failed:
+            note("provider lookup failed: nothing settled")
+        if report.delivered:
+            note("reconciled as delivered")
         self.run(self.shop.expire_stale_invoices())
         now = self.shop.clock.now()
         for rec in self.model_recharges.values():
@@ -197,8 +300,11 @@ class LedgerMachine(RuleBasedStateMachine):
         for p in self.purchases.values():
             tx = self.run(self.shop.transaction(p.tx_id))
             if tx.funded and not p.funded:
+                invoice = next(r for r in self.model_recharges.values() if r.purchase == p.tx_id)
+                assert invoice.credited == p.price, "a purchase paid by invoice was funded by other money"
                 self.held[p.user] += p.price
                 p.funded = True
+                note("purchase invoice funded its purchase")
             if tx.status is p.status:
                 p.unknown_seen = p.unknown_seen or tx.outcome_unknown
                 continue
@@ -206,12 +312,15 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert p.tx_id in bought, "completed without the provider buying"
                 self.amount[p.user] -= p.price
                 self.held[p.user] -= p.price
+                note("purchase delivered" + (" after an unknown outcome" if p.unknown_seen else ""))
             elif tx.status is TxStatus.FAILED:
                 assert p.tx_id not in bought, "refunded stars the provider bought"
                 assert not p.unknown_seen, "an unknown outcome was refunded"
                 self.held[p.user] -= p.price
+                note("purchase refused and released")
             elif tx.status is TxStatus.CANCELLED:
                 assert not p.funded
+                note("purchase cancelled before it was funded")
             else:
                 assert tx.status is TxStatus.PROCESSING
             p.status = tx.status
@@ -252,7 +361,40 @@ class LedgerMachine(RuleBasedStateMachine):
         assert credited == completed
 
 
-LedgerMachine.TestCase.settings = settings(
+# The branches every run must reach: each is a rule of the ledger that an example exercised and the model checked.
+MUST_RUN = (
+    "recharge created",
+    "webhook paid on a top-up",
+    "webhook paid on a purchase invoice",
+    "webhook underpaid on a purchase invoice",
+    "webhook delivered more than once",
+    "purchase invoice credited (in full)",
+    "purchase invoice funded its purchase",
+    "webhook mismatch (uuid) refused",
+    "webhook mismatch (amount) refused",
+    "webhook mismatch (currency) refused",
+    "webhook mismatch (order) refused",
+    "recharge: idempotency replay",
+    "recharge: idempotency conflict refused",
+    "purchase: idempotency replay",
+    "purchase: idempotency conflict refused",
+    "purchase from balance",
+    "purchase from invoice",
+    "purchase refused: insufficient funds",
+    "purchase delivered",
+    "purchase delivered after an unknown outcome",
+    "purchase refused and released",
+    "purchase cancelled before it was funded",
+    "provider lookup failed: nothing settled",
+    "reconciled as delivered",
+)
+SETTINGS = settings(
     max_examples=200, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-test_ledger_state_machine = LedgerMachine.TestCase
+
+
+def test_ledger_state_machine():
+    RAN.clear()
+    run_state_machine_as_test(LedgerMachine, settings=SETTINGS)
+    missing = [branch for branch in MUST_RUN if RAN[branch] == 0]
+    assert not missing, f"branches no example reached: {missing}; counts: {dict(RAN)}"
