@@ -1,0 +1,139 @@
+"""The dangerous pairs, interleaved for real on Postgres and repeated: each side of a pair runs on its own
+connection at the same moment, in many rounds. After every round the ledger is audited (invariants 1-2) and the
+money is what exactly one order of the two would have left."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from starshop.adapters.memory import SequentialIds
+from starshop.adapters.sqla.engine import create_engine
+from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
+from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
+from starshop.application.use_cases.adjust_balance import AdjustBalance
+from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
+from starshop.application.use_cases.confirm_payment import ConfirmPayment
+from starshop.application.use_cases.create_recharge import CreateRechargeInput
+from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
+from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
+from starshop.application.use_cases.register_user import TelegramProfile
+from starshop.domain import InsufficientFunds, PaymentStatus, TxStatus
+from starshop.testing import InMemoryShop, build_shop
+
+pytestmark = pytest.mark.postgres
+ROUNDS = 12
+
+
+@pytest.fixture
+async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(pg_url, pool_size=10, max_overflow=10, statement_timeout_ms=20_000)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def shop(engine: AsyncEngine) -> InMemoryShop:
+    return build_shop(
+        uow=lambda: SqlaUnitOfWork(engine),
+        outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
+        reader=SqlaTransactionReader(engine),
+        ledger=SqlaLedgerReader(engine),
+    )
+
+
+class Sides:
+    """Use cases that each get a connection of their own, sharing the shop's clock and fakes."""
+
+    def __init__(self, shop: InMemoryShop, engine: AsyncEngine) -> None:
+        self.shop, self.engine = shop, engine
+        self.ids = SequentialIds("race")  # apart from the shop's own ids
+
+    def uow(self) -> SqlaUnitOfWork:
+        return SqlaUnitOfWork(self.engine)
+
+    def confirm(self) -> ConfirmPayment:
+        return ConfirmPayment(self.uow(), self.shop.clock, self.shop.config)
+
+    def expire(self) -> ExpireStaleInvoices:
+        s = self.shop
+        return ExpireStaleInvoices(self.uow(), s.gateway, s.clock, self.confirm(), s.config)
+
+    def buy(self) -> BuyStars:
+        s = self.shop
+        return BuyStars(self.uow(), s.policy, s.delivery, s.gateway, s.clock, self.ids, s.limiter, s.config)
+
+    def adjust(self) -> AdjustBalance:
+        return AdjustBalance(self.uow(), self.shop.clock, self.ids)
+
+    def bonus(self) -> GrantBonus:
+        return GrantBonus(self.uow(), self.shop.clock, self.ids)
+
+
+async def settle(shop: InMemoryShop) -> None:
+    """Every round ends with the audit: each balance equals its journal, nothing negative."""
+    report = await shop.audit_ledger()
+    assert report.ok, report
+
+
+async def balance(shop: InMemoryShop, user: int) -> tuple[Decimal, Decimal]:
+    found = await shop.get_balance(user)
+    return found.amount.amount, found.held.amount
+
+
+async def test_a_paid_webhook_racing_the_expiry_sweep_credits_exactly_once(shop: InMemoryShop, engine) -> None:
+    sides = Sides(shop, engine)
+    await shop.register_user(TelegramProfile(user_id=1))
+    credited = Decimal(0)
+    for n in range(ROUNDS):
+        amount = shop.money(f"{n + 1}.25")
+        result = await shop.create_recharge(CreateRechargeInput(user_id=1, amount=amount))
+        shop.clock.advance(shop.config.invoice_lifetime + shop.config.invoice_expiry_grace + timedelta(seconds=1))
+        note = shop.gateway.set_status(result.recharge.order_id, PaymentStatus.PAID, paid=amount)
+        await asyncio.gather(sides.confirm()(note), sides.expire()())
+        credited += amount.amount
+        tx = await shop.transaction(result.recharge.id)
+        assert tx.status is TxStatus.COMPLETED
+        assert await balance(shop, 1) == (credited, 0)
+        await settle(shop)
+
+
+async def test_a_negative_adjustment_racing_a_purchase_never_spends_the_same_money_twice(
+    shop: InMemoryShop, engine
+) -> None:
+    sides = Sides(shop, engine)
+    await shop.register_user(TelegramProfile(user_id=2))
+    price = shop.policy.price(100).amount
+    for n in range(ROUNDS):
+        await shop.grant_bonus(OperatorCredit(operator_id=1, user_id=2, amount=shop.money(str(price)), reason="r"))
+        before, held = await balance(shop, 2)
+        buy = sides.buy()(BuyStarsInput(user_id=2, stars=100, recipient=f"gift_{n}", idempotency_key=f"k{n}"))
+        take = sides.adjust()(OperatorCredit(operator_id=1, user_id=2, amount=-shop.money(str(price)), reason="r"))
+        outcomes = await asyncio.gather(buy, take, return_exceptions=True)
+        refused = [o for o in outcomes if isinstance(o, InsufficientFunds)]
+        assert len(refused) == 1, outcomes  # the money covered one of them, never both
+        assert not [o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, InsufficientFunds)]
+        amount, now_held = await balance(shop, 2)
+        assert amount - now_held == before - held - price
+        await shop.run_background()  # deliver what was bought before the next round
+        await settle(shop)
+
+
+async def test_a_bonus_racing_a_purchase_keeps_both(shop: InMemoryShop, engine) -> None:
+    sides = Sides(shop, engine)
+    await shop.register_user(TelegramProfile(user_id=3))
+    price = shop.policy.price(50).amount
+    await shop.grant_bonus(OperatorCredit(operator_id=1, user_id=3, amount=shop.money(str(price)), reason="seed"))
+    for n in range(ROUNDS):
+        before, _ = await balance(shop, 3)
+        buy = sides.buy()(BuyStarsInput(user_id=3, stars=50, recipient=f"gift_{n}", idempotency_key=f"b{n}"))
+        gift = sides.bonus()(OperatorCredit(operator_id=1, user_id=3, amount=shop.money(str(price)), reason="r"))
+        await asyncio.gather(buy, gift)
+        await shop.run_background()
+        assert await balance(shop, 3) == (before, 0)  # a bonus of the price in, the price out
+        await settle(shop)
