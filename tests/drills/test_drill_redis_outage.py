@@ -77,7 +77,7 @@ class Shop:
         return "ok"
 
     async def bonus(self, user_id: int, amount: str) -> str:
-        tx = await call(self.container, GrantBonus, credit(user_id, amount))
+        tx = (await call(self.container, GrantBonus, credit(user_id, amount))).transaction
         self.bonuses[user_id] += Decimal(amount)
         return str(tx.id)
 

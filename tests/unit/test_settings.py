@@ -151,3 +151,27 @@ def test_the_banner_says_exactly_what_is_simulated():
     assert load(**PRODUCTION).simulated() is None
     assert "mini app sign-in: off (no STARSHOP_BOT_TOKEN)" in load(**PRODUCTION).describe()
     assert "mini app sign-in: SANDBOX token (anyone can sign)" in load().describe()
+def test_the_operator_ceiling_defaults_to_1000_in_the_shop_currency_and_can_be_set():
+    assert load().shop_config().operator_ceiling.amount == Decimal("1000.00")
+    assert str(load(OPERATOR_MAX_AMOUNT="250.50").shop_config().operator_ceiling) == "250.50 USD"
+    assert str(load(CURRENCY="TON", OPERATOR_MAX_AMOUNT="0.000000001").shop_config().operator_ceiling) == (
+        "0.000000001 TON"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0", "must be a positive number"),
+        ("-5", "must be a positive number"),
+        ("lots", "not a decimal number"),
+        ("NaN", "must be a positive number"),
+        ("0.001", "more than 2 decimal places"),
+    ],
+)
+def test_a_malformed_operator_ceiling_is_refused_at_start(value, expected):
+    lines = problems(OPERATOR_MAX_AMOUNT=value)
+    assert len(lines) == 1
+    assert lines[0].startswith("STARSHOP_")
+    assert "OPERATOR_MAX_AMOUNT" in lines[0]
+    assert expected in lines[0]

@@ -29,6 +29,12 @@ class ShopConfig:
     unknown_deadline: timedelta = timedelta(minutes=30)
     wallet_floor: Decimal | None = None
     batch_size: int = 100
+    # The largest bonus or adjustment (either way) one operator action may move, in the shop's currency.
+    operator_max_amount: Decimal = Decimal(1000)
 
     def currency_money(self, value: object) -> Money:
         return Money.of(value, self.currency)
+
+    @property
+    def operator_ceiling(self) -> Money:
+        return Money.of(self.operator_max_amount, self.currency)

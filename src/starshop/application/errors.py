@@ -65,3 +65,9 @@ class MalformedNotification(ApplicationError):
 
 class OperationNotAllowed(ApplicationError):
     code = "operation_not_allowed"
+
+
+class OperatorLimitExceeded(ApplicationError):
+    """An operator's bonus or adjustment is above the configured ceiling (``STARSHOP_OPERATOR_MAX_AMOUNT``)."""
+
+    code = "operator_limit_exceeded"

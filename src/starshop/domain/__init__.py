@@ -16,7 +16,7 @@ from starshop.domain.errors import (
     InvalidRecipient,
     InvalidStarAmount,
 )
-from starshop.domain.money import Currency, Money
+from starshop.domain.money import PLAIN_DECIMAL, Currency, Money
 from starshop.domain.payment import PaymentStatus, UnderpaymentPolicy
 from starshop.domain.policy import MIN_STARS, DailyUsage, PurchasePolicy, normalise_recipient
 from starshop.domain.transaction import (
@@ -28,10 +28,12 @@ from starshop.domain.transaction import (
     TxType,
     can_move,
 )
-from starshop.domain.user import User
+from starshop.domain.user import MAX_USER_ID, User
 
 __all__ = [
+    "MAX_USER_ID",
     "MIN_STARS",
+    "PLAIN_DECIMAL",
     "Balance",
     "BalanceInvariantViolated",
     "Currency",

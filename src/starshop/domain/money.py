@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import ClassVar
 
 import attrs
 
 from starshop.domain.errors import CurrencyMismatch, InvalidMoney
+
+# What a person types as an amount: ASCII digits, an optional sign and point. No exponent ("1e3"), no "NaN",
+# no "_" separators, no spaces, no digits of other scripts (Arabic-Indic five), all of which ``Decimal()`` would accept.
+PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]{1,30}(\.[0-9]{1,30})?")
 
 
 @attrs.frozen
@@ -99,6 +104,14 @@ class Money:
     @classmethod
     def of(cls, value: object, currency: Currency) -> Money:
         return cls(_to_decimal(value), currency)
+
+    @classmethod
+    def parse(cls, text: str, currency: Currency) -> Money:
+        """An amount written in plain decimal notation, with at most the currency's decimals."""
+        if not isinstance(text, str) or not PLAIN_DECIMAL.fullmatch(text):
+            msg = f"not a plain decimal amount: {text!r}"
+            raise InvalidMoney(msg)
+        return cls.of(text, currency)
 
     @classmethod
     def zero(cls, currency: Currency) -> Money:

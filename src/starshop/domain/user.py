@@ -6,6 +6,8 @@ from datetime import datetime
 
 import attrs
 
+MAX_USER_ID = 2**53  # Telegram ids fit in 52 bits; anything larger is no user of ours
+
 
 @attrs.frozen(kw_only=True)
 class User:

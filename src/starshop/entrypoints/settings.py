@@ -87,6 +87,7 @@ class Settings:
     daily_stars: int | None = None
     min_recharge: Decimal = Decimal(1)
     max_recharge: Decimal = Decimal(10_000)
+    operator_max_amount: Decimal = Decimal(1000)
     invoice_lifetime: int = 3600
     underpayment: UnderpaymentPolicy = UnderpaymentPolicy.NONE
     wallet_floor: Decimal | None = None
@@ -154,6 +155,7 @@ class Settings:
             requeue_after=timedelta(seconds=self.delivery_requeue_after),
             lookup_after=timedelta(seconds=self.delivery_lookup_after),
             unknown_deadline=timedelta(seconds=self.delivery_unknown_deadline),
+            operator_max_amount=self.operator_max_amount,
         )
 
     def describe(self) -> list[str]:
@@ -361,6 +363,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     r.take("DAILY_STARS", _int(50, 100_000_000))
     r.take("MIN_RECHARGE", _decimal(positive=True))
     r.take("MAX_RECHARGE", _decimal(positive=True))
+    r.take("OPERATOR_MAX_AMOUNT", _decimal(positive=True))
     r.take("INVOICE_LIFETIME", _int(300, 43_200))
     r.take("UNDERPAYMENT_POLICY", UnderpaymentPolicy, "underpayment")
     r.take("WALLET_FLOOR", _decimal())
@@ -373,9 +376,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     settings = Settings(**r.values)
     try:
         settings.policy()
-        settings.shop_config()
+        settings.shop_config().operator_ceiling  # noqa: B018 - built to be checked against the currency
     except DomainError as exc:
-        raise SettingsError([f"{PREFIX}PRICE_PER_STAR / MIN_RECHARGE / MAX_RECHARGE: {exc}"]) from None
+        names = "PRICE_PER_STAR / MIN_RECHARGE / MAX_RECHARGE / OPERATOR_MAX_AMOUNT"
+        raise SettingsError([f"{PREFIX}{names}: {exc}"]) from None
     return settings
 
 

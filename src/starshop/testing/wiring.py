@@ -193,8 +193,8 @@ def build_shop(
         deliver_purchase=DeliverPurchase(uow(), delivery, clock, record),
         reconcile_purchases=ReconcilePurchases(uow(), delivery, queue, clock, record, config),
         expire_stale_invoices=ExpireStaleInvoices(uow(), gateway, clock, confirm, config),
-        grant_bonus=GrantBonus(uow(), clock, ids),
-        adjust_balance=AdjustBalance(uow(), clock, ids),
+        grant_bonus=GrantBonus(uow(), clock, ids, config),
+        adjust_balance=AdjustBalance(uow(), clock, ids, config),
         audit_ledger=AuditLedger(ledger),
         relay_outbox=RelayOutbox(outbox_uow(), notifier, publisher, queue, clock),
     )

@@ -35,16 +35,19 @@ async def test_bonus_and_adjust_change_the_balance_and_tx_shows_the_transaction(
 
 async def test_operator_usage_and_refusals(harness: BotHarness) -> None:
     assert (await harness.said("/bonus", user_id=ADMIN)).text == "Usage: /bonus <user id> <amount>"
-    assert (await harness.said("/bonus alice 5", user_id=ADMIN, lang="ru")).text == (
+    assert (await harness.said("/bonus 101", user_id=ADMIN, lang="ru")).text == (
         "Формат: /bonus <id пользователя> <сумма>"
     )
+    assert (await harness.said("/bonus alice 5", user_id=ADMIN)).text == "«alice» is not a Telegram user id."
     assert (await harness.said("/adjust 101 5", user_id=ADMIN)).text == (
         "Usage: /adjust <user id> <amount, may be negative> <reason>"
     )
     assert (await harness.said("/tx", user_id=ADMIN)).text == "Usage: /tx <transaction id>"
     assert (await harness.said("/tx nope", user_id=ADMIN)).text == "There is no such transaction."
     assert (await harness.said("/bonus 555 5", user_id=ADMIN)).text == "Please send /start first."
-    assert (await harness.said("/bonus 101 five", user_id=ADMIN)).text == "That amount is not valid."
+    assert (await harness.said("/bonus 101 five", user_id=ADMIN)).text == (
+        "«five» is not an amount. Send a number, for example 12.50."
+    )
     assert (await harness.said("/bonus 101 -5", user_id=ADMIN, lang="ru")).text == "Неверная сумма."
 
 

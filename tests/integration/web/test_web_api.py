@@ -149,10 +149,16 @@ async def test_operator_routes_need_an_operator_key_and_user_routes_need_init_da
 async def test_operators_grant_bonuses_adjust_and_search(api):
     await api.get("/api/v1/me", headers=tma())
     op = {"X-API-Key": OPERATOR_KEY}
-    bonus = await api.post("/api/v1/admin/users/4242/bonus", json={"amount": "3.00", "reason": "welcome"}, headers=op)
+    bonus = await api.post(
+        "/api/v1/admin/users/4242/bonus",
+        json={"amount": "3.00", "reason": "welcome"},
+        headers=op | {"Idempotency-Key": "b"},
+    )
     assert bonus.status_code == 201
     adjust = await api.post(
-        "/api/v1/admin/users/4242/adjustments", json={"amount": "-1.00", "reason": "fix"}, headers=op
+        "/api/v1/admin/users/4242/adjustments",
+        json={"amount": "-1.00", "reason": "fix"},
+        headers=op | {"Idempotency-Key": "a"},
     )
     assert adjust.status_code == 201
     user = (await api.get("/api/v1/admin/users/4242", headers=op)).json()
@@ -161,7 +167,11 @@ async def test_operators_grant_bonuses_adjust_and_search(api):
     assert [t["id"] for t in found["items"]] == [bonus.json()["id"]]
     one = await api.get(f"/api/v1/admin/transactions/{bonus.json()['id']}", headers=op)
     assert one.json()["actor"] == 0
-    too_much = await api.post("/api/v1/admin/users/4242/adjustments", json={"amount": "-5", "reason": "x"}, headers=op)
+    too_much = await api.post(
+        "/api/v1/admin/users/4242/adjustments",
+        json={"amount": "-5", "reason": "x"},
+        headers=op | {"Idempotency-Key": "t"},
+    )
     assert too_much.status_code == 409
     assert too_much.json()["error"]["code"] == "insufficient_funds"
     assert (await api.get("/api/v1/admin/users/1", headers=op)).status_code == 404
@@ -232,7 +242,8 @@ async def test_ready_is_503_when_the_database_is_not_migrated(tmp_path):
 async def test_an_operator_settles_a_purchase_whose_delivery_is_unknown(api):
     op = {"X-API-Key": OPERATOR_KEY}
     await api.get("/api/v1/me", headers=tma())
-    await api.post("/api/v1/admin/users/4242/bonus", json={"amount": "5.00", "reason": "t"}, headers=op)
+    bonus = {"Idempotency-Key": "b"}
+    await api.post("/api/v1/admin/users/4242/bonus", json={"amount": "5.00", "reason": "t"}, headers=op | bonus)
     lost = await api.post(  # sandbox: a recipient named lost... times out with nothing bought
         "/api/v1/purchases", json={"stars": 100, "recipient": "lost_gift"}, headers=tma() | {"Idempotency-Key": "l"}
     )

@@ -16,7 +16,7 @@ def credit(shop, amount, reason="goodwill", user=ALICE):
 
 async def test_a_bonus_is_journaled_and_credited_in_one_commit(shop, alice):
     commits = shop.store.commits
-    tx = await shop.grant_bonus(credit(shop, "3"))
+    tx = (await shop.grant_bonus(credit(shop, "3"))).transaction
     assert shop.store.commits == commits + 1
     assert tx.type is TxType.BONUS
     assert tx.actor == OPERATOR

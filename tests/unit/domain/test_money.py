@@ -66,3 +66,21 @@ def test_absurdly_large_amounts_are_refused_not_crashed_on(huge):
         Money.of(huge, USD)
     with pytest.raises(InvalidMoney):
         Money.rounded_up(huge, USD)
+
+
+@pytest.mark.parametrize(("text", "amount"), [("12.50", "12.50"), ("-3", "-3.00"), ("+7.1", "7.10"), ("0", "0.00")])
+def test_parse_takes_plain_decimal_notation(text, amount):
+    assert Money.parse(text, USD).amount == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    "text", ["1e3", "1E2", "NaN", "Infinity", " 5", "5 ", "1_000", "\u0665", "0x10", "", ".5", "1."]
+)
+def test_parse_refuses_what_decimal_would_read_but_a_person_does_not_write(text):
+    with pytest.raises(InvalidMoney):
+        Money.parse(text, USD)
+
+
+def test_parse_refuses_more_decimals_than_the_currency_has():
+    with pytest.raises(InvalidMoney):
+        Money.parse("1.001", USD)

@@ -142,6 +142,10 @@ EN: dict[str, str] = {
     "op_usage_tx": "Usage: /tx <transaction id>",
     "op_bonus_done": "🎁 Bonus {amount} for user {user_id}: transaction {tx_id}.",
     "op_adjust_done": "🛠 Adjustment {amount} for user {user_id}: transaction {tx_id}.",
+    "op_bonus_replayed": "🎁 This bonus was already granted: {amount} for user {user_id}, transaction {tx_id}.",
+    "op_adjust_replayed": "🛠 This adjustment was already made: {amount} for user {user_id}, transaction {tx_id}.",
+    "op_bad_user": "«{value}» is not a Telegram user id.",
+    "op_amount_ceiling": "An operator amount is at most {max} (STARSHOP_OPERATOR_MAX_AMOUNT).",
     "op_tx": (
         "🧾 {tx_id}\nUser: {user_id}\nType: {type}\nStatus: {status}\nAmount: {amount}\nCreated: {created}\n"
         "Details: {details}"
@@ -285,6 +289,10 @@ RU: dict[str, str] = {
     "op_usage_tx": "Формат: /tx <id операции>",
     "op_bonus_done": "🎁 Бонус {amount} пользователю {user_id}: операция {tx_id}.",
     "op_adjust_done": "🛠 Корректировка {amount} пользователю {user_id}: операция {tx_id}.",
+    "op_bonus_replayed": "🎁 Этот бонус уже начислен: {amount} пользователю {user_id}, операция {tx_id}.",
+    "op_adjust_replayed": "🛠 Эта корректировка уже проведена: {amount} пользователю {user_id}, операция {tx_id}.",
+    "op_bad_user": "«{value}» — не id пользователя Telegram.",
+    "op_amount_ceiling": "Сумма оператора — не больше {max} (STARSHOP_OPERATOR_MAX_AMOUNT).",
     "op_tx": (
         "🧾 {tx_id}\nПользователь: {user_id}\nТип: {type}\nСтатус: {status}\nСумма: {amount}\nСоздана: {created}\n"
         "Детали: {details}"

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from starshop.application.errors import UnknownUser
+from starshop.application.config import ShopConfig
+from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import Clock, IdGenerator, UnitOfWork
+from starshop.application.use_cases._operator import OperatorCredit, OperatorResult, check_ceiling, earlier
 from starshop.application.use_cases._shared import balance_changed
-from starshop.application.use_cases.grant_bonus import OperatorCredit
 from starshop.domain import CurrencyMismatch, InvalidAmount, Transaction, TxStatus, TxType
 
 
@@ -11,20 +12,37 @@ class AdjustBalance:
     """An operator corrects a balance by a signed amount, with a reason; journaled as a completed ``adjustment``.
 
     - A positive amount credits; a negative one debits only what is available (held funds are never touched).
+    - The amount, either way, is at most the operator ceiling.
+    - A repeated idempotency key returns the first adjustment (nothing moves again); with another request it is
+      refused. The key is stored with the adjustment, in its commit.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, config: ShopConfig) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
+        self._config = config
 
-    async def __call__(self, data: OperatorCredit) -> Transaction:
+    async def __call__(self, data: OperatorCredit) -> OperatorResult:
         if data.amount.is_zero:
             msg = "an adjustment must not be zero"
             raise InvalidAmount(msg)
         if not data.reason.strip():
             msg = "an adjustment needs a reason"
             raise InvalidAmount(msg)
+        check_ceiling(data.amount, self._config)
+        existing = await earlier(self._uow, data, TxType.ADJUSTMENT)
+        if existing is not None:
+            return OperatorResult(transaction=existing, replayed=True)
+        try:
+            return OperatorResult(transaction=await self._adjust(data))
+        except DuplicateTransaction:  # the same key committed meanwhile: that one is the answer
+            existing = await earlier(self._uow, data, TxType.ADJUSTMENT)
+            if existing is None:
+                raise
+            return OperatorResult(transaction=existing, replayed=True)
+
+    async def _adjust(self, data: OperatorCredit) -> Transaction:
         now = self._clock.now()
         tx = Transaction(
             id=self._ids.new_id(),
@@ -36,6 +54,8 @@ class AdjustBalance:
             updated_at=now,
             actor=data.operator_id,
             description=data.reason,
+            idempotency_key=data.stored_key,
+            request_fingerprint=data.idempotency_key and data.fingerprint(TxType.ADJUSTMENT),
         )
         async with self._uow as uow:
             current = await uow.balances.get(data.user_id)
@@ -45,11 +65,11 @@ class AdjustBalance:
             if current.currency != data.amount.currency:
                 msg = f"balances are in {current.currency}, not {data.amount.currency}"
                 raise CurrencyMismatch(msg)
+            await uow.transactions.add(tx)  # first: a key taken meanwhile stops it before any money moves
             if data.amount.is_positive:
                 balance = await uow.balances.credit(data.user_id, data.amount)
             else:
                 balance = await uow.balances.debit(data.user_id, -data.amount)
-            await uow.transactions.add(tx)
             await balance_changed(uow, balance, tx, "adjustment")
             await uow.commit()
         return tx

@@ -1,34 +1,47 @@
 from __future__ import annotations
 
-import attrs
-
-from starshop.application.errors import UnknownUser
+from starshop.application.config import ShopConfig
+from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import Clock, IdGenerator, UnitOfWork
+from starshop.application.use_cases._operator import OperatorCredit, OperatorResult, check_ceiling, earlier
 from starshop.application.use_cases._shared import balance_changed
-from starshop.domain import CurrencyMismatch, InvalidAmount, Money, Transaction, TxStatus, TxType
+from starshop.domain import CurrencyMismatch, InvalidAmount, Transaction, TxStatus, TxType
 from starshop.domain.events import BonusGranted
 
-
-@attrs.frozen(kw_only=True)
-class OperatorCredit:
-    operator_id: int
-    user_id: int
-    amount: Money
-    reason: str
+__all__ = ["GrantBonus", "OperatorCredit", "OperatorResult"]
 
 
 class GrantBonus:
-    """An operator gives a user a positive amount; journaled as a completed ``bonus`` in the same commit."""
+    """An operator gives a user a positive amount; journaled as a completed ``bonus`` in the same commit.
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+    - The amount is at most the operator ceiling.
+    - A repeated idempotency key returns the first bonus (nothing is credited again); with another request
+      (amount, reason, operator, or an adjustment) it is refused. The key is stored with the bonus, in its commit.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, config: ShopConfig) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
+        self._config = config
 
-    async def __call__(self, data: OperatorCredit) -> Transaction:
+    async def __call__(self, data: OperatorCredit) -> OperatorResult:
         if not data.amount.is_positive:
             msg = f"a bonus must be positive, got {data.amount}"
             raise InvalidAmount(msg)
+        check_ceiling(data.amount, self._config)
+        existing = await earlier(self._uow, data, TxType.BONUS)
+        if existing is not None:
+            return OperatorResult(transaction=existing, replayed=True)
+        try:
+            return OperatorResult(transaction=await self._grant(data))
+        except DuplicateTransaction:  # the same key committed meanwhile: that one is the answer
+            existing = await earlier(self._uow, data, TxType.BONUS)
+            if existing is None:
+                raise
+            return OperatorResult(transaction=existing, replayed=True)
+
+    async def _grant(self, data: OperatorCredit) -> Transaction:
         now = self._clock.now()
         tx = Transaction(
             id=self._ids.new_id(),
@@ -40,6 +53,8 @@ class GrantBonus:
             updated_at=now,
             actor=data.operator_id,
             description=data.reason or "Bonus",
+            idempotency_key=data.stored_key,
+            request_fingerprint=data.idempotency_key and data.fingerprint(TxType.BONUS),
         )
         async with self._uow as uow:
             current = await uow.balances.get(data.user_id)

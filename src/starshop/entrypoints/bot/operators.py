@@ -1,11 +1,21 @@
-"""Operator commands, for admin ids only: to anyone else they do not exist (no answer at all)."""
+"""Operator commands, for admin ids only: to anyone else they do not exist (no answer at all).
+
+``/bonus`` and ``/adjust`` move money exactly once per command message: the idempotency key (the chat and message
+id) is stored with the transaction in its commit, so a re-sent update replays it; a reply that fails after the
+commit is logged, never raised (the update counts as handled and Telegram does not send it again). Arguments are
+bounded as on the operator API: user ids within Telegram's range, plain decimal amounts with at most the
+currency's decimals and at most ``STARSHOP_OPERATOR_MAX_AMOUNT``.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 
 from aiogram import Router
+from aiogram.exceptions import AiogramError
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Message
 from dishka import FromDishka
@@ -19,9 +29,12 @@ from starshop.application.use_cases.get_shop_stats import GetShopStats
 from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
-from starshop.domain import Money, Transaction
+from starshop.domain import MAX_USER_ID, PLAIN_DECIMAL, InvalidMoney, Money, Transaction
 from starshop.entrypoints.bot import render
 from starshop.entrypoints.bot.replies import say
+
+log = logging.getLogger(__name__)
+_USER_ID = re.compile(r"[0-9]{1,16}")
 
 
 class IsOperator(Filter):
@@ -43,12 +56,55 @@ def build_operator_router(admin_ids: Iterable[int]) -> Router:
     return router
 
 
-def _credit(message: Message, args: list[str], config: ShopConfig, reason: str) -> OperatorCredit | None:
-    if len(args) < 2 or not args[0].lstrip("-").isdigit():
+def _credit(message: Message, args: list[str], config: ShopConfig, lang: str, reason: str) -> OperatorCredit | str:
+    """The operator's credit, keyed on the command's chat and message (a re-sent update carries the same ones), or
+    the text saying what is wrong with the arguments."""
+    user_id = _user_id(args[0])
+    if user_id is None:
+        return text(lang, "op_bad_user", value=args[0])
+    amount = _amount(args[1], config, lang)
+    if isinstance(amount, str):
+        return amount
+    return OperatorCredit(
+        operator_id=message.from_user.id,  # type: ignore[union-attr]
+        user_id=user_id,
+        amount=amount,
+        reason=reason,
+        idempotency_key=f"bot/{message.chat.id}/{message.message_id}",
+    )
+
+
+def _user_id(raw: str) -> int | None:
+    """ASCII digits within Telegram's range, as the operator API takes them."""
+    if not _USER_ID.fullmatch(raw):
         return None
-    operator = message.from_user.id  # type: ignore[union-attr]
-    amount = Money.of(args[1].replace(",", "."), config.currency)
-    return OperatorCredit(operator_id=operator, user_id=int(args[0]), amount=amount, reason=reason)
+    value = int(raw)
+    return value if 0 < value <= MAX_USER_ID else None
+
+
+def _amount(raw: str, config: ShopConfig, lang: str) -> Money | str:
+    """A plain decimal (a comma for the point is fine), at most the currency's decimals and the operator ceiling."""
+    plain = raw.replace(",", ".")
+    if not PLAIN_DECIMAL.fullmatch(plain):
+        return text(lang, "err_amount_not_number", value=raw)
+    ceiling = config.operator_ceiling
+    if abs(Decimal(plain)) > ceiling.amount:
+        return text(lang, "op_amount_ceiling", max=ceiling)
+    try:
+        return Money.parse(plain, config.currency)
+    except InvalidMoney:
+        return text(lang, "err_amount_precision", scale=config.currency.scale)
+
+
+async def _confirm(message: Message, reply: str, tx: Transaction) -> None:
+    """The money moved and is committed. A reply Telegram refuses now (429, 5xx, network) must not fail the update:
+    it would be delivered again. The retried command would only replay, but the operator would be told twice."""
+    try:
+        await say(message, reply)
+    except AiogramError as error:
+        log.warning(
+            "the reply about operator transaction %s was not delivered (%s); the transaction stands", tx.id, error
+        )
 
 
 async def stats(
@@ -80,12 +136,18 @@ async def stats(
 async def bonus(
     message: Message, command: CommandObject, lang: str, config: FromDishka[ShopConfig], grant: FromDishka[GrantBonus]
 ) -> None:
-    credit = _credit(message, (command.args or "").split(), config, reason="Bonus")
-    if credit is None:
+    args = (command.args or "").split()
+    if len(args) != 2:
         await say(message, text(lang, "op_usage_bonus"))
         return
-    tx = await grant(credit)
-    await say(message, text(lang, "op_bonus_done", amount=tx.amount, user_id=tx.user_id, tx_id=tx.id))
+    credit = _credit(message, args, config, lang, reason="Bonus")
+    if isinstance(credit, str):
+        await say(message, credit)
+        return
+    result = await grant(credit)
+    tx = result.transaction
+    key = "op_bonus_replayed" if result.replayed else "op_bonus_done"
+    await _confirm(message, text(lang, key, amount=tx.amount, user_id=tx.user_id, tx_id=tx.id), tx)
 
 
 async def adjust(
@@ -96,12 +158,17 @@ async def adjust(
     adjust_balance: FromDishka[AdjustBalance],
 ) -> None:
     args = (command.args or "").split(maxsplit=2)
-    credit = _credit(message, args, config, reason=args[2] if len(args) == 3 else "")
-    if credit is None or not credit.reason:
+    if len(args) != 3 or not args[2].strip():
         await say(message, text(lang, "op_usage_adjust"))
         return
-    tx = await adjust_balance(credit)
-    await say(message, text(lang, "op_adjust_done", amount=tx.amount, user_id=tx.user_id, tx_id=tx.id))
+    credit = _credit(message, args, config, lang, reason=args[2].strip())
+    if isinstance(credit, str):
+        await say(message, credit)
+        return
+    result = await adjust_balance(credit)
+    tx = result.transaction
+    key = "op_adjust_replayed" if result.replayed else "op_adjust_done"
+    await _confirm(message, text(lang, key, amount=tx.amount, user_id=tx.user_id, tx_id=tx.id), tx)
 
 
 async def transaction(message: Message, command: CommandObject, lang: str, uow: FromDishka[UnitOfWork]) -> None:

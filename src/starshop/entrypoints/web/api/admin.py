@@ -21,7 +21,8 @@ from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredi
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery, Recorded
 from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
-from starshop.domain import DeliveryReceipt, Money, TxStatus, TxType
+from starshop.domain import MAX_USER_ID, DeliveryReceipt, Money, TxStatus, TxType
+from starshop.entrypoints.web.api.idempotency import created, idempotency_key
 from starshop.entrypoints.web.api.schemas import OperatorMoneyBody, ResolveBody, balance_json, tx_json
 from starshop.entrypoints.web.auth import OperatorAuth
 from starshop.entrypoints.web.errors import error_response
@@ -30,7 +31,6 @@ Req = Request[Any, Any, Any]
 OPERATOR_ID = 0  # API actions are journaled with actor 0 ("the HTTP API"); bot operators use their own id.
 Status = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
 Type = Literal["recharge", "purchase", "refund", "bonus", "adjustment"]
-MAX_USER_ID = 2**53  # Telegram ids fit in 52 bits; anything larger is no user of ours
 
 
 def known_user_id(user_id: int) -> int:
@@ -69,6 +69,15 @@ async def user(
     }
 
 
+def operator_credit(request: Req, user_id: int, data: OperatorMoneyBody, config: ShopConfig) -> OperatorCredit:
+    """An operator's bonus or adjustment: the ``Idempotency-Key`` as on the user routes, a plain decimal amount."""
+    key = idempotency_key(request)
+    amount = Money.parse(data.amount, config.currency)
+    return OperatorCredit(
+        operator_id=OPERATOR_ID, user_id=known_user_id(user_id), amount=amount, reason=data.reason, idempotency_key=key
+    )
+
+
 @post("/api/v1/admin/users/{user_id:int}/bonus", status_code=201)
 @inject
 async def bonus(
@@ -78,14 +87,11 @@ async def bonus(
     auth: FromDishka[OperatorAuth],
     grant: FromDishka[GrantBonus],
     config: FromDishka[ShopConfig],
-) -> dict[str, Any]:
+) -> Response[Any]:
+    """A positive credit, at most ``STARSHOP_OPERATOR_MAX_AMOUNT``; a repeated ``Idempotency-Key`` replays it."""
     operator(request, auth)
-    amount = Money.of(data.amount, config.currency)
-    user_id = known_user_id(user_id)
-    return tx_json(
-        await grant(OperatorCredit(operator_id=OPERATOR_ID, user_id=user_id, amount=amount, reason=data.reason)),
-        operator=True,
-    )
+    result = await grant(operator_credit(request, user_id, data, config))
+    return created(tx_json(result.transaction, operator=True), replayed=result.replayed)
 
 
 @post("/api/v1/admin/users/{user_id:int}/adjustments", status_code=201)
@@ -97,12 +103,11 @@ async def adjust(
     auth: FromDishka[OperatorAuth],
     adjust_balance: FromDishka[AdjustBalance],
     config: FromDishka[ShopConfig],
-) -> dict[str, Any]:
+) -> Response[Any]:
+    """A signed correction, at most ``STARSHOP_OPERATOR_MAX_AMOUNT`` either way; a repeated key replays it."""
     operator(request, auth)
-    amount = Money.of(data.amount, config.currency)
-    user_id = known_user_id(user_id)
-    credit = OperatorCredit(operator_id=OPERATOR_ID, user_id=user_id, amount=amount, reason=data.reason)
-    return tx_json(await adjust_balance(credit), operator=True)
+    result = await adjust_balance(operator_credit(request, user_id, data, config))
+    return created(tx_json(result.transaction, operator=True), replayed=result.replayed)
 
 
 @get("/api/v1/admin/transactions")

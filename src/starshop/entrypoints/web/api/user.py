@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from dishka.integrations.litestar import FromDishka, inject
@@ -19,11 +18,10 @@ from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile, user_cache_key
 from starshop.domain import Money, PayWith
 from starshop.entrypoints.web.api.guards import signed_in
+from starshop.entrypoints.web.api.idempotency import created, idempotency_key
 from starshop.entrypoints.web.api.schemas import PurchaseBody, RechargeBody, balance_json, money, tx_json
 from starshop.entrypoints.web.auth import MiniAppAuth
-from starshop.entrypoints.web.errors import RequestRefused
 
-_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")
 PROFILE_TTL = 300.0
 Req = Request[Any, Any, Any]
 
@@ -38,20 +36,6 @@ async def caller(
         await register(profile)
         await cache.set(key, str(profile.user_id), ttl=PROFILE_TTL)
     return profile
-
-
-def idempotency_key(request: Req) -> str:
-    key = request.headers.get("idempotency-key")
-    if key is None:
-        raise RequestRefused(400, "idempotency_key_required", "send an Idempotency-Key header with every POST")
-    if not _KEY.fullmatch(key):
-        raise RequestRefused(400, "idempotency_key_invalid", "Idempotency-Key: 1-64 of A-Z a-z 0-9 _ - : .")
-    return key
-
-
-def created(body: dict[str, Any], *, replayed: bool) -> Response[Any]:
-    """201 for a new transaction and for a replay of it (told apart by ``Idempotent-Replayed``)."""
-    return Response(body, status_code=201, headers={"Idempotent-Replayed": str(replayed).lower()})
 
 
 @get("/api/v1/me")

@@ -1,0 +1,60 @@
+"""What operator money movements (a bonus, an adjustment) share: their input, their result, the ceiling and
+exactly-once by idempotency key."""
+
+from __future__ import annotations
+
+import hashlib
+
+import attrs
+
+from starshop.application.config import ShopConfig
+from starshop.application.errors import IdempotencyConflict, OperatorLimitExceeded
+from starshop.application.ports import UnitOfWork
+from starshop.domain import Money, Transaction, TxType
+
+# Operator keys live apart from the keys users send for their own requests (which never contain "/"), so
+# neither can take or block the other's.
+KEY_NAMESPACE = "operator/"
+
+
+@attrs.frozen(kw_only=True)
+class OperatorCredit:
+    operator_id: int
+    user_id: int
+    amount: Money
+    reason: str
+    idempotency_key: str | None = None
+
+    @property
+    def stored_key(self) -> str | None:
+        return None if self.idempotency_key is None else KEY_NAMESPACE + self.idempotency_key
+
+    def fingerprint(self, kind: TxType) -> str:
+        reason = hashlib.sha256(self.reason.encode()).hexdigest()[:32]
+        return f"{kind.value}:{self.operator_id}:{self.amount.amount}:{self.amount.currency}:{reason}"
+
+
+@attrs.frozen(kw_only=True)
+class OperatorResult:
+    transaction: Transaction
+    replayed: bool = False
+
+
+def check_ceiling(amount: Money, config: ShopConfig) -> None:
+    ceiling = config.operator_ceiling
+    if amount.currency == ceiling.currency and max(amount, -amount) > ceiling:
+        msg = f"an operator amount is at most {ceiling}, got {amount}"
+        raise OperatorLimitExceeded(msg)
+
+
+async def earlier(uow: UnitOfWork, data: OperatorCredit, kind: TxType) -> Transaction | None:
+    """The transaction this request's key already made, if any; the key made for another request is refused."""
+    key = data.stored_key
+    if key is None:
+        return None
+    async with uow:
+        tx = await uow.transactions.by_idempotency_key(data.user_id, key)
+    if tx is not None and tx.request_fingerprint != data.fingerprint(kind):
+        msg = "this idempotency key was already used for a different request"
+        raise IdempotencyConflict(msg)
+    return tx

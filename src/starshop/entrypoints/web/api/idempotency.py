@@ -1,0 +1,27 @@
+"""The one ``Idempotency-Key`` rule of the API's money-moving POSTs (user and operator routes alike)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request, Response
+
+from starshop.entrypoints.web.errors import RequestRefused
+
+_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")
+
+
+def idempotency_key(request: Request[Any, Any, Any]) -> str:
+    """Required on every money-moving POST: a retry with the same key gets the first answer back."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        raise RequestRefused(400, "idempotency_key_required", "send an Idempotency-Key header with every POST")
+    if not _KEY.fullmatch(key):
+        raise RequestRefused(400, "idempotency_key_invalid", "Idempotency-Key: 1-64 of A-Z a-z 0-9 _ - : .")
+    return key
+
+
+def created(body: dict[str, Any], *, replayed: bool) -> Response[Any]:
+    """201 for a new transaction and for a replay of it (told apart by ``Idempotent-Replayed``)."""
+    return Response(body, status_code=201, headers={"Idempotent-Replayed": str(replayed).lower()})
