@@ -61,6 +61,7 @@ from starshop.application.use_cases.reconcile_purchases import ReconcilePurchase
 from starshop.application.use_cases.record_delivery import RecordDelivery
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.search_transactions import SearchTransactions
 from starshop.domain import Currency, PurchasePolicy
 from starshop.entrypoints.observability import Metrics
@@ -151,6 +152,7 @@ class UseCasesProvider(Provider):
         RecordDelivery,
         DeliverPurchase,
         ReconcilePurchases,
+        ResolvePurchase,
         ExpireStaleInvoices,
         GrantBonus,
         AdjustBalance,

@@ -47,6 +47,7 @@ from starshop.application.use_cases.reconcile_purchases import ReconcilePurchase
 from starshop.application.use_cases.record_delivery import RecordDelivery
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy
 
 USD = Currency.of("USD")
@@ -90,6 +91,7 @@ class InMemoryShop:
     record_delivery: RecordDelivery
     deliver_purchase: DeliverPurchase
     reconcile_purchases: ReconcilePurchases
+    resolve_purchase: ResolvePurchase
     expire_stale_invoices: ExpireStaleInvoices
     grant_bonus: GrantBonus
     adjust_balance: AdjustBalance
@@ -192,6 +194,7 @@ def build_shop(
         record_delivery=record,
         deliver_purchase=DeliverPurchase(uow(), delivery, clock, record),
         reconcile_purchases=ReconcilePurchases(uow(), delivery, queue, clock, record, config),
+        resolve_purchase=ResolvePurchase(uow(), delivery, clock, record, config),
         expire_stale_invoices=ExpireStaleInvoices(uow(), gateway, clock, confirm, config),
         grant_bonus=GrantBonus(uow(), clock, ids),
         adjust_balance=AdjustBalance(uow(), clock, ids),

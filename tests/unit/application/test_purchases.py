@@ -296,8 +296,10 @@ async def test_recording_an_outcome_on_a_purchase_not_being_delivered_is_illegal
     with pytest.raises(IllegalTransition):
         await shop.record_delivery(DeliveryResult(tx_id=result.purchase.id, outcome=Unknown(reason="x")))
     await shop.run_background()
-    again = await shop.record_delivery(DeliveryResult(tx_id=result.purchase.id, outcome=Refused(reason="late")))
+    again = await shop.record_delivery(DeliveryResult(tx_id=result.purchase.id, outcome=Unknown(reason="late")))
     assert again is Recorded.ALREADY
+    late = await shop.record_delivery(DeliveryResult(tx_id=result.purchase.id, outcome=Refused(reason="late")))
+    assert late is Recorded.CONTRADICTED  # kept and flagged, never applied
     assert shop.store.tables.transactions[result.purchase.id].status is TxStatus.COMPLETED
 
 
