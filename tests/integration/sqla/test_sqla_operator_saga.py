@@ -212,3 +212,45 @@ async def test_an_order_that_belongs_to_another_purchase_never_completes_a_secon
     assert await alerts(shop) == [tx.flag]
     assert await balance(shop) == ("8.35", "1.65")
     assert (await shop.audit_ledger()).ok
+
+
+# --- item 16: a purchase waiting behind an unresolved one is flagged with it, and its buyer told why
+
+
+async def test_a_purchase_waiting_behind_an_unresolved_one_is_flagged_with_it_and_its_buyer_told_why(shop):
+    from starshop.application.ports import ClaimResult
+    from starshop.domain.events import PurchaseWaiting
+
+    blocker = await purchase(shop, "unknown")
+    waiting = await shop.buy_stars(BuyStarsInput(user_id=ALICE, stars=100, recipient="@bob_the_user"))
+    await shop.run_background()
+    assert await shop.deliver_purchase(waiting.purchase.id) is ClaimResult.BUSY  # a redelivered task, once more
+    held_back = await shop.transaction(waiting.purchase.id)
+    assert held_back.status is TxStatus.PENDING
+    assert held_back.flag == f"waits behind unresolved purchase {blocker} (same recipient and stars)"
+    assert (await shop.transaction(blocker)).flag == (
+        f"unresolved, holds back purchase {held_back.id} (same recipient and stars)"
+    )
+    told = [e for e in shop.notifier.sent if isinstance(e, PurchaseWaiting)]
+    assert told == [PurchaseWaiting(user_id=ALICE, tx_id=held_back.id, stars=100, recipient="bob_the_user")]
+    assert await alerts(shop) == [held_back.flag]
+    shop.clock.advance(PAST_LOOKUP)
+    await shop.resolve_purchase(refused(blocker))
+    shop.clock.advance(timedelta(minutes=2))
+    assert (await shop.reconcile_purchases()).requeued == 1
+    await shop.run_background()
+    assert (await shop.transaction(held_back.id)).status is TxStatus.COMPLETED
+
+
+async def test_a_purchase_waiting_behind_one_still_in_flight_is_neither_flagged_nor_announced(shop):
+    from starshop.application.ports import ClaimResult
+
+    first = await shop.buy_stars(BuyStarsInput(user_id=ALICE, stars=100, recipient="@bob_the_user"))
+    async with shop.uow() as uow:  # its provider call is running
+        await uow.transactions.claim_delivery(first.purchase.id, shop.clock.now())
+        await uow.commit()
+    second = await shop.buy_stars(BuyStarsInput(user_id=ALICE, stars=100, recipient="@bob_the_user"))
+    assert await shop.deliver_purchase(second.purchase.id) is ClaimResult.BUSY
+    assert (await shop.transaction(second.purchase.id)).flag is None
+    assert await alerts(shop) == []
+    assert [e.kind for e in shop.notifier.sent if e.tx_id == second.purchase.id] == []

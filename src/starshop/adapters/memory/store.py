@@ -159,6 +159,18 @@ class _Transactions:
         self._t.transactions[tx_id] = claimed
         return ClaimResult.CLAIMED
 
+    async def in_flight_for(self, recipient: str, stars: int) -> Transaction | None:
+        return next(
+            (
+                tx
+                for tx in _open_purchases(self._t)
+                if tx.status is TxStatus.PROCESSING
+                and tx.stars == stars
+                and (tx.recipient or "").lower() == recipient.lower()
+            ),
+            None,
+        )
+
     async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
         return frozenset(
             tx.receipt.ref_id

@@ -76,6 +76,10 @@ class TransactionRepository(Protocol):
         """
         ...
 
+    async def in_flight_for(self, recipient: str, stars: int) -> Transaction | None:
+        """The purchase of ``stars`` to ``recipient`` being delivered (``processing``) now, if there is one."""
+        ...
+
     async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
         """Provider refs already recorded on purchases of ``stars`` to ``recipient`` created since ``since``."""
         ...
