@@ -45,6 +45,7 @@ from starshop.application.ports import (
 )
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.audit_ledger import AuditLedger
+from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
 from starshop.application.use_cases.create_recharge import CreateRecharge
@@ -157,6 +158,7 @@ class UseCasesProvider(Provider):
         GrantBonus,
         AdjustBalance,
         AuditLedger,
+        AuditProvider,
     )
 
     @provide

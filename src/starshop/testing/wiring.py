@@ -34,6 +34,7 @@ from starshop.application.ports import (
 )
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.audit_ledger import AuditLedger
+from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
 from starshop.application.use_cases.create_recharge import CreateRecharge
@@ -96,6 +97,7 @@ class InMemoryShop:
     grant_bonus: GrantBonus
     adjust_balance: AdjustBalance
     audit_ledger: AuditLedger
+    audit_provider: AuditProvider
     relay_outbox: RelayOutbox
 
     def money(self, value: str) -> Money:
@@ -199,5 +201,6 @@ def build_shop(
         grant_bonus=GrantBonus(uow(), clock, ids),
         adjust_balance=AdjustBalance(uow(), clock, ids),
         audit_ledger=AuditLedger(ledger),
+        audit_provider=AuditProvider(ledger, delivery, clock, config),
         relay_outbox=RelayOutbox(outbox_uow(), notifier, publisher, queue, clock),
     )

@@ -254,3 +254,49 @@ async def test_a_purchase_waiting_behind_one_still_in_flight_is_neither_flagged_
     assert (await shop.transaction(second.purchase.id)).flag is None
     assert await alerts(shop) == []
     assert [e.kind for e in shop.notifier.sent if e.tx_id == second.purchase.id] == []
+
+
+# --- item 11: the ledger agrees with the provider's order history
+
+
+async def test_the_provider_audit_passes_when_every_order_has_its_completed_purchase(shop):
+    start = shop.clock.now()
+    await purchase(shop)
+    await purchase(shop, stars=150)
+    await purchase(shop, "refused", stars=200)
+    shop.clock.advance(timedelta(minutes=10))
+    report = await shop.audit_provider(start - timedelta(hours=1))
+    assert (report.ok, report.orders_checked, report.purchases_checked) == (True, 2, 2)
+
+
+async def test_the_provider_audit_lists_every_order_and_purchase_that_disagree(shop):
+    from starshop.application.ports import DeliveryOrder
+
+    start = shop.clock.now()
+    fine = await purchase(shop)
+    refunded = await purchase(shop, "unknown_bought", stars=150)
+    await shop.record_delivery(DeliveryResult(tx_id=refunded, outcome=Refused(reason="refunded without a lookup")))
+    stray = DeliveryReceipt(ref_id="Ref#stray")
+    shop.delivery.book.record(DeliveryOrder(purchase_id="-", recipient="carol_gift", stars=75, started_at=start), stray)
+    unseen = await purchase(shop, stars=300)
+    shop.delivery.book.orders = [o for o in shop.delivery.book.orders if o.receipt.ref_id != f"Ref#{unseen}"]
+    shop.clock.advance(timedelta(minutes=2))
+    await purchase(shop, stars=50)  # younger than the lookup delay at audit time: not judged yet
+    shop.clock.advance(timedelta(minutes=2))
+    report = await shop.audit_provider(start - timedelta(hours=1))
+    at = start.isoformat()
+    assert sorted(m.problem for m in report.mismatches) == sorted(
+        [
+            f"order Ref#{refunded} (150 stars to @bob_the_user at {at}) belongs to no purchase",
+            f"order Ref#stray (75 stars to @carol_gift at {at}) belongs to no purchase",
+            f"completed purchase {unseen} records order Ref#{unseen}, which the provider does not show",
+        ]
+    )
+    assert not report.ok
+    assert (report.orders_checked, report.purchases_checked) == (3, 2)
+    assert fine not in {m.tx_id for m in report.mismatches}
+    shop.delivery.lookup_fails = True
+    from starshop.application.ports import DeliveryLookupFailed
+
+    with pytest.raises(DeliveryLookupFailed):
+        await shop.audit_provider(start)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -360,6 +360,18 @@ class InMemoryTransactionReader:
 class InMemoryLedgerReader:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
+
+    async def purchases_to_audit(self, *, started_since: datetime, refs: Collection[str]) -> list[Transaction]:
+        wanted = set(refs)
+        return [
+            tx
+            for tx in self._store.tables.transactions.values()
+            if tx.type is TxType.PURCHASE
+            and (
+                (tx.attempt_started_at is not None and tx.attempt_started_at >= started_since)
+                or (tx.receipt is not None and tx.receipt.ref_id in wanted)
+            )
+        ]
 
     async def totals(self) -> list[LedgerTotals]:
         t = self._store.tables

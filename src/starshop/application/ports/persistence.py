@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -217,3 +217,8 @@ class TransactionReader(Protocol):
 
 class LedgerReader(Protocol):
     async def totals(self) -> list[LedgerTotals]: ...
+
+    async def purchases_to_audit(self, *, started_since: datetime, refs: Collection[str]) -> list[Transaction]:
+        """Purchases whose delivery attempt started at or after ``started_since``, and every purchase (whenever it
+        was made) that holds one of the provider refs ``refs``."""
+        ...
