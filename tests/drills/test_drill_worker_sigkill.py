@@ -149,6 +149,10 @@ async def test_workers_killed_mid_purchase_leave_nothing_bought_twice_and_the_sw
             "STARSHOP_REDIS_PREFIX": redis_prefix,
             "STARSHOP_FRAGMENT_SEED": SEED,
             "STARSHOP_FRAGMENT_URL": fragment_url,
+            # real delivery is refused beside sandbox payments; this drill takes no payments, so no Heleket answers
+            "STARSHOP_HELEKET_MERCHANT": "drill-merchant",
+            "STARSHOP_HELEKET_PAYMENT_KEY": "drill-payment-key",
+            "STARSHOP_HELEKET_URL": "http://127.0.0.1:9",
             "STARSHOP_LOG_LEVEL": "INFO",
         }
         settings = Settings(

@@ -27,6 +27,7 @@ EXAMPLES: list[events.Event] = [
     events.PurchaseRefused(user_id=2, tx_id="t5", stars=100, recipient="bob", price=Money.of("2", USD), reason="no"),
     events.PurchaseDelayed(user_id=3, tx_id="t6", stars=75, recipient="carol"),
     events.PurchaseCancelled(user_id=3, tx_id="t7", stars=75, recipient="carol"),
+    events.PurchaseWaiting(user_id=3, tx_id="t10", stars=75, recipient="carol"),
     events.BonusGranted(user_id=4, tx_id="t8", amount=Money.of("5", USD), balance=Money.of("5", USD)),
     events.OperatorAttention(user_id=5, tx_id="t9", reason="paid after expiry"),
 ]

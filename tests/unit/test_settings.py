@@ -151,6 +151,8 @@ def test_the_banner_says_exactly_what_is_simulated():
     assert load(**PRODUCTION).simulated() is None
     assert "mini app sign-in: off (no STARSHOP_BOT_TOKEN)" in load(**PRODUCTION).describe()
     assert "mini app sign-in: SANDBOX token (anyone can sign)" in load().describe()
+
+
 def test_the_operator_ceiling_defaults_to_1000_in_the_shop_currency_and_can_be_set():
     assert load().shop_config().operator_ceiling.amount == Decimal("1000.00")
     assert str(load(OPERATOR_MAX_AMOUNT="250.50").shop_config().operator_ceiling) == "250.50 USD"

@@ -36,6 +36,7 @@ for _cls in (
     events.PurchaseDelivered,
     events.PurchaseRefused,
     events.PurchaseDelayed,
+    events.PurchaseWaiting,
     events.PurchaseCancelled,
     events.BonusGranted,
     events.OperatorAttention,

@@ -71,3 +71,37 @@ class OperatorLimitExceeded(ApplicationError):
     """An operator's bonus or adjustment is above the configured ceiling (``STARSHOP_OPERATOR_MAX_AMOUNT``)."""
 
     code = "operator_limit_exceeded"
+
+
+class SettleRefused(ApplicationError):
+    """An operator's verdict on a purchase that is refused; nothing changed."""
+
+    code = "settle_refused"
+
+
+class AlreadySettled(SettleRefused):
+    code = "already_settled"
+
+
+class NotSettleable(SettleRefused):
+    """The purchase's outcome is not unknown, or its provider call may still land."""
+
+    code = "not_settleable"
+
+
+class ProviderHasOrder(SettleRefused):
+    """A ``refused`` verdict, but the provider shows the order: the stars were bought."""
+
+    code = "order_found"
+
+
+class ProviderHasNoOrder(SettleRefused):
+    """A ``delivered`` verdict without the provider's order to back it."""
+
+    code = "order_not_found"
+
+
+class ProviderLookupFailed(SettleRefused):
+    """The provider's order history could not be read, so the verdict cannot be checked."""
+
+    code = "provider_lookup_failed"

@@ -75,6 +75,15 @@ class PurchaseDelayed(Event):
 
 
 @attrs.frozen(kw_only=True)
+class PurchaseWaiting(Event):
+    """A funded purchase waits behind an unresolved one of the same stars for the same recipient."""
+
+    kind: ClassVar[str] = "purchase_waiting"
+    stars: int
+    recipient: str
+
+
+@attrs.frozen(kw_only=True)
 class PurchaseCancelled(Event):
     kind: ClassVar[str] = "purchase_cancelled"
     stars: int
@@ -106,6 +115,7 @@ NOTIFY_USER = frozenset(
         PurchaseDelivered.kind,
         PurchaseRefused.kind,
         PurchaseDelayed.kind,
+        PurchaseWaiting.kind,
         PurchaseCancelled.kind,
         BonusGranted.kind,
     }

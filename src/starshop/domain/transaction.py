@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import attrs
@@ -154,6 +154,36 @@ class Transaction:
             msg = f"only an expired or cancelled recharge can be paid late, not {self.type} {self.status}"
             raise IllegalTransition(msg)
         return attrs.evolve(self, status=TxStatus.COMPLETED, updated_at=at, flag=self.flag or "paid after local expiry")
+
+    def settle_refusal(self, *, now: datetime, lookup_after: timedelta) -> str | None:
+        """Why an operator may not settle this purchase now, or ``None`` when they may.
+
+        Only a purchase whose delivery outcome is unknown, and whose attempt is older than the lookup delay (no
+        provider call can still be running), is the operator's to settle.
+        """
+        if self.type is not TxType.PURCHASE:
+            return f"{self.id} is a {self.type}, not a purchase"
+        if self.status.is_terminal:
+            return f"purchase {self.id} already ended ({self.status})"
+        if self.status is not TxStatus.PROCESSING or self.attempt_started_at is None:
+            return f"purchase {self.id} is not being delivered ({self.status}): nothing to settle"
+        if not self.outcome_unknown:
+            return f"purchase {self.id} is still being delivered: its provider call has not answered"
+        if now - self.attempt_started_at < lookup_after:
+            ready = self.attempt_started_at + lookup_after
+            return f"purchase {self.id} is too recent to settle: its provider call may still land (wait until {ready})"
+        return None
+
+    def contradicted(self, reason: str, at: datetime, *, receipt: DeliveryReceipt | None = None) -> Transaction:
+        """Keep an outcome that contradicts how this purchase ended: its receipt (when it has none) and a flag.
+
+        The status never changes again; what the money should do is an operator's decision.
+        """
+        if self.type is not TxType.PURCHASE or not self.status.is_terminal:
+            msg = f"only an ended purchase can be contradicted, not {self.type} {self.status}"
+            raise IllegalTransition(msg)
+        kept = self if receipt is None or self.receipt is not None else attrs.evolve(self, receipt=receipt)
+        return kept.flagged(reason, at)
 
     def flagged(self, reason: str, at: datetime) -> Transaction:
         if self.flag is not None:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Coroutine, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import starshop
@@ -232,9 +233,19 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _audit(settings: Settings, _: argparse.Namespace) -> int:
+def _audit(settings: Settings, args: argparse.Namespace) -> int:
+    from starshop.application.ports import DeliveryLookupFailed
     from starshop.application.use_cases.audit_ledger import AuditLedger
+    from starshop.application.use_cases.audit_provider import AuditProvider
     from starshop.entrypoints.composition import build_container
+
+    if args.since is not None and not args.provider:
+        raise StartupError("--since sets the window of --provider: add --provider")
+    if args.provider and settings.sandbox_delivery:
+        raise StartupError(
+            "--provider needs the Fragment provider (STARSHOP_FRAGMENT_SEED): the sandbox delivery keeps its orders"
+            " inside the process that made them"
+        )
 
     async def main() -> int:
         await _prepare_database(settings)
@@ -242,14 +253,42 @@ def _audit(settings: Settings, _: argparse.Namespace) -> int:
         try:
             async with container() as scope:
                 report = await (await scope.get(AuditLedger))()
+                provider = None
+                if args.provider:
+                    since = args.since or datetime.now(UTC) - timedelta(days=1)
+                    try:
+                        provider = await (await scope.get(AuditProvider))(since)
+                    except DeliveryLookupFailed as exc:
+                        raise StartupError(f"the provider's order history cannot be read: {exc}") from None
         finally:
             await container.close()
         for violation in report.violations:
             print(f"user {violation.user_id}: {'; '.join(violation.problems)}")
         print(f"audited {report.users_checked} users: {len(report.violations)} violating the invariants")
-        return 0 if report.ok else 1
+        if provider is not None:
+            for mismatch in provider.mismatches:
+                print(mismatch.problem)
+            print(
+                f"audited the provider from {provider.since.isoformat()} to {provider.until.isoformat()}:"
+                f" {provider.orders_checked} orders, {provider.purchases_checked} completed purchases,"
+                f" {len(provider.mismatches)} mismatches"
+            )
+        return 0 if report.ok and (provider is None or provider.ok) else 1
 
     return asyncio.run(main())
+
+
+def _moment(value: str) -> datetime:
+    """``--since``: an ISO 8601 time (UTC unless it says otherwise), or an age such as ``90m``, ``24h``, ``7d``."""
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if value[-1:] in units and value[:-1].isdigit():
+        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        msg = f"not a time nor an age (like 2026-01-31T00:00, 24h, 7d): {value!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,7 +317,20 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--down", action="store_true", help="downgrade instead of upgrade")
     migrate.set_defaults(handler=_migrate)
     audit = commands.add_parser(
-        "audit", help="check the money invariants", description="exit 1 and list every user whose balance is wrong"
+        "audit",
+        help="check the money invariants",
+        description="exit 1 and list every user whose balance is wrong; with --provider, every order and purchase"
+        " on which the ledger and the provider's order history disagree",
+    )
+    audit.add_argument(
+        "--provider",
+        action="store_true",
+        help="also compare the ledger with the delivery provider's order history (invariant 7)",
+    )
+    audit.add_argument(
+        "--since",
+        type=_moment,
+        help="start of the --provider window: an ISO 8601 time or an age such as 24h or 7d (default 24h)",
     )
     audit.set_defaults(handler=_audit)
     return parser

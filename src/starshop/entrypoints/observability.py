@@ -21,6 +21,7 @@ from starshop.application.ports import (
     InvoiceRequest,
     PaymentGateway,
     PaymentNotification,
+    ProviderOrder,
     RecipientCheck,
     StarDelivery,
 )
@@ -114,6 +115,11 @@ class TimedStarDelivery:
             "find_order",
             lambda: self.inner.find_order(order, until=until, exclude_refs=exclude_refs),
             lambda r: "found" if r else "not_found",
+        )
+
+    async def order_history(self, *, since: datetime, until: datetime) -> list[ProviderOrder]:
+        return await self._m.timed(
+            "fragment", "order_history", lambda: self.inner.order_history(since=since, until=until), _ok
         )
 
     async def wallet_balance(self) -> Decimal | None:

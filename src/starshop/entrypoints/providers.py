@@ -45,6 +45,7 @@ from starshop.application.ports import (
 )
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.audit_ledger import AuditLedger
+from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
 from starshop.application.use_cases.create_recharge import CreateRecharge
@@ -61,6 +62,7 @@ from starshop.application.use_cases.reconcile_purchases import ReconcilePurchase
 from starshop.application.use_cases.record_delivery import RecordDelivery
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.search_transactions import SearchTransactions
 from starshop.domain import Currency, PurchasePolicy
 from starshop.entrypoints.observability import Metrics
@@ -151,10 +153,12 @@ class UseCasesProvider(Provider):
         RecordDelivery,
         DeliverPurchase,
         ReconcilePurchases,
+        ResolvePurchase,
         ExpireStaleInvoices,
         GrantBonus,
         AdjustBalance,
         AuditLedger,
+        AuditProvider,
     )
 
     @provide

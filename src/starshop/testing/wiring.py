@@ -34,6 +34,7 @@ from starshop.application.ports import (
 )
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.audit_ledger import AuditLedger
+from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
 from starshop.application.use_cases.create_recharge import CreateRecharge
@@ -47,6 +48,7 @@ from starshop.application.use_cases.reconcile_purchases import ReconcilePurchase
 from starshop.application.use_cases.record_delivery import RecordDelivery
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy
 
 USD = Currency.of("USD")
@@ -90,10 +92,12 @@ class InMemoryShop:
     record_delivery: RecordDelivery
     deliver_purchase: DeliverPurchase
     reconcile_purchases: ReconcilePurchases
+    resolve_purchase: ResolvePurchase
     expire_stale_invoices: ExpireStaleInvoices
     grant_bonus: GrantBonus
     adjust_balance: AdjustBalance
     audit_ledger: AuditLedger
+    audit_provider: AuditProvider
     relay_outbox: RelayOutbox
 
     def money(self, value: str) -> Money:
@@ -192,9 +196,11 @@ def build_shop(
         record_delivery=record,
         deliver_purchase=DeliverPurchase(uow(), delivery, clock, record),
         reconcile_purchases=ReconcilePurchases(uow(), delivery, queue, clock, record, config),
+        resolve_purchase=ResolvePurchase(uow(), delivery, clock, record, config),
         expire_stale_invoices=ExpireStaleInvoices(uow(), gateway, clock, confirm, config),
         grant_bonus=GrantBonus(uow(), clock, ids, config),
         adjust_balance=AdjustBalance(uow(), clock, ids, config),
         audit_ledger=AuditLedger(ledger),
+        audit_provider=AuditProvider(ledger, delivery, clock, config),
         relay_outbox=RelayOutbox(outbox_uow(), notifier, publisher, queue, clock),
     )

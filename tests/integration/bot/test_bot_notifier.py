@@ -23,6 +23,7 @@ from starshop.domain.events import (
     PurchaseDelayed,
     PurchaseDelivered,
     PurchaseRefused,
+    PurchaseWaiting,
 )
 from starshop.entrypoints.bot import language_lookup
 from starshop.testing import default_config
@@ -73,6 +74,15 @@ EVENTS: list[tuple[Event, str, str]] = [
         "soon as it is settled.",
         "⏳ Доставка 100 звёзд для @bob_gift идёт дольше обычного. Ничего не потеряно — мы сообщим, как только всё "
         "решится.",
+    ),
+    (
+        PurchaseWaiting(user_id=0, tx_id="t7", stars=100, recipient="bob_gift"),
+        "⏳ Your order of 100 stars for @bob_gift is waiting: an earlier order of the same stars for the same "
+        "recipient is still being checked with the provider, and buying again before it is settled could buy twice. "
+        "Your funds stay reserved; it goes ahead as soon as that one is settled.",
+        "⏳ Ваш заказ 100 звёзд для @bob_gift ждёт: более ранний заказ тех же звёзд для того же получателя ещё "
+        "проверяется у поставщика, и покупка до его решения могла бы купить дважды. Средства остаются "
+        "зарезервированы; заказ пойдёт, как только тот решится.",
     ),
     (
         PurchaseCancelled(user_id=0, tx_id="t5", stars=100, recipient="bob_gift"),

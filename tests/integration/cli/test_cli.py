@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 STARSHOP = [sys.executable, "-m", "starshop.entrypoints.cli"]
+HELEKET_KEYS = {"STARSHOP_HELEKET_MERCHANT": "merchant", "STARSHOP_HELEKET_PAYMENT_KEY": "payment-key"}
 
 
 def starshop(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -183,3 +184,98 @@ def test_make_run_from_a_fresh_clone_serves_health_ready_within_60_seconds(tmp_p
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)
             proc.communicate(timeout=30)
+
+
+async def audit_process(*args: str, cwd: Path, **env: str) -> tuple[int, str, str]:
+    """``starshop audit`` while this test's event loop keeps serving (the fake provider runs on it)."""
+    import asyncio
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STARSHOP_")}
+    proc = await asyncio.create_subprocess_exec(
+        *STARSHOP, "audit", *args, cwd=cwd, env=clean | env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_audit_provider_lists_each_order_and_purchase_the_provider_disagrees_with(tmp_path, sqlite_url):
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from starshop.adapters.fragment import FakeFragment
+    from starshop.adapters.sqla.engine import create_engine
+    from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
+    from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
+    from starshop.application.ports import Delivered
+    from starshop.application.use_cases.buy_stars import BuyStarsInput
+    from starshop.application.use_cases.create_recharge import CreateRechargeInput
+    from starshop.application.use_cases.record_delivery import DeliveryResult
+    from starshop.application.use_cases.register_user import TelegramProfile
+    from starshop.domain import DeliveryReceipt, PaymentStatus
+    from starshop.testing import build_shop
+
+    seed = " ".join(["abandon"] * 23 + ["art"])
+    fake = FakeFragment(seed=seed, users={"alice_user", "bob_builder"}, balance=Decimal(100))
+    engine = create_engine(sqlite_url, pool_size=1, max_overflow=0)
+    shop = build_shop(
+        uow=lambda: SqlaUnitOfWork(engine),
+        outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
+        reader=SqlaTransactionReader(engine),
+        ledger=SqlaLedgerReader(engine),
+    )
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    shop.clock.advance(t0 - shop.clock.now())
+    await shop.register_user(TelegramProfile(user_id=7, username="seven"))
+    recharge = await shop.create_recharge(CreateRechargeInput(user_id=7, amount=shop.money("10")))
+    await shop.confirm_payment(shop.gateway.set_status(recharge.recharge.order_id, PaymentStatus.PAID))
+
+    async def bought(stars: int, recipient: str, ref_id: str) -> str:
+        shop.delivery.script("unknown")
+        result = await shop.buy_stars(BuyStarsInput(user_id=7, stars=stars, recipient=recipient))
+        await shop.run_background()
+        receipt = DeliveryReceipt(ref_id=ref_id)
+        await shop.record_delivery(DeliveryResult(tx_id=result.purchase.id, outcome=Delivered(receipt=receipt)))
+        return result.purchase.id
+
+    order = fake.add_order("alice_user", 100, created_at=t0 + timedelta(seconds=1))
+    await bought(100, "alice_user", order.ref_id)
+    stray = fake.add_order("bob_builder", 50, created_at=t0 + timedelta(seconds=2))
+    unseen = await bought(200, "bob_builder", "Ref#missing")
+    await engine.dispose()
+
+    env = {"STARSHOP_DATABASE_URL": sqlite_url, "STARSHOP_FRAGMENT_SEED": seed} | HELEKET_KEYS
+    async with fake.running() as url:
+        since = (t0 - timedelta(minutes=1)).isoformat()
+        code, out, err = await audit_process(
+            "--provider", "--since", since, cwd=tmp_path, STARSHOP_FRAGMENT_URL=url, **env
+        )
+        assert code == 1, err
+        assert err == "", err
+        assert out.splitlines()[:3] == [
+            "audited 1 users: 0 violating the invariants",
+            f"order {stray.ref_id} (50 stars to @bob_builder at {stray.created_at.isoformat()}) belongs to no purchase",
+            f"completed purchase {unseen} records order Ref#missing, which the provider does not show",
+        ]
+        assert "2 orders, 2 completed purchases, 2 mismatches" in out.splitlines()[3]
+        code, out, err = await audit_process(
+            "--provider", "--since", "30m", cwd=tmp_path, STARSHOP_FRAGMENT_URL=url, **env
+        )
+        assert code == 0, err
+        assert out.splitlines()[-1].endswith("0 orders, 0 completed purchases, 0 mismatches")
+        fake.fail("/getOrders", times=100)
+        code, _, err = await audit_process("--provider", cwd=tmp_path, STARSHOP_FRAGMENT_URL=url, **env)
+        assert code == 1
+        assert err.splitlines()[-1].startswith("starshop: the provider's order history cannot be read: POST /getOrders")
+        assert "Traceback" not in err
+
+
+async def test_audit_since_needs_provider_and_provider_needs_a_real_provider(tmp_path):
+    code, _, err = await audit_process("--since", "24h", cwd=tmp_path)
+    assert (code, err.strip()) == (1, "starshop: --since sets the window of --provider: add --provider")
+    code, _, err = await audit_process("--provider", cwd=tmp_path)
+    assert code == 1
+    assert "--provider needs the Fragment provider (STARSHOP_FRAGMENT_SEED)" in err
+    code, _, err = await audit_process("--provider", "--since", "yesterday", cwd=tmp_path)
+    assert code == 2
+    assert "not a time nor an age" in err

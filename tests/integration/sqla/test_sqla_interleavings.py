@@ -69,10 +69,10 @@ class Sides:
         return BuyStars(self.uow(), s.policy, s.delivery, s.gateway, s.clock, self.ids, s.limiter, s.config)
 
     def adjust(self) -> AdjustBalance:
-        return AdjustBalance(self.uow(), self.shop.clock, self.ids)
+        return AdjustBalance(self.uow(), self.shop.clock, self.ids, self.shop.config)
 
     def bonus(self) -> GrantBonus:
-        return GrantBonus(self.uow(), self.shop.clock, self.ids)
+        return GrantBonus(self.uow(), self.shop.clock, self.ids, self.shop.config)
 
 
 async def settle(shop: InMemoryShop) -> None:

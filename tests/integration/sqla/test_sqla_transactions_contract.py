@@ -178,6 +178,26 @@ async def test_claim_delivery_is_busy_while_the_same_stars_for_the_same_recipien
         await uow.commit()
 
 
+async def test_in_flight_for_finds_the_purchase_of_the_same_stars_for_the_same_recipient_being_delivered(
+    persistence: Persistence,
+) -> None:
+    await _users(persistence, 1)
+    await _add(
+        persistence,
+        purchase("p1", 1, recipient="SomeBody"),
+        purchase("p2", 1, recipient="somebody", stars=150, status=TxStatus.PROCESSING, attempt_started_at=at(1)),
+        purchase("p3", 1, recipient="somebody", status=TxStatus.COMPLETED),
+    )
+    async with persistence.uow() as uow:
+        assert await uow.transactions.in_flight_for("SOMEBODY", 100) is None
+        assert await uow.transactions.claim_delivery("p1", at(2)) is ClaimResult.CLAIMED
+        found = await uow.transactions.in_flight_for("SOMEBODY", 100)
+        assert found is not None and found.id == "p1"
+        other = await uow.transactions.in_flight_for("somebody", 150)
+        assert other is not None and other.id == "p2"
+        assert await uow.transactions.in_flight_for("nobody_at_all", 100) is None
+
+
 async def test_receipts_for_lists_refs_of_the_same_stars_and_recipient_since_a_time(
     persistence: Persistence,
 ) -> None:

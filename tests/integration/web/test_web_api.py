@@ -17,6 +17,8 @@ from .conftest import free_port, serving
 
 BOT_TOKEN = "123456:test-bot-token"
 OPERATOR_KEY = "operator-key-0123456789"
+OP = {"X-API-Key": OPERATOR_KEY}
+LOOKUP_AFTER = 1.0  # seconds: the lookup delay of this suite, so an operator may settle a purchase soon
 ALICE = {"id": 4242, "username": "alice", "first_name": "Alice", "language_code": "en"}
 
 
@@ -34,6 +36,7 @@ async def api(stack):
         bot_token=Secret(BOT_TOKEN),
         api_keys=frozenset({Secret(OPERATOR_KEY)}),
         rate_limits={"recharge": (1000, 60.0), "purchase": (1000, 60.0)},
+        delivery_lookup_after=LOOKUP_AFTER,
         **stack,
     )
     metrics = Metrics()
@@ -239,44 +242,93 @@ async def test_ready_is_503_when_the_database_is_not_migrated(tmp_path):
     assert "starshop migrate" in ready.json()["checks"]["database"]["detail"]
 
 
-async def test_an_operator_settles_a_purchase_whose_delivery_is_unknown(api):
+async def unknown_purchase(api, recipient: str, key: str) -> str:
+    """A sandbox purchase whose delivery call timed out (``lost...``: nothing bought, ``slow...``: bought)."""
     op = {"X-API-Key": OPERATOR_KEY}
-    await api.get("/api/v1/me", headers=tma())
-    bonus = {"Idempotency-Key": "b"}
-    await api.post("/api/v1/admin/users/4242/bonus", json={"amount": "5.00", "reason": "t"}, headers=op | bonus)
-    lost = await api.post(  # sandbox: a recipient named lost... times out with nothing bought
-        "/api/v1/purchases", json={"stars": 100, "recipient": "lost_gift"}, headers=tma() | {"Idempotency-Key": "l"}
+    bought = await api.post(
+        "/api/v1/purchases", json={"stars": 100, "recipient": recipient}, headers=tma() | {"Idempotency-Key": key}
     )
-    tx_id = lost.json()["id"]
+    tx_id = bought.json()["id"]
     for _ in range(100):
         tx = (await api.get(f"/api/v1/admin/transactions/{tx_id}", headers=op)).json()
         if tx["delivery_unknown"]:
             break
         await asyncio.sleep(0.05)
     assert (tx["status"], tx["delivery_unknown"]) == ("processing", True)
+    return tx_id
+
+
+async def resolve(api, tx_id: str, outcome: str, **extra: str) -> httpx.Response:
+    body = {"outcome": outcome, "reason": "checked getOrders"} | extra
+    return await api.post(f"/api/v1/admin/purchases/{tx_id}/resolve", json=body, headers={"X-API-Key": OPERATOR_KEY})
+
+
+async def test_an_operator_settles_a_purchase_whose_delivery_is_unknown_once_its_lookup_delay_passed(api):
+    await api.get("/api/v1/me", headers=tma())
+    await api.post(
+        "/api/v1/admin/users/4242/bonus",
+        json={"amount": "5.00", "reason": "t"},
+        headers=OP | {"Idempotency-Key": "seed"},
+    )
+    tx_id = await unknown_purchase(api, "lost_gift", "l")
     assert (await api.get("/api/v1/balance", headers=tma())).json()["held"] == "1.65"
-    no_ref = await api.post(
-        f"/api/v1/admin/purchases/{tx_id}/resolve", json={"outcome": "delivered", "reason": "x"}, headers=op
-    )
+    no_ref = await resolve(api, tx_id, "delivered")
     assert no_ref.status_code == 422
-    refused = await api.post(
-        f"/api/v1/admin/purchases/{tx_id}/resolve",
-        json={"outcome": "refused", "reason": "not in getOrders"},
-        headers=op,
-    )
+    too_soon = await resolve(api, tx_id, "refused")
+    assert too_soon.status_code == 409
+    assert too_soon.json()["error"]["code"] == "not_settleable"
+    assert "too recent" in too_soon.json()["error"]["message"]
+    await asyncio.sleep(LOOKUP_AFTER)
+    made_up = await resolve(api, tx_id, "delivered", ref_id="Ref#made-up")
+    assert (made_up.status_code, made_up.json()["error"]["code"]) == (409, "order_not_found")
+    refused = await resolve(api, tx_id, "refused")
     assert refused.status_code == 200
     assert refused.json()["status"] == "failed"
-    assert refused.json()["failure_reason"] == "operator: not in getOrders"
+    assert refused.json()["failure_reason"] == "operator: checked getOrders"
     assert (await api.get("/api/v1/balance", headers=tma())).json() | {"currency": ""} == {
         "amount": "5.00",
         "held": "0.00",
         "available": "5.00",
         "currency": "",
     }
-    again = await api.post(
-        f"/api/v1/admin/purchases/{tx_id}/resolve", json={"outcome": "refused", "reason": "x"}, headers=op
+    again = await resolve(api, tx_id, "refused")
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "already_settled")
+
+
+async def test_an_operator_cannot_refund_a_purchase_whose_stars_were_bought(api):
+    await api.get("/api/v1/me", headers=tma())
+    await api.post(
+        "/api/v1/admin/users/4242/bonus",
+        json={"amount": "5.00", "reason": "t"},
+        headers=OP | {"Idempotency-Key": "seed"},
     )
-    assert again.status_code == 409
+    tx_id = await unknown_purchase(api, "slow_gift", "s")
+    await asyncio.sleep(LOOKUP_AFTER)
+    refused = await resolve(api, tx_id, "refused")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "order_found"
+    assert f"order Ref#sandbox-{tx_id}" in refused.json()["error"]["message"]
+    balance = (await api.get("/api/v1/balance", headers=tma())).json()
+    assert (balance["amount"], balance["held"]) == ("5.00", "1.65")
+    delivered = await resolve(api, tx_id, "delivered", ref_id=f"Ref#sandbox-{tx_id}")
+    assert delivered.status_code == 200
+    assert (delivered.json()["status"], delivered.json()["receipt"]["ref_id"]) == ("completed", f"Ref#sandbox-{tx_id}")
+    balance = (await api.get("/api/v1/balance", headers=tma())).json()
+    assert (balance["amount"], balance["held"]) == ("3.35", "0.00")
+
+
+async def test_an_operator_cannot_settle_a_purchase_that_was_never_attempted(api):
+    await api.get("/api/v1/me", headers=tma())
+    queued = await api.post(
+        "/api/v1/purchases",
+        json={"stars": 100, "recipient": "bob_gift", "pay_with": "invoice"},
+        headers=tma() | {"Idempotency-Key": "q"},
+    )
+    answer = await resolve(api, queued.json()["id"], "refused")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "not_settleable")
+    assert (await api.get(f"/api/v1/admin/transactions/{queued.json()['id']}", headers=OP)).json()["status"] == (
+        "pending"
+    )
 
 
 async def test_the_events_websocket_pushes_the_callers_events_and_refuses_strangers(api):

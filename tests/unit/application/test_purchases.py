@@ -296,8 +296,10 @@ async def test_recording_an_outcome_on_a_purchase_not_being_delivered_is_illegal
     with pytest.raises(IllegalTransition):
         await shop.record_delivery(DeliveryResult(tx_id=result.purchase.id, outcome=Unknown(reason="x")))
     await shop.run_background()
-    again = await shop.record_delivery(DeliveryResult(tx_id=result.purchase.id, outcome=Refused(reason="late")))
+    again = await shop.record_delivery(DeliveryResult(tx_id=result.purchase.id, outcome=Unknown(reason="late")))
     assert again is Recorded.ALREADY
+    late = await shop.record_delivery(DeliveryResult(tx_id=result.purchase.id, outcome=Refused(reason="late")))
+    assert late is Recorded.CONTRADICTED  # kept and flagged, never applied
     assert shop.store.tables.transactions[result.purchase.id].status is TxStatus.COMPLETED
 
 
@@ -317,3 +319,25 @@ async def test_the_sweep_requeues_a_purchase_at_most_once_per_interval_and_survi
     shop.queue.enqueue = broken
     assert (await shop.reconcile_purchases()).requeued == 0
     assert shop.store.tables.transactions[result.purchase.id].status is TxStatus.PENDING
+
+
+async def test_an_underpaid_purchase_invoice_credits_what_was_received_and_never_takes_the_rest_from_the_balance():
+    from starshop.application.use_cases.confirm_payment import PaymentOutcome
+    from starshop.application.use_cases.register_user import TelegramProfile
+    from starshop.domain import UnderpaymentPolicy
+    from starshop.domain.events import PurchaseCancelled
+
+    shop = build_in_memory_shop(underpayment=UnderpaymentPolicy.PRO_RATA)
+    await shop.register_user(TelegramProfile(user_id=ALICE, username="alice"))
+    await fund(shop, ALICE, "5")  # other money on the balance
+    result = await shop.buy_stars(buy(100, pay_with=PayWith.INVOICE))
+    invoice = await shop.invoice_of(result.purchase.id)
+    note = shop.gateway.set_status(invoice.order_id, PaymentStatus.UNDERPAID, paid=shop.money("1.00"))
+    assert await shop.confirm_payment(note) is PaymentOutcome.CREDITED_PARTIALLY
+    assert await balance(shop) == ("6.00", "0.00")
+    purchase = await shop.transaction(result.purchase.id)
+    assert (purchase.status, purchase.funded) == (TxStatus.CANCELLED, False)
+    await shop.run_background()
+    assert shop.delivery.deliver_calls == []
+    assert any(isinstance(e, PurchaseCancelled) and e.tx_id == purchase.id for e in shop.notifier.sent)
+    assert (await shop.audit_ledger()).ok

@@ -87,3 +87,35 @@ def test_a_purchase_needs_stars_and_a_recipient():
 def test_flags_accumulate_without_repeating():
     t = tx().flagged("a", T0).flagged("b", T0).flagged("a", T0)
     assert t.flag == "a; b"
+
+
+def unresolved_purchase(status: TxStatus = TxStatus.PROCESSING, **kw) -> Transaction:
+    fields = {"stars": 100, "recipient": "bob_the_user", "attempt_started_at": T0, "outcome_unknown": True}
+    return tx(TxType.PURCHASE, status, **(fields | kw))
+
+
+def test_an_operator_may_settle_only_an_unknown_outcome_older_than_the_lookup_delay():
+    from datetime import timedelta
+
+    delay = timedelta(minutes=3)
+    assert unresolved_purchase().settle_refusal(now=T0 + delay, lookup_after=delay) is None
+    assert "too recent" in unresolved_purchase().settle_refusal(now=T0 + delay / 2, lookup_after=delay)
+    in_flight = unresolved_purchase(outcome_unknown=False)
+    assert "still being delivered" in in_flight.settle_refusal(now=T0 + delay * 10, lookup_after=delay)
+    ended = unresolved_purchase(status=TxStatus.FAILED)
+    assert "already ended" in ended.settle_refusal(now=T0 + delay, lookup_after=delay)
+    queued = unresolved_purchase(status=TxStatus.PENDING, attempt_started_at=None, outcome_unknown=False)
+    assert "not being delivered" in queued.settle_refusal(now=T0 + delay, lookup_after=delay)
+
+
+def test_a_contradiction_keeps_the_receipt_and_flags_but_never_moves_an_ended_purchase():
+    from starshop.domain import DeliveryReceipt
+
+    receipt = DeliveryReceipt(ref_id="Ref#1")
+    failed = unresolved_purchase(status=TxStatus.FAILED).contradicted("delivered late", T0, receipt=receipt)
+    assert (failed.status, failed.receipt, failed.flag) == (TxStatus.FAILED, receipt, "delivered late")
+    done = unresolved_purchase(status=TxStatus.COMPLETED, receipt=receipt)
+    second = done.contradicted("second order", T0, receipt=DeliveryReceipt(ref_id="Ref#2"))
+    assert (second.receipt, second.flag) == (receipt, "second order")
+    with pytest.raises(IllegalTransition):
+        unresolved_purchase().contradicted("x", T0)

@@ -16,6 +16,7 @@ from starshop.application.ports.delivery import (
     DeliveryLookupFailed,
     DeliveryOrder,
     DeliveryOutcome,
+    ProviderOrder,
     RecipientCheck,
     Refused,
     Unknown,
@@ -112,6 +113,24 @@ class HttpxFragmentDelivery:
                 return None
             offset += len(rows)
         msg = f"no answer within {self.max_pages} pages of orders"
+        raise DeliveryLookupFailed(msg)
+
+    async def order_history(self, *, since: datetime, until: datetime) -> list[ProviderOrder]:
+        since, until = as_utc(since), as_utc(until)
+        found: list[ProviderOrder] = []
+        offset = 0
+        for _ in range(self.max_pages):
+            rows = await self._orders_page(offset=offset)
+            parsed = [row for row in map(OrderRow.from_payload, rows) if row is not None]
+            found.extend(
+                ProviderOrder(recipient=row.username, stars=row.amount, created_at=row.created_at, receipt=row.receipt)
+                for row in parsed
+                if since <= row.created_at <= until
+            )
+            if not rows or any(row.created_at < since for row in parsed):
+                return sorted(found, key=lambda order: order.created_at, reverse=True)
+            offset += len(rows)
+        msg = f"the window is longer than {self.max_pages} pages of orders"
         raise DeliveryLookupFailed(msg)
 
     async def wallet_balance(self) -> Decimal | None:

@@ -13,6 +13,7 @@ from starshop.application.ports import (
     DeliveryLookupFailed,
     DeliveryOrder,
     DeliveryOutcome,
+    ProviderOrder,
     RecipientCheck,
     Refused,
     Unknown,
@@ -47,6 +48,14 @@ class OrderBook:
             ):
                 return found.receipt
         return None
+
+    def history(self, since: datetime, until: datetime) -> list[ProviderOrder]:
+        made = [
+            ProviderOrder(recipient=o.recipient, stars=o.stars, created_at=o.at, receipt=o.receipt)
+            for o in self.orders
+            if since <= o.at <= until
+        ]
+        return sorted(made, key=lambda o: o.created_at, reverse=True)
 
 
 class ScriptedStarDelivery:
@@ -87,6 +96,12 @@ class ScriptedStarDelivery:
             msg = "scripted lookup failure"
             raise DeliveryLookupFailed(msg)
         return self.book.find(order, until, exclude_refs)
+
+    async def order_history(self, *, since: datetime, until: datetime) -> list[ProviderOrder]:
+        if self.lookup_fails:
+            msg = "scripted lookup failure"
+            raise DeliveryLookupFailed(msg)
+        return self.book.history(since, until)
 
     async def wallet_balance(self) -> Decimal | None:
         return self.wallet

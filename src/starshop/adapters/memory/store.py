@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -158,6 +158,18 @@ class _Transactions:
         claimed = attrs.evolve(tx, status=TxStatus.PROCESSING, attempt_started_at=at, updated_at=at)
         self._t.transactions[tx_id] = claimed
         return ClaimResult.CLAIMED
+
+    async def in_flight_for(self, recipient: str, stars: int) -> Transaction | None:
+        return next(
+            (
+                tx
+                for tx in _open_purchases(self._t)
+                if tx.status is TxStatus.PROCESSING
+                and tx.stars == stars
+                and (tx.recipient or "").lower() == recipient.lower()
+            ),
+            None,
+        )
 
     async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
         return frozenset(
@@ -348,6 +360,18 @@ class InMemoryTransactionReader:
 class InMemoryLedgerReader:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
+
+    async def purchases_to_audit(self, *, started_since: datetime, refs: Collection[str]) -> list[Transaction]:
+        wanted = set(refs)
+        return [
+            tx
+            for tx in self._store.tables.transactions.values()
+            if tx.type is TxType.PURCHASE
+            and (
+                (tx.attempt_started_at is not None and tx.attempt_started_at >= started_since)
+                or (tx.receipt is not None and tx.receipt.ref_id in wanted)
+            )
+        ]
 
     async def totals(self) -> list[LedgerTotals]:
         t = self._store.tables

@@ -19,6 +19,7 @@ from starshop.application.ports import (
     Delivered,
     DeliveryOrder,
     DeliveryOutcome,
+    ProviderOrder,
     RecipientCheck,
     Refused,
     Unknown,
@@ -54,6 +55,10 @@ class SandboxStarDelivery:
         self, order: DeliveryOrder, *, until: datetime, exclude_refs: frozenset[str] = frozenset()
     ) -> DeliveryReceipt | None:
         return self.book.find(order, until, exclude_refs)
+
+    async def order_history(self, *, since: datetime, until: datetime) -> list[ProviderOrder]:
+        """The orders this process made (the sandbox keeps no history elsewhere)."""
+        return self.book.history(since, until)
 
     async def wallet_balance(self) -> Decimal | None:
         return self.wallet

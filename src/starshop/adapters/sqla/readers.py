@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ from starshop.adapters.sqla.rows import tx_from_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
 from starshop.adapters.sqla.types import Amount
 from starshop.application.ports import LedgerTotals, Page, ShopStats, TransactionFilter
-from starshop.domain import Currency, TxStatus, TxType
+from starshop.domain import Currency, Transaction, TxStatus, TxType
 
 _t = transactions.c
 
@@ -89,9 +90,28 @@ class SqlaTransactionReader:
         )
 
 
+_REFS_PER_QUERY = 500
+
+
 class SqlaLedgerReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    async def purchases_to_audit(self, *, started_since: datetime, refs: Collection[str]) -> list[Transaction]:
+        purchase = _t.type == TxType.PURCHASE.value
+        wanted = sorted(set(refs))
+        found: dict[str, Transaction] = {}
+        async with self._engine.connect() as s:
+            started = select(transactions).where(purchase, _t.attempt_started_at >= started_since)
+            queries = [started] + [
+                select(transactions).where(purchase, _t.receipt_ref.in_(wanted[i : i + _REFS_PER_QUERY]))
+                for i in range(0, len(wanted), _REFS_PER_QUERY)
+            ]
+            for query in queries:
+                for row in (await s.execute(query)).mappings():
+                    tx = tx_from_row(row)
+                    found[tx.id] = tx
+        return list(found.values())
 
     async def totals(self) -> list[LedgerTotals]:
         is_purchase = _t.type == TxType.PURCHASE.value

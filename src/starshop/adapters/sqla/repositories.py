@@ -192,6 +192,14 @@ _CLAIM_DELIVERY = Query(
         updated_at=bindparam("at", type_=UtcDateTime()),
     )
 )
+_IN_FLIGHT_FOR = Query(
+    select(transactions).where(
+        _t.type == TxType.PURCHASE.value,
+        _t.status == TxStatus.PROCESSING.value,
+        func.lower(_t.recipient) == bindparam("recipient"),
+        _t.stars == bindparam("stars"),
+    )
+)
 _RECEIPTS_FOR = Query(
     select(_t.receipt_ref).where(
         _t.receipt_ref.is_not(None),
@@ -296,6 +304,9 @@ class SqlaTransactionRepository:
                 return ClaimResult.BUSY
             raise
         return ClaimResult.CLAIMED if changed else ClaimResult.NOT_CLAIMABLE
+
+    async def in_flight_for(self, recipient: str, stars: int) -> Transaction | None:
+        return await self._one(_IN_FLIGHT_FOR, {"recipient": recipient.lower(), "stars": stars})
 
     async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
         params = {"recipient": recipient.lower(), "stars": stars, "since": since}

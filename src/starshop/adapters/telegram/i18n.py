@@ -129,6 +129,11 @@ EN: dict[str, str] = {
         "⏳ Delivery of {stars} stars to @{recipient} is taking longer than usual. Nothing is lost — we will tell you "
         "as soon as it is settled."
     ),
+    "n_purchase_waiting": (
+        "⏳ Your order of {stars} stars for @{recipient} is waiting: an earlier order of the same stars for the same "
+        "recipient is still being checked with the provider, and buying again before it is settled could buy twice. "
+        "Your funds stay reserved; it goes ahead as soon as that one is settled."
+    ),
     "n_purchase_cancelled": "✖ The order of {stars} stars for @{recipient} was cancelled: its invoice was not paid.",
     "n_bonus_granted": "🎁 Bonus: {amount}.\n💰 Balance: {balance}",
     "n_operator_attention": "⚠ Operator attention: transaction {tx_id} of user {user_id}: {reason}",
@@ -276,6 +281,11 @@ RU: dict[str, str] = {
     "n_purchase_delayed": (
         "⏳ Доставка {stars} звёзд для @{recipient} идёт дольше обычного. Ничего не потеряно — мы сообщим, "
         "как только всё решится."
+    ),
+    "n_purchase_waiting": (
+        "⏳ Ваш заказ {stars} звёзд для @{recipient} ждёт: более ранний заказ тех же звёзд для того же получателя "
+        "ещё проверяется у поставщика, и покупка до его решения могла бы купить дважды. Средства остаются "
+        "зарезервированы; заказ пойдёт, как только тот решится."
     ),
     "n_purchase_cancelled": "✖ Заказ {stars} звёзд для @{recipient} отменён: счёт не был оплачен.",
     "n_bonus_granted": "🎁 Бонус: {amount}.\n💰 Баланс: {balance}",

@@ -29,6 +29,7 @@ from starshop.domain.events import (
     PurchaseDelayed,
     PurchaseDelivered,
     PurchaseRefused,
+    PurchaseWaiting,
 )
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def render(event: Event, lang: str) -> str | None:
             return text(lang, f"n_{event.kind}", amount=event.amount, balance=event.balance)
         case PurchaseDelivered() | PurchaseRefused():
             return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient, price=event.price)
-        case PurchaseDelayed() | PurchaseCancelled():
+        case PurchaseDelayed() | PurchaseWaiting() | PurchaseCancelled():
             return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient)
         case OperatorAttention():
             return text(lang, "n_operator_attention", tx_id=event.tx_id, user_id=event.user_id, reason=event.reason)

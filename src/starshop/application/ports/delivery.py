@@ -44,6 +44,16 @@ class Unknown:
 DeliveryOutcome = Delivered | Refused | Unknown
 
 
+@attrs.frozen(kw_only=True)
+class ProviderOrder:
+    """One completed order in the provider's history."""
+
+    recipient: str
+    stars: int
+    created_at: datetime
+    receipt: DeliveryReceipt
+
+
 class RecipientCheck(StrEnum):
     FOUND = "found"
     NOT_FOUND = "not_found"
@@ -65,6 +75,13 @@ class StarDelivery(Protocol):
         Orders whose ``ref_id`` is in ``exclude_refs`` (already recorded on other purchases) never match.
 
         Raises ``DeliveryLookupFailed`` when the provider cannot be asked now.
+        """
+        ...
+
+    async def order_history(self, *, since: datetime, until: datetime) -> list[ProviderOrder]:
+        """Every completed order the provider made between ``since`` and ``until`` (both included), newest first.
+
+        Raises ``DeliveryLookupFailed`` when the whole history of the window cannot be read now.
         """
         ...
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -74,6 +74,10 @@ class TransactionRepository(Protocol):
         At most one purchase per (recipient, stars) may be ``processing`` at a time, so a later order lookup is
         unambiguous.
         """
+        ...
+
+    async def in_flight_for(self, recipient: str, stars: int) -> Transaction | None:
+        """The purchase of ``stars`` to ``recipient`` being delivered (``processing``) now, if there is one."""
         ...
 
     async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
@@ -213,3 +217,8 @@ class TransactionReader(Protocol):
 
 class LedgerReader(Protocol):
     async def totals(self) -> list[LedgerTotals]: ...
+
+    async def purchases_to_audit(self, *, started_since: datetime, refs: Collection[str]) -> list[Transaction]:
+        """Purchases whose delivery attempt started at or after ``started_since``, and every purchase (whenever it
+        was made) that holds one of the provider refs ``refs``."""
+        ...

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from starshop.application.errors import PaymentGatewayRefused, UnknownTransaction
 from starshop.application.ports import Clock, InvoiceRequest, PaymentGateway, UnitOfWork
 from starshop.domain import Balance, Invoice, Transaction, TxStatus
 from starshop.domain.events import BalanceChanged, PurchaseCancelled
+
+# Orders this much older than an attempt cannot be confused with it (the lookup window is far narrower).
+RECEIPT_HORIZON = timedelta(days=2)
 
 
 async def balance_changed(uow: UnitOfWork, balance: Balance, tx: Transaction, reason: str) -> None:

@@ -36,7 +36,9 @@ class ConfirmPayment:
     - The recharge is locked; ``order_id``, invoice uuid, amount and currency must match what we stored, or nothing
       changes and it is flagged.
     - ``paid``/``overpaid`` credit the amount we stored, once; duplicates and anything older change nothing.
-    - A final underpayment follows the configured policy (credit what was received, or nothing) and is flagged.
+    - A final underpayment follows the configured policy (credit what was received, or nothing) and is flagged. A
+      purchase paid by that invoice is cancelled: what was received stays on the balance and the rest is never
+      taken from the user's other money (they may buy again paying from the balance).
     - A ``paid`` after we expired or cancelled the recharge is still credited, and flagged.
     - Cancelled and failed invoices close the recharge; locked (AML) and refund statuses flag it for an operator.
     - The invoice of a purchase, once credited, funds that purchase in the same commit and queues its delivery.
@@ -86,7 +88,9 @@ class ConfirmPayment:
         await uow.transactions.update(tx)
         return PaymentOutcome.PROGRESSED
 
-    async def _credit(self, uow: UnitOfWork, tx: Transaction, amount: Money, *, late_ok: bool) -> PaymentOutcome:
+    async def _credit(
+        self, uow: UnitOfWork, tx: Transaction, amount: Money, *, late_ok: bool, funds_purchase: bool = True
+    ) -> PaymentOutcome:
         now = self._clock.now()
         if tx.status is TxStatus.COMPLETED:
             await uow.transactions.update(tx)
@@ -105,7 +109,10 @@ class ConfirmPayment:
         balance = await uow.balances.credit(tx.user_id, amount)
         await uow.outbox.add(PaymentReceived(user_id=tx.user_id, tx_id=tx.id, amount=amount, balance=balance.amount))
         await balance_changed(uow, balance, tx, "recharge")
-        await self._fund_purchase(uow, tx)
+        if funds_purchase:
+            await self._fund_purchase(uow, tx)
+        else:
+            await cancel_waiting_purchase(uow, tx, now)
         return outcome
 
     async def _underpaid(self, uow: UnitOfWork, tx: Transaction, note: PaymentNotification) -> PaymentOutcome:
@@ -114,7 +121,7 @@ class ConfirmPayment:
         if policy is UnderpaymentPolicy.PRO_RATA and received is not None and received.is_positive:
             credit = min(received, tx.amount, key=lambda m: m.amount)
             tx = tx.flagged(f"underpaid: {received} of {tx.amount} received, credited", self._clock.now())
-            outcome = await self._credit(uow, tx, credit, late_ok=True)
+            outcome = await self._credit(uow, tx, credit, late_ok=True, funds_purchase=False)
             await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason="underpaid"))
             return PaymentOutcome.CREDITED_PARTIALLY if outcome is PaymentOutcome.CREDITED else outcome
         now = self._clock.now()

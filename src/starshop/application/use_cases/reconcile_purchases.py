@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import attrs
 
 from starshop.application.config import ShopConfig
@@ -16,7 +14,7 @@ from starshop.application.ports import (
     UnitOfWork,
     Unknown,
 )
-from starshop.application.use_cases._shared import locked
+from starshop.application.use_cases._shared import RECEIPT_HORIZON, locked
 from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery
 from starshop.domain import Transaction, TxStatus
 from starshop.domain.events import OperatorAttention
@@ -29,10 +27,6 @@ class PurchaseReconciliation:
     unresolved: int = 0
     flagged: int = 0
     lookup_failed: int = 0
-
-
-# Orders this much older than an attempt cannot be confused with it (the lookup window is far narrower).
-RECEIPT_HORIZON = timedelta(days=2)
 
 
 class ReconcilePurchases:
@@ -109,7 +103,7 @@ class ReconcilePurchases:
         except DeliveryLookupFailed:
             return "lookup_failed"
         if receipt is not None:
-            await self._record(DeliveryResult(tx_id=tx.id, outcome=Delivered(receipt=receipt)))
+            await self._record(DeliveryResult(tx_id=tx.id, outcome=Delivered(receipt=receipt), from_lookup=True))
             return "delivered"
         await self._record(DeliveryResult(tx_id=tx.id, outcome=Unknown(reason="no order found at the provider yet")))
         if now - tx.attempt_started_at < self._config.unknown_deadline:

@@ -5,15 +5,19 @@ from enum import StrEnum
 import attrs
 
 from starshop.application.ports import Clock, Delivered, DeliveryOutcome, Refused, UnitOfWork, Unknown
-from starshop.application.use_cases._shared import balance_changed, locked
+from starshop.application.use_cases._shared import RECEIPT_HORIZON, balance_changed, locked
 from starshop.domain import IllegalTransition, Transaction, TxStatus, TxType
-from starshop.domain.events import PurchaseDelayed, PurchaseDelivered, PurchaseRefused
+from starshop.domain.events import OperatorAttention, PurchaseDelayed, PurchaseDelivered, PurchaseRefused
 
 
 @attrs.frozen(kw_only=True)
 class DeliveryResult:
+    """``from_lookup``: the receipt was found in the provider's order history (reconciliation, an operator), not
+    returned by this purchase's own call, so it is checked against the orders other purchases hold."""
+
     tx_id: str
     outcome: DeliveryOutcome
+    from_lookup: bool = False
 
 
 class Recorded(StrEnum):
@@ -21,6 +25,7 @@ class Recorded(StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     ALREADY = "already"
+    CONTRADICTED = "contradicted"
 
 
 class RecordDelivery:
@@ -29,7 +34,11 @@ class RecordDelivery:
     - delivered: the held price is captured, the purchase completes with the provider's receipt;
     - refused: the hold is released, the purchase fails, the user is told;
     - unknown: the purchase stays ``processing`` for reconciliation (never refunded, never bought again).
-    - A purchase that already ended is left alone (the same outcome twice is harmless).
+    - A purchase that already ended keeps its status; the same outcome twice is harmless. An outcome that contradicts
+      how it ended (delivered after it failed, refused after it completed, a second order) is kept on it with its
+      receipt, flagged, and operators are alerted through the outbox: never dropped.
+    - An order found by a lookup that is already recorded on another purchase never completes this one: the purchase
+      stays unresolved, flagged, and operators are alerted.
     """
 
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
@@ -43,13 +52,42 @@ class RecordDelivery:
                 msg = f"{tx.id} is a {tx.type}, not a purchase"
                 raise IllegalTransition(msg)
             if tx.status.is_terminal:
-                return Recorded.ALREADY
-            if tx.status is not TxStatus.PROCESSING:
+                recorded = await self._after_end(uow, tx, result.outcome)
+            elif tx.status is not TxStatus.PROCESSING:
                 msg = f"purchase {tx.id} is not being delivered ({tx.status})"
                 raise IllegalTransition(msg)
-            recorded = await self._apply(uow, tx, result.outcome)
+            elif (
+                result.from_lookup
+                and isinstance(result.outcome, Delivered)
+                and await _owned_elsewhere(uow, tx, result.outcome)
+            ):
+                recorded = await self._taken_order(uow, tx, result.outcome)
+            else:
+                recorded = await self._apply(uow, tx, result.outcome)
             await uow.commit()
         return recorded
+
+    async def _after_end(self, uow: UnitOfWork, tx: Transaction, outcome: DeliveryOutcome) -> Recorded:
+        reason = _contradiction(tx, outcome)
+        if reason is None:
+            return Recorded.ALREADY
+        receipt = None
+        if isinstance(outcome, Delivered) and not await _owned_elsewhere(uow, tx, outcome):
+            receipt = outcome.receipt
+        await uow.transactions.update(tx.contradicted(reason, self._clock.now(), receipt=receipt))
+        await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason=reason))
+        return Recorded.CONTRADICTED
+
+    async def _taken_order(self, uow: UnitOfWork, tx: Transaction, outcome: Delivered) -> Recorded:
+        assert tx.stars is not None and tx.recipient is not None
+        reason = f"order {outcome.receipt.ref_id} was reported for this purchase but belongs to another purchase"
+        await uow.transactions.update(tx.evolve(outcome_unknown=True).flagged(reason, self._clock.now()))
+        if not tx.outcome_unknown:
+            await uow.outbox.add(
+                PurchaseDelayed(user_id=tx.user_id, tx_id=tx.id, stars=tx.stars, recipient=tx.recipient)
+            )
+        await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason=reason))
+        return Recorded.UNKNOWN
 
     async def _apply(self, uow: UnitOfWork, tx: Transaction, outcome: DeliveryOutcome) -> Recorded:
         now = self._clock.now()
@@ -91,3 +129,31 @@ class RecordDelivery:
                         PurchaseDelayed(user_id=tx.user_id, tx_id=tx.id, stars=tx.stars, recipient=tx.recipient)
                     )
                 return Recorded.UNKNOWN
+
+
+async def _owned_elsewhere(uow: UnitOfWork, tx: Transaction, outcome: Delivered) -> bool:
+    """The order is already recorded on another purchase of the same stars for the same recipient."""
+    assert tx.stars is not None and tx.recipient is not None
+    ref = outcome.receipt.ref_id
+    if tx.receipt is not None and tx.receipt.ref_id == ref:
+        return False
+    taken = await uow.transactions.receipts_for(tx.recipient, tx.stars, since=tx.created_at - RECEIPT_HORIZON)
+    return ref in taken
+
+
+def _contradiction(tx: Transaction, outcome: DeliveryOutcome) -> str | None:
+    """How an outcome reported for an ended purchase contradicts its end, or ``None`` when it does not."""
+    own = tx.receipt.ref_id if tx.receipt is not None else None
+    match outcome:
+        case Delivered(receipt=receipt) if tx.status is TxStatus.COMPLETED:
+            if receipt.ref_id == own:
+                return None
+            return f"contradicting outcome: a second order {receipt.ref_id} reported for a purchase completed as {own}"
+        case Delivered(receipt=receipt):
+            return (
+                f"contradicting outcome: order {receipt.ref_id} delivered after the purchase {tx.status}"
+                " (stars bought, price not taken)"
+            )
+        case Refused(reason=reason) if tx.status is TxStatus.COMPLETED:
+            return f"contradicting outcome: refused ({reason}) after the purchase completed as {own}"
+    return None

@@ -27,6 +27,11 @@ STATUS_BY_CODE = {
     "payment_gateway_unavailable": 503,
     "payment_gateway_refused": 502,
     "illegal_transition": 409,
+    "already_settled": 409,
+    "not_settleable": 409,
+    "order_found": 409,
+    "order_not_found": 409,
+    "provider_lookup_failed": 409,
 }
 
 

@@ -10,7 +10,7 @@ from litestar.params import Parameter
 
 from starshop.application.config import ShopConfig
 from starshop.application.errors import UnknownUser
-from starshop.application.ports import Delivered, DeliveryOutcome, Refused, TransactionFilter
+from starshop.application.ports import TransactionFilter
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
@@ -19,9 +19,9 @@ from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
-from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery, Recorded
+from starshop.application.use_cases.resolve_purchase import OperatorVerdict, ResolvePurchase, Verdict
 from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
-from starshop.domain import MAX_USER_ID, DeliveryReceipt, Money, TxStatus, TxType
+from starshop.domain import MAX_USER_ID, Money, TxStatus, TxType
 from starshop.entrypoints.web.api.idempotency import created, idempotency_key
 from starshop.entrypoints.web.api.schemas import OperatorMoneyBody, ResolveBody, balance_json, tx_json
 from starshop.entrypoints.web.auth import OperatorAuth
@@ -150,25 +150,18 @@ async def resolve(
     tx_id: str,
     data: ResolveBody,
     auth: FromDishka[OperatorAuth],
-    record: FromDishka[RecordDelivery],
-    get_tx: FromDishka[GetTransaction],
+    resolve_purchase: FromDishka[ResolvePurchase],
 ) -> Response[Any]:
     """Settle a purchase left unknown: ``delivered`` (with the provider's ref) captures, ``refused`` refunds.
 
-    Only a purchase still being delivered can be resolved; check the provider's order history first.
+    Only a purchase whose outcome is unknown, past the lookup delay; each verdict is checked against the provider's
+    order history first (409 when it contradicts it or cannot be read).
     """
     operator(request, auth)
     if data.outcome == "delivered" and not data.ref_id:
         return error_response(422, "validation_error", "a delivered verdict needs ref_id", fields=[{"field": "ref_id"}])
-    outcome: DeliveryOutcome = (
-        Delivered(receipt=DeliveryReceipt(ref_id=data.ref_id or ""))
-        if data.outcome == "delivered"
-        else Refused(reason=f"operator: {data.reason}")
-    )
-    result = await record(DeliveryResult(tx_id=tx_id, outcome=outcome))
-    if result is Recorded.ALREADY:
-        return error_response(409, "already_settled", "this purchase already ended")
-    return Response(tx_json(await get_tx(tx_id), operator=True), status_code=200)
+    verdict = OperatorVerdict(tx_id=tx_id, verdict=Verdict(data.outcome), reason=data.reason, ref_id=data.ref_id)
+    return Response(tx_json(await resolve_purchase(verdict), operator=True), status_code=200)
 
 
 @post("/api/v1/admin/reconcile", status_code=200)
