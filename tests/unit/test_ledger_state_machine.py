@@ -25,17 +25,37 @@ from hypothesis.stateful import (
     initialize,
     invariant,
     multiple,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
 
-from starshop.application.errors import IdempotencyConflict
+from starshop.application.errors import (
+    AlreadySettled,
+    IdempotencyConflict,
+    NotSettleable,
+    ProviderHasNoOrder,
+    ProviderHasOrder,
+    ProviderLookupFailed,
+)
+from starshop.application.ports import Delivered, Refused
 from starshop.application.use_cases.buy_stars import BuyStarsInput
 from starshop.application.use_cases.confirm_payment import PaymentOutcome
 from starshop.application.use_cases.create_recharge import CreateRechargeInput
 from starshop.application.use_cases.grant_bonus import OperatorCredit
+from starshop.application.use_cases.record_delivery import DeliveryResult, Recorded
 from starshop.application.use_cases.register_user import TelegramProfile
-from starshop.domain import Currency, InsufficientFunds, Money, PaymentStatus, PayWith, TxStatus, UnderpaymentPolicy
+from starshop.application.use_cases.resolve_purchase import OperatorVerdict, Verdict
+from starshop.domain import (
+    Currency,
+    DeliveryReceipt,
+    InsufficientFunds,
+    Money,
+    PaymentStatus,
+    PayWith,
+    TxStatus,
+    UnderpaymentPolicy,
+)
 from starshop.testing import build_in_memory_shop
 from starshop.testing.strategies import money
 
@@ -73,6 +93,7 @@ class Purchase:
     status: TxStatus
     funded: bool
     unknown_seen: bool = False
+    refused_by_operator: bool = False  # an operator's verdict, checked against the provider's orders
 
 
 def stale(prior: PaymentStatus | None, status: PaymentStatus) -> bool:
@@ -143,8 +164,12 @@ class LedgerMachine(RuleBasedStateMachine):
         user=st.sampled_from(USERS),
         amount=money(min_value="1", max_value="50"),
         key=st.sampled_from(KEYS),
+        retry=st.booleans(),
     )
-    def create_recharge(self, user, amount, key):
+    def create_recharge(self, user, amount, key, retry):
+        first = self.keyed.get((user, key)) if key else None
+        if retry and first is not None and first[0][0] == "recharge":  # a client retrying its own request
+            amount = first[0][1]
         data = CreateRechargeInput(user_id=user, amount=amount, idempotency_key=key)
         result = self.keyed_request(user, "recharge", key, amount, lambda: self.run(self.shop.create_recharge(data)))
         if result is None:
@@ -267,7 +292,11 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         return recharge.id
 
-    @rule(outcomes=st.lists(st.sampled_from(["delivered", "refused", "unknown", "unknown_bought"]), max_size=3))
+    @rule(
+        outcomes=st.lists(
+            st.sampled_from(["delivered", "refused", "unknown", "unknown_bought"]), min_size=1, max_size=3
+        )
+    )
     def worker(self, outcomes):
         self.shop.delivery.script(*outcomes)
         self.run(self.shop.run_background())
@@ -294,9 +323,110 @@ class LedgerMachine(RuleBasedStateMachine):
                 rec.state = EXPIRED
         self.observe_purchases()
 
+    @rule(user=st.sampled_from(USERS), bought=st.booleans(), wait=st.sampled_from([5, 200]))
+    def delivery_times_out(self, user, bought, wait):
+        """A purchase whose provider call times out (with or without buying), then some time passes: the case
+        the reconciler and operators exist for."""
+        if self.amount[user] - self.held[user] < self.shop.policy.price(50).amount:
+            self.bonus(user, self.shop.money("1"))
+        self.buy(user=user, stars=50, recipient="gift_slow", by_invoice=False, key=None)
+        self.shop.delivery.script("unknown_bought" if bought else "unknown")
+        self.run(self.shop.run_background())
+        self.shop.delivery.outcomes.clear()
+        self.observe_purchases()
+        self.time_passes(wait)
+
+    @rule(seconds=st.sampled_from([5, 90, 200, 1900]))  # either side of the lookup delay and the unknown deadline
+    def time_passes(self, seconds):
+        self.shop.clock.advance(timedelta(seconds=seconds))
+
+    # --- operators inside the saga ---------------------------------------------------------------------------
+    @precondition(lambda self: bool(getattr(self, "purchases", None)))
+    @rule(
+        data=st.data(),
+        verdict=st.sampled_from(Verdict),
+        right_ref=st.sampled_from([True, True, False]),
+        lookup_fails=st.sampled_from([False, False, True]),
+    )
+    def operator_resolves(self, data, verdict, right_ref, lookup_fails):
+        """An operator's verdict is applied only to an unknown outcome past its lookup delay, and only as the
+        provider's order history confirms it; anything else is refused and changes nothing."""
+        unresolved = sorted(t for t, p in self.purchases.items() if p.unknown_seen and not p.status.is_terminal)
+        pick_unresolved = unresolved and data.draw(st.booleans(), label="an unresolved purchase")
+        tx_id = data.draw(st.sampled_from(unresolved if pick_unresolved else sorted(self.purchases)))
+        before = self.run(self.shop.transaction(tx_id))
+        bought = tx_id in self.bought()
+        ref = f"Ref#{tx_id}" if right_ref else "Ref#made-up"
+        wish = OperatorVerdict(tx_id=tx_id, verdict=verdict, reason="checked", ref_id=ref)
+        self.shop.delivery.lookup_fails = lookup_fails
+        try:
+            settled = self.run(self.shop.resolve_purchase(wish))
+        except (AlreadySettled, NotSettleable) as exc:
+            refusal = type(exc).__name__
+            settleable = not before.status.is_terminal and before.outcome_unknown and self.past_lookup(before)
+            note(f"operator resolve refused: {refusal}")
+            assert not settleable, refusal
+            return
+        except ProviderLookupFailed:
+            assert lookup_fails
+            note("operator resolve refused: provider lookup failed")
+            return
+        except ProviderHasOrder:
+            assert verdict is Verdict.REFUSED and bought
+            note("operator resolve refused: the provider has the order")
+            return
+        except ProviderHasNoOrder:
+            assert verdict is Verdict.DELIVERED and (not bought or not right_ref)
+            note("operator resolve refused: the provider has no such order")
+            return
+        finally:
+            self.shop.delivery.lookup_fails = False
+        assert before.outcome_unknown and self.past_lookup(before) and not lookup_fails
+        if verdict is Verdict.REFUSED:
+            assert not bought and settled.status is TxStatus.FAILED
+            self.purchases[tx_id].refused_by_operator = True
+        else:
+            assert bought and right_ref and settled.status is TxStatus.COMPLETED
+        note(f"operator resolve accepted: {verdict.value}")
+        self.observe_purchases()
+
+    def past_lookup(self, tx) -> bool:
+        started = tx.attempt_started_at
+        return started is not None and self.shop.clock.now() - started >= self.shop.config.lookup_after
+
+    @precondition(lambda self: bool(getattr(self, "purchases", None)))
+    @rule(data=st.data(), delivered=st.booleans(), same_order=st.booleans())
+    def late_outcome(self, data, delivered, same_order):
+        """A provider's word that arrives after the purchase ended changes no money; a contradicting one is kept
+        and flagged for an operator."""
+        ended = sorted(t for t, p in self.purchases.items() if p.status in (TxStatus.COMPLETED, TxStatus.FAILED))
+        if not ended:
+            return
+        tx_id = data.draw(st.sampled_from(ended))
+        before = self.run(self.shop.transaction(tx_id))
+        same = same_order and before.receipt is not None
+        receipt = before.receipt if same else DeliveryReceipt(ref_id=f"Ref#late-{tx_id}", tx_hash="1" * 64)
+        outcome = Delivered(receipt=receipt) if delivered else Refused(reason="late refusal")
+        recorded = self.run(self.shop.record_delivery(DeliveryResult(tx_id=tx_id, outcome=outcome)))
+        tx = self.run(self.shop.transaction(tx_id))
+        assert tx.status is self.purchases[tx_id].status
+        # a refusal after completion, a delivery after a refund, or a second order for a completed purchase
+        contradicts = (delivered != (tx.status is TxStatus.COMPLETED)) or (delivered and not same)
+        if contradicts:
+            assert recorded is Recorded.CONTRADICTED
+            assert tx.flag
+            note("late outcome contradicting the end: kept and flagged")
+        else:
+            assert recorded is Recorded.ALREADY
+            note("late outcome agreeing with the end: harmless")
+        self.observe_purchases()
+
     # --- checking what the system did with purchases ---------------------------------------------------------
+    def bought(self) -> set[str]:
+        return {order.receipt.ref_id.removeprefix("Ref#") for order in self.shop.delivery.orders}
+
     def observe_purchases(self) -> None:
-        bought = {order.receipt.ref_id.removeprefix("Ref#") for order in self.shop.delivery.orders}
+        bought = self.bought()
         for p in self.purchases.values():
             tx = self.run(self.shop.transaction(p.tx_id))
             if tx.funded and not p.funded:
@@ -315,7 +445,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 note("purchase delivered" + (" after an unknown outcome" if p.unknown_seen else ""))
             elif tx.status is TxStatus.FAILED:
                 assert p.tx_id not in bought, "refunded stars the provider bought"
-                assert not p.unknown_seen, "an unknown outcome was refunded"
+                assert not p.unknown_seen or p.refused_by_operator, "an unknown outcome was refunded unchecked"
                 self.held[p.user] -= p.price
                 note("purchase refused and released")
             elif tx.status is TxStatus.CANCELLED:
@@ -387,9 +517,18 @@ MUST_RUN = (
     "purchase cancelled before it was funded",
     "provider lookup failed: nothing settled",
     "reconciled as delivered",
+    "operator resolve accepted: refused",
+    "operator resolve accepted: delivered",
+    "operator resolve refused: NotSettleable",
+    "operator resolve refused: AlreadySettled",
+    "operator resolve refused: provider lookup failed",
+    "operator resolve refused: the provider has the order",
+    "operator resolve refused: the provider has no such order",
+    "late outcome contradicting the end: kept and flagged",
+    "late outcome agreeing with the end: harmless",
 )
 SETTINGS = settings(
-    max_examples=200, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=500, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
