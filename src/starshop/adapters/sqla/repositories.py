@@ -172,6 +172,16 @@ def _lockable(where: ColumnElement[bool]) -> dict[bool, Query]:
 
 _BY_ID = _lockable(_t.id == bindparam("tx_id"))
 _BY_ORDER_ID = _lockable(_t.order_id == bindparam("order_id"))
+
+
+def _lock_owner_balance(where: ColumnElement[bool]) -> Query:
+    """The one lock order (docs/persistence.md): the owner's balance row before any of its transaction rows."""
+    owner = select(_t.user_id).where(where).scalar_subquery()
+    return Query(select(balances.c.user_id).where(balances.c.user_id == owner).with_for_update())
+
+
+_LOCK_OWNER_BY_ID = _lock_owner_balance(_t.id == bindparam("tx_id"))
+_LOCK_OWNER_BY_ORDER_ID = _lock_owner_balance(_t.order_id == bindparam("order_id"))
 _BY_IDEMPOTENCY_KEY = Query(
     select(transactions).where(_t.user_id == bindparam("user_id"), _t.idempotency_key == bindparam("key"))
 )
@@ -269,9 +279,13 @@ class SqlaTransactionRepository:
             raise UnknownUser(msg) from exc
 
     async def get(self, tx_id: str, *, lock: bool = False) -> Transaction | None:
+        if lock and self._x.dialect_name != "sqlite":  # SQLite: BEGIN IMMEDIATE already serialises writers
+            await self._x.run(_LOCK_OWNER_BY_ID, {"tx_id": tx_id})
         return await self._one(_BY_ID[lock], {"tx_id": tx_id})
 
     async def by_order_id(self, order_id: str, *, lock: bool = False) -> Transaction | None:
+        if lock and self._x.dialect_name != "sqlite":
+            await self._x.run(_LOCK_OWNER_BY_ORDER_ID, {"order_id": order_id})
         return await self._one(_BY_ORDER_ID[lock], {"order_id": order_id})
 
     async def by_idempotency_key(self, user_id: int, key: str) -> Transaction | None:
