@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starshop.adapters.sqla.rows import tx_from_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
-from starshop.adapters.sqla.types import Amount
+from starshop.adapters.sqla.types import money_neg, money_sum
 from starshop.application.ports import LedgerTotals, Page, ShopStats, TransactionFilter
 from starshop.domain import Currency, TxStatus, TxType
 
@@ -19,7 +19,7 @@ _t = transactions.c
 
 
 def _sum(expr: ColumnElement[Any]) -> ColumnElement[Decimal]:
-    return type_coerce(func.sum(expr), Amount())
+    return money_sum(expr)
 
 
 def _dec(value: Decimal | None) -> Decimal:
@@ -95,7 +95,7 @@ class SqlaLedgerReader:
 
     async def totals(self) -> list[LedgerTotals]:
         is_purchase = _t.type == TxType.PURCHASE.value
-        signed = case((is_purchase, -_t.amount), else_=_t.amount)
+        signed = case((is_purchase, money_neg(_t.amount)), else_=_t.amount)
         holding = is_purchase & _t.funded.is_(True) & _t.status.in_((TxStatus.PENDING.value, TxStatus.PROCESSING.value))
         journal = (
             select(

@@ -31,7 +31,7 @@ from starshop.adapters.events_codec import event_from_dict, event_to_dict
 from starshop.adapters.sqla.execution import Execution, Query
 from starshop.adapters.sqla.rows import balance_from_row, tx_from_row, tx_to_row, user_from_row, user_to_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
-from starshop.adapters.sqla.types import Amount, UtcDateTime
+from starshop.adapters.sqla.types import Amount, UtcDateTime, money_add, money_at_least, money_sub
 from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import ClaimResult, OutboxMessage
 from starshop.domain import Balance, Currency, DailyUsage, Money, Transaction, TxStatus, TxType, User
@@ -149,13 +149,15 @@ def _balance_change(changes: dict[str, ColumnElement[Any]], condition: ColumnEle
 
 
 _P = bindparam("p", type_=Amount())
-_AVAILABLE = balances.c.amount - balances.c.held >= _P
+_b = balances.c
+_AVAILABLE = money_at_least(money_sub(_b.amount, _b.held), _P)
+_HELD = money_at_least(_b.held, _P)
 _BALANCE_CHANGES = {
-    "credit": _balance_change({"amount": balances.c.amount + _P}, None),
-    "debit": _balance_change({"amount": balances.c.amount - _P}, _AVAILABLE),
-    "hold": _balance_change({"held": balances.c.held + _P}, _AVAILABLE),
-    "capture": _balance_change({"amount": balances.c.amount - _P, "held": balances.c.held - _P}, balances.c.held >= _P),
-    "release": _balance_change({"held": balances.c.held - _P}, balances.c.held >= _P),
+    "credit": _balance_change({"amount": money_add(_b.amount, _P)}, None),
+    "debit": _balance_change({"amount": money_sub(_b.amount, _P)}, _AVAILABLE),
+    "hold": _balance_change({"held": money_add(_b.held, _P)}, _AVAILABLE),
+    "capture": _balance_change({"amount": money_sub(_b.amount, _P), "held": money_sub(_b.held, _P)}, _HELD),
+    "release": _balance_change({"held": money_sub(_b.held, _P)}, _HELD),
 }
 
 
