@@ -129,12 +129,22 @@ class SqlaLedgerReader:
         return result
 
 
-async def outbox_backlog(engine: AsyncEngine) -> tuple[int, float]:
-    """How many outbox messages wait, and how old the oldest is in seconds (0 when none wait)."""
+async def outbox_backlog(engine: AsyncEngine) -> tuple[int, float, int]:
+    """How many outbox messages wait, how old the oldest is in seconds (0 when none wait), and how many are set
+    aside (quarantined: unreadable by this release; they wait for an operator, not for the relay)."""
+    waiting = outbox.c.quarantined_at.is_(None)
     async with engine.connect() as s:
-        count, oldest = (await s.execute(select(func.count(), func.min(outbox.c.created_at)))).one()
+        count, oldest, quarantined = (
+            await s.execute(
+                select(
+                    func.count().filter(waiting),
+                    func.min(outbox.c.created_at).filter(waiting),
+                    func.count().filter(~waiting),
+                )
+            )
+        ).one()
     if not count or oldest is None:
-        return 0, 0.0
+        return 0, 0.0, int(quarantined)
     if oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
-    return int(count), max((datetime.now(UTC) - oldest).total_seconds(), 0.0)
+    return int(count), max((datetime.now(UTC) - oldest).total_seconds(), 0.0), int(quarantined)

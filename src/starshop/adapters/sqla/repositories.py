@@ -6,7 +6,8 @@ every call cost more CPU than running it, and the asyncpg path compiles each ``Q
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
+    Text,
     any_,
     bindparam,
     delete,
@@ -33,10 +35,11 @@ from starshop.adapters.sqla.rows import balance_from_row, tx_from_row, tx_to_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
 from starshop.adapters.sqla.types import Amount, UtcDateTime, money_add, money_at_least, money_sub
 from starshop.application.errors import DuplicateTransaction, UnknownUser
-from starshop.application.ports import ClaimResult, OutboxMessage
+from starshop.application.ports import ClaimResult, OutboxMessage, QuarantinedMessage
 from starshop.domain import Balance, Currency, DailyUsage, Money, Transaction, TxStatus, TxType, User
 from starshop.domain.events import Event
 
+logger = logging.getLogger(__name__)
 _RETRIES = 5
 
 
@@ -383,19 +386,45 @@ _CLAIM = Query(
     .where(
         _o.id.in_(
             select(_o.id)
-            .where(or_(_o.leased_until.is_(None), _o.leased_until <= bindparam("now", type_=UtcDateTime())))
+            .where(
+                _o.quarantined_at.is_(None),
+                or_(_o.leased_until.is_(None), _o.leased_until <= bindparam("now", type_=UtcDateTime())),
+            )
             .order_by(_o.id)
             .limit(_LIMIT)
             .with_for_update(skip_locked=True)
         )
     )
     .values(leased_until=bindparam("lease_until", type_=UtcDateTime()), attempts=_o.attempts + 1)
-    .returning(_o.id, _o.payload, _o.attempts)
+    .returning(_o.id, _o.key, _o.kind, _o.payload, _o.attempts)
+)
+_QUARANTINE = Query(
+    update(outbox)
+    .where(_o.id == bindparam("message_id"))
+    .values(
+        quarantined_at=bindparam("at", type_=UtcDateTime()),
+        quarantine_reason=bindparam("reason", type_=Text()),
+        leased_until=None,
+    )
+)
+_QUARANTINED = Query(
+    select(outbox).where(_o.quarantined_at.is_not(None)).order_by(_o.quarantined_at, _o.id).limit(_LIMIT)
 )
 _COMPLETE = {
     "postgresql": Query(delete(outbox).where(_o.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger()))))),
     "sqlite": Query(delete(outbox).where(_o.id.in_(bindparam("ids", expanding=True)))),
 }
+
+
+def _event(payload: Any) -> Event:
+    if not isinstance(payload, Mapping):
+        msg = f"the payload is a {type(payload).__name__}, not an object"
+        raise ValueError(msg)
+    try:
+        return event_from_dict(payload)
+    except (TypeError, KeyError, ArithmeticError) as exc:  # a payload malformed in ways the codec does not name
+        msg = f"{type(exc).__name__}: {exc}"
+        raise ValueError(msg) from exc
 
 
 class SqlaOutboxReader:
@@ -404,8 +433,37 @@ class SqlaOutboxReader:
 
     async def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
         rows = await self._x.rows(_CLAIM, {"now": now, "lease_until": lease_until, "limit": limit})
-        rows = sorted(rows, key=lambda row: row["id"])
-        return [OutboxMessage(id=r["id"], event=event_from_dict(r["payload"]), attempts=r["attempts"]) for r in rows]
+        messages, poison = [], []
+        for row in sorted(rows, key=lambda row: row["id"]):
+            try:
+                messages.append(OutboxMessage(id=row["id"], event=_event(row["payload"]), attempts=row["attempts"]))
+            except ValueError as exc:
+                poison.append({"message_id": row["id"], "at": now, "reason": str(exc)[:500]})
+                logger.exception(
+                    "outbox message %s (key %r, kind %r) cannot be read as an event and is set aside",
+                    row["id"],
+                    row["key"],
+                    row["kind"],
+                )
+        if poison:
+            await self._x.run_many(_QUARANTINE, poison)
+        return messages
+
+    async def quarantined(self, *, limit: int) -> list[QuarantinedMessage]:
+        return [
+            QuarantinedMessage(
+                id=r["id"],
+                key=r["key"],
+                kind=r["kind"],
+                user_id=r["user_id"],
+                payload=r["payload"],
+                reason=r["quarantine_reason"] or "",
+                attempts=r["attempts"],
+                created_at=r["created_at"],
+                quarantined_at=r["quarantined_at"],
+            )
+            for r in await self._x.rows(_QUARANTINED, {"limit": limit})
+        ]
 
     async def complete(self, ids: Sequence[int]) -> None:
         if ids:
