@@ -395,9 +395,10 @@ class ObservabilityProvider(Provider):
     @provide
     def refresh(self, metrics: Metrics, engine: AsyncEngine, depth: QueueDepth) -> MetricsRefresh:
         async def outbox() -> None:
-            pending, oldest = await outbox_backlog(engine)
+            pending, oldest, quarantined = await outbox_backlog(engine)
             metrics.outbox_depth.set(pending)
             metrics.outbox_lag.set(oldest)
+            metrics.outbox_quarantined.set(quarantined)
 
         async def queue() -> None:
             metrics.queue_depth.set(await depth())

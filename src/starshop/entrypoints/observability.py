@@ -65,6 +65,11 @@ class Metrics:
         self.outbox_lag = Gauge(
             "starshop_outbox_lag_seconds", "age of the oldest message not yet handed on", registry=self.registry
         )
+        self.outbox_quarantined = Gauge(
+            "starshop_outbox_quarantined",
+            "outbox messages set aside because this release cannot read them (listed for operators)",
+            registry=self.registry,
+        )
         self.queue_depth = Gauge("starshop_task_queue_depth", "background tasks waiting", registry=self.registry)
 
     async def timed(self, service: str, call: str, run: Callable[[], Awaitable[T]], result: Callable[[T], str]) -> T:

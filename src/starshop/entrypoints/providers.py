@@ -57,6 +57,7 @@ from starshop.application.use_cases.get_shop_stats import GetShopStats
 from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus
+from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
@@ -159,6 +160,7 @@ class UseCasesProvider(Provider):
         AdjustBalance,
         AuditLedger,
         AuditProvider,
+        ListQuarantinedEvents,
     )
 
     @provide

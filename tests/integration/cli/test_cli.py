@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from starshop.adapters.sqla.migrate import head_revision
+
 ROOT = Path(__file__).resolve().parents[3]
 STARSHOP = [sys.executable, "-m", "starshop.entrypoints.cli"]
 HELEKET_KEYS = {"STARSHOP_HELEKET_MERCHANT": "merchant", "STARSHOP_HELEKET_PAYMENT_KEY": "payment-key"}
@@ -69,7 +71,7 @@ def test_an_unmigrated_database_is_refused_until_migrate_runs(tmp_path):
         assert "run `starshop migrate`" in refused.stderr
         migrated = starshop("migrate", cwd=tmp_path, STARSHOP_DATABASE_URL=url)
         assert migrated.returncode == 0, migrated.stderr
-        assert "database at migration 0001" in migrated.stdout
+        assert f"database at migration {head_revision()}" in migrated.stdout
         audited = starshop("audit", cwd=tmp_path, STARSHOP_DATABASE_URL=url)
         assert audited.returncode == 0
         assert "audited 0 users: 0 violating" in audited.stdout
@@ -83,12 +85,16 @@ def test_audit_exits_non_zero_and_lists_a_violating_user(tmp_path):
     import sqlite3
 
     assert starshop("migrate", cwd=tmp_path).returncode == 0
+    from starshop.adapters.sqla.types import SQLITE_MONEY_FUNCTIONS
+
     db = sqlite3.connect(tmp_path / "starshop.db")
+    for name, (arity, function) in SQLITE_MONEY_FUNCTIONS.items():  # the money CHECKs call them
+        db.create_function(name, arity, function, deterministic=True)
     now = "2026-01-01 00:00:00"
     db.execute("INSERT INTO users (user_id, is_premium, created_at, updated_at) VALUES (7, 0, ?, ?)", (now, now))
     db.execute(
         "INSERT INTO balances (user_id, amount, held, currency, created_at, updated_at)"
-        " VALUES (7, 5000000000, 0, 'USD', ?, ?)",
+        " VALUES (7, '5.000000000000000000', '0', 'USD', ?, ?)",
         (now, now),
     )
     db.commit()

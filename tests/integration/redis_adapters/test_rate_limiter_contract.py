@@ -53,6 +53,33 @@ async def test_concurrent_hits_from_two_instances_allow_exactly_the_limit(limite
     assert sum(verdicts) == 37
 
 
+async def test_copies_of_one_keyed_request_count_once_and_other_keys_still_count(
+    limiter_factory: LimiterFactory,
+) -> None:
+    limits = {"purchase": (2, 60)}
+    first, second = limiter_factory(limits), limiter_factory(limits)
+
+    copies = await asyncio.gather(*((first if i % 2 else second).hit(5, "purchase", key="k1|a") for i in range(20)))
+
+    assert all(copies)
+    assert await first.hit(5, "purchase", key="k2|a")
+    assert not await second.hit(5, "purchase", key="k3|a")
+    assert not await first.hit(5, "purchase", key="k1|b")  # the same key asking for something else counts anew
+    assert not await first.hit(5, "purchase")
+    assert await second.hit(5, "purchase", key="k1|a")
+
+
+async def test_a_keyed_copy_counts_again_once_its_first_hit_left_the_window(limiter_factory: LimiterFactory) -> None:
+    limiter = limiter_factory({"purchase": (1, 0.3)})
+    assert await limiter.hit(1, "purchase", key="k")
+    assert not await limiter.hit(1, "purchase", key="other")
+
+    await asyncio.sleep(0.4)
+
+    assert await limiter.hit(1, "purchase", key="other")
+    assert not await limiter.hit(1, "purchase", key="k")
+
+
 @pytest.mark.parametrize("limits", [{"x": (-1, 60)}, {"x": (1, 0)}])
 def test_a_malformed_limit_is_refused_at_construction(limits: dict[str, tuple[int, float]]) -> None:
     with pytest.raises(ValueError, match="rate limit"):

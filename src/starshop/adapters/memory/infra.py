@@ -38,7 +38,7 @@ class UnlimitedRateLimiter:
         self.refused: set[tuple[int, str]] = set()
         self.hits: defaultdict[tuple[int, str], int] = defaultdict(int)
 
-    async def hit(self, user_id: int, action: str) -> bool:
+    async def hit(self, user_id: int, action: str, *, key: str | None = None) -> bool:
         self.hits[(user_id, action)] += 1
         return (user_id, action) not in self.refused
 

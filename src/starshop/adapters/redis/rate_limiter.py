@@ -8,6 +8,7 @@ recovers by itself.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 
@@ -29,6 +30,9 @@ local window_us = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window_us)
+if ARGV[4] == '1' and redis.call('ZSCORE', KEYS[1], ARGV[3]) then
+  return 1
+end
 if redis.call('ZCARD', KEYS[1]) >= limit then
   return 0
 end
@@ -36,6 +40,10 @@ redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], math.ceil(window_us / 1000))
 return 1
 """
+
+
+def _digest(key: str) -> str:
+    return "k:" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 @attrs.define
@@ -50,13 +58,15 @@ class RedisRateLimiter:
     def __attrs_post_init__(self) -> None:
         self._script = script(self.client, _SLIDING_WINDOW)
 
-    async def hit(self, user_id: int, action: str) -> bool:
+    async def hit(self, user_id: int, action: str, *, key: str | None = None) -> bool:
         if action not in self.limits:
             return True
         limit, window = self.limits[action]
-        key = rate_limit_key(self.prefix, user_id, action)
+        # An unkeyed hit is a member of its own; a keyed one is its key's digest, counted once in the window.
+        member, keyed = (uuid.uuid4().hex, 0) if key is None else (_digest(key), 1)
+        redis_key = rate_limit_key(self.prefix, user_id, action)
         try:
-            allowed = await self._script(keys=[key], args=[limit, round(window * 1_000_000), uuid.uuid4().hex])
+            allowed = await self._script(keys=[redis_key], args=[limit, round(window * 1_000_000), member, keyed])
         except REDIS_ERRORS as exc:
             return self._when_down(exc, user_id, action)
         self._outage.ok()

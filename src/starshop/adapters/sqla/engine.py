@@ -8,6 +8,8 @@ from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from starshop.adapters.sqla.types import SQLITE_MONEY_FUNCTIONS
+
 
 class DatabaseNotReady(RuntimeError):
     """The database cannot be reached, or its schema is not at the code's migration head."""
@@ -48,7 +50,8 @@ def create_engine(
 
 
 def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` so writers queue up instead of failing."""
+    """WAL, foreign keys, a busy timeout, ``BEGIN IMMEDIATE`` so writers queue up instead of failing, and the exact
+    money functions that SQLite statements and CHECK constraints call (``types.SQLITE_MONEY_FUNCTIONS``)."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -59,6 +62,8 @@ def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        for name, (arity, function) in SQLITE_MONEY_FUNCTIONS.items():
+            dbapi_connection.create_function(name, arity, function, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:

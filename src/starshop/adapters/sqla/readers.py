@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starshop.adapters.sqla.rows import tx_from_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
-from starshop.adapters.sqla.types import Amount
+from starshop.adapters.sqla.types import money_neg, money_sum
 from starshop.application.ports import LedgerTotals, Page, ShopStats, TransactionFilter
 from starshop.domain import Currency, Transaction, TxStatus, TxType
 
@@ -20,7 +20,7 @@ _t = transactions.c
 
 
 def _sum(expr: ColumnElement[Any]) -> ColumnElement[Decimal]:
-    return type_coerce(func.sum(expr), Amount())
+    return money_sum(expr)
 
 
 def _dec(value: Decimal | None) -> Decimal:
@@ -115,7 +115,7 @@ class SqlaLedgerReader:
 
     async def totals(self) -> list[LedgerTotals]:
         is_purchase = _t.type == TxType.PURCHASE.value
-        signed = case((is_purchase, -_t.amount), else_=_t.amount)
+        signed = case((is_purchase, money_neg(_t.amount)), else_=_t.amount)
         holding = is_purchase & _t.funded.is_(True) & _t.status.in_((TxStatus.PENDING.value, TxStatus.PROCESSING.value))
         journal = (
             select(
@@ -149,12 +149,22 @@ class SqlaLedgerReader:
         return result
 
 
-async def outbox_backlog(engine: AsyncEngine) -> tuple[int, float]:
-    """How many outbox messages wait, and how old the oldest is in seconds (0 when none wait)."""
+async def outbox_backlog(engine: AsyncEngine) -> tuple[int, float, int]:
+    """How many outbox messages wait, how old the oldest is in seconds (0 when none wait), and how many are set
+    aside (quarantined: unreadable by this release; they wait for an operator, not for the relay)."""
+    waiting = outbox.c.quarantined_at.is_(None)
     async with engine.connect() as s:
-        count, oldest = (await s.execute(select(func.count(), func.min(outbox.c.created_at)))).one()
+        count, oldest, quarantined = (
+            await s.execute(
+                select(
+                    func.count().filter(waiting),
+                    func.min(outbox.c.created_at).filter(waiting),
+                    func.count().filter(~waiting),
+                )
+            )
+        ).one()
     if not count or oldest is None:
-        return 0, 0.0
+        return 0, 0.0, int(quarantined)
     if oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
-    return int(count), max((datetime.now(UTC) - oldest).total_seconds(), 0.0)
+    return int(count), max((datetime.now(UTC) - oldest).total_seconds(), 0.0), int(quarantined)

@@ -6,7 +6,8 @@ every call cost more CPU than running it, and the asyncpg path compiles each ``Q
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
+    Text,
     any_,
     bindparam,
     delete,
@@ -31,12 +33,13 @@ from starshop.adapters.events_codec import event_from_dict, event_to_dict
 from starshop.adapters.sqla.execution import Execution, Query
 from starshop.adapters.sqla.rows import balance_from_row, tx_from_row, tx_to_row, user_from_row, user_to_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
-from starshop.adapters.sqla.types import Amount, UtcDateTime
+from starshop.adapters.sqla.types import Amount, UtcDateTime, money_add, money_at_least, money_sub
 from starshop.application.errors import DuplicateTransaction, UnknownUser
-from starshop.application.ports import ClaimResult, OutboxMessage
+from starshop.application.ports import ClaimResult, OutboxMessage, QuarantinedMessage
 from starshop.domain import Balance, Currency, DailyUsage, Money, Transaction, TxStatus, TxType, User
 from starshop.domain.events import Event
 
+logger = logging.getLogger(__name__)
 _RETRIES = 5
 
 
@@ -149,13 +152,15 @@ def _balance_change(changes: dict[str, ColumnElement[Any]], condition: ColumnEle
 
 
 _P = bindparam("p", type_=Amount())
-_AVAILABLE = balances.c.amount - balances.c.held >= _P
+_b = balances.c
+_AVAILABLE = money_at_least(money_sub(_b.amount, _b.held), _P)
+_HELD = money_at_least(_b.held, _P)
 _BALANCE_CHANGES = {
-    "credit": _balance_change({"amount": balances.c.amount + _P}, None),
-    "debit": _balance_change({"amount": balances.c.amount - _P}, _AVAILABLE),
-    "hold": _balance_change({"held": balances.c.held + _P}, _AVAILABLE),
-    "capture": _balance_change({"amount": balances.c.amount - _P, "held": balances.c.held - _P}, balances.c.held >= _P),
-    "release": _balance_change({"held": balances.c.held - _P}, balances.c.held >= _P),
+    "credit": _balance_change({"amount": money_add(_b.amount, _P)}, None),
+    "debit": _balance_change({"amount": money_sub(_b.amount, _P)}, _AVAILABLE),
+    "hold": _balance_change({"held": money_add(_b.held, _P)}, _AVAILABLE),
+    "capture": _balance_change({"amount": money_sub(_b.amount, _P), "held": money_sub(_b.held, _P)}, _HELD),
+    "release": _balance_change({"held": money_sub(_b.held, _P)}, _HELD),
 }
 
 
@@ -172,6 +177,16 @@ def _lockable(where: ColumnElement[bool]) -> dict[bool, Query]:
 
 _BY_ID = _lockable(_t.id == bindparam("tx_id"))
 _BY_ORDER_ID = _lockable(_t.order_id == bindparam("order_id"))
+
+
+def _lock_owner_balance(where: ColumnElement[bool]) -> Query:
+    """The one lock order (docs/persistence.md): the owner's balance row before any of its transaction rows."""
+    owner = select(_t.user_id).where(where).scalar_subquery()
+    return Query(select(balances.c.user_id).where(balances.c.user_id == owner).with_for_update())
+
+
+_LOCK_OWNER_BY_ID = _lock_owner_balance(_t.id == bindparam("tx_id"))
+_LOCK_OWNER_BY_ORDER_ID = _lock_owner_balance(_t.order_id == bindparam("order_id"))
 _BY_IDEMPOTENCY_KEY = Query(
     select(transactions).where(_t.user_id == bindparam("user_id"), _t.idempotency_key == bindparam("key"))
 )
@@ -277,9 +292,13 @@ class SqlaTransactionRepository:
             raise UnknownUser(msg) from exc
 
     async def get(self, tx_id: str, *, lock: bool = False) -> Transaction | None:
+        if lock and self._x.dialect_name != "sqlite":  # SQLite: BEGIN IMMEDIATE already serialises writers
+            await self._x.run(_LOCK_OWNER_BY_ID, {"tx_id": tx_id})
         return await self._one(_BY_ID[lock], {"tx_id": tx_id})
 
     async def by_order_id(self, order_id: str, *, lock: bool = False) -> Transaction | None:
+        if lock and self._x.dialect_name != "sqlite":
+            await self._x.run(_LOCK_OWNER_BY_ORDER_ID, {"order_id": order_id})
         return await self._one(_BY_ORDER_ID[lock], {"order_id": order_id})
 
     async def by_idempotency_key(self, user_id: int, key: str) -> Transaction | None:
@@ -378,19 +397,45 @@ _CLAIM = Query(
     .where(
         _o.id.in_(
             select(_o.id)
-            .where(or_(_o.leased_until.is_(None), _o.leased_until <= bindparam("now", type_=UtcDateTime())))
+            .where(
+                _o.quarantined_at.is_(None),
+                or_(_o.leased_until.is_(None), _o.leased_until <= bindparam("now", type_=UtcDateTime())),
+            )
             .order_by(_o.id)
             .limit(_LIMIT)
             .with_for_update(skip_locked=True)
         )
     )
     .values(leased_until=bindparam("lease_until", type_=UtcDateTime()), attempts=_o.attempts + 1)
-    .returning(_o.id, _o.payload, _o.attempts)
+    .returning(_o.id, _o.key, _o.kind, _o.payload, _o.attempts)
+)
+_QUARANTINE = Query(
+    update(outbox)
+    .where(_o.id == bindparam("message_id"))
+    .values(
+        quarantined_at=bindparam("at", type_=UtcDateTime()),
+        quarantine_reason=bindparam("reason", type_=Text()),
+        leased_until=None,
+    )
+)
+_QUARANTINED = Query(
+    select(outbox).where(_o.quarantined_at.is_not(None)).order_by(_o.quarantined_at, _o.id).limit(_LIMIT)
 )
 _COMPLETE = {
     "postgresql": Query(delete(outbox).where(_o.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger()))))),
     "sqlite": Query(delete(outbox).where(_o.id.in_(bindparam("ids", expanding=True)))),
 }
+
+
+def _event(payload: Any) -> Event:
+    if not isinstance(payload, Mapping):
+        msg = f"the payload is a {type(payload).__name__}, not an object"
+        raise ValueError(msg)
+    try:
+        return event_from_dict(payload)
+    except (TypeError, KeyError, ArithmeticError) as exc:  # a payload malformed in ways the codec does not name
+        msg = f"{type(exc).__name__}: {exc}"
+        raise ValueError(msg) from exc
 
 
 class SqlaOutboxReader:
@@ -399,8 +444,37 @@ class SqlaOutboxReader:
 
     async def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
         rows = await self._x.rows(_CLAIM, {"now": now, "lease_until": lease_until, "limit": limit})
-        rows = sorted(rows, key=lambda row: row["id"])
-        return [OutboxMessage(id=r["id"], event=event_from_dict(r["payload"]), attempts=r["attempts"]) for r in rows]
+        messages, poison = [], []
+        for row in sorted(rows, key=lambda row: row["id"]):
+            try:
+                messages.append(OutboxMessage(id=row["id"], event=_event(row["payload"]), attempts=row["attempts"]))
+            except ValueError as exc:
+                poison.append({"message_id": row["id"], "at": now, "reason": str(exc)[:500]})
+                logger.exception(
+                    "outbox message %s (key %r, kind %r) cannot be read as an event and is set aside",
+                    row["id"],
+                    row["key"],
+                    row["kind"],
+                )
+        if poison:
+            await self._x.run_many(_QUARANTINE, poison)
+        return messages
+
+    async def quarantined(self, *, limit: int) -> list[QuarantinedMessage]:
+        return [
+            QuarantinedMessage(
+                id=r["id"],
+                key=r["key"],
+                kind=r["kind"],
+                user_id=r["user_id"],
+                payload=r["payload"],
+                reason=r["quarantine_reason"] or "",
+                attempts=r["attempts"],
+                created_at=r["created_at"],
+                quarantined_at=r["quarantined_at"],
+            )
+            for r in await self._x.rows(_QUARANTINED, {"limit": limit})
+        ]
 
     async def complete(self, ids: Sequence[int]) -> None:
         if ids:

@@ -38,6 +38,14 @@ def _in(column: str, values: list[str]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _money_check(postgres: str, sqlite: str, *, name: str) -> tuple[CheckConstraint, CheckConstraint]:
+    """A CHECK on money columns: plain SQL on Postgres; on SQLite, where money is text, the exact ``money_cmp``."""
+    return (
+        CheckConstraint(postgres, name=name).ddl_if(dialect="postgresql"),
+        CheckConstraint(sqlite, name=name).ddl_if(dialect="sqlite"),
+    )
+
+
 TX_TYPES = [t.value for t in TxType]
 TX_STATUSES = [s.value for s in TxStatus]
 PAY_WITH = ["balance", "invoice"]
@@ -64,9 +72,9 @@ balances = Table(
     Column("currency", String(8), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    CheckConstraint("amount >= 0", name="amount_not_negative"),
-    CheckConstraint("held >= 0", name="held_not_negative"),
-    CheckConstraint("held <= amount", name="held_within_amount"),
+    *_money_check("amount >= 0", "money_cmp(amount, '0') >= 0", name="amount_not_negative"),
+    *_money_check("held >= 0", "money_cmp(held, '0') >= 0", name="held_not_negative"),
+    *_money_check("held <= amount", "money_cmp(held, amount) <= 0", name="held_within_amount"),
 )
 
 transactions = Table(
@@ -108,7 +116,11 @@ transactions = Table(
     CheckConstraint(_in("type", TX_TYPES), name="type_valid"),
     CheckConstraint(_in("status", TX_STATUSES), name="status_valid"),
     CheckConstraint(f"pay_with IS NULL OR {_in('pay_with', PAY_WITH)}", name="pay_with_valid"),
-    CheckConstraint("amount > 0 OR (type = 'adjustment' AND amount <> 0)", name="amount_sign"),
+    *_money_check(
+        "amount > 0 OR (type = 'adjustment' AND amount <> 0)",
+        "money_cmp(amount, '0') > 0 OR (type = 'adjustment' AND money_cmp(amount, '0') <> 0)",
+        name="amount_sign",
+    ),
     CheckConstraint("type <> 'purchase' OR (stars > 0 AND recipient IS NOT NULL)", name="purchase_fields"),
 )
 
@@ -133,4 +145,7 @@ outbox = Table(
     Column("leased_until", UtcDateTime),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("created_at", UtcDateTime, nullable=False),
+    # A row this release cannot decode (say an event kind from a newer release) is set aside, never claimed again.
+    Column("quarantined_at", UtcDateTime),
+    Column("quarantine_reason", Text),
 )

@@ -39,8 +39,12 @@ class Cache(Protocol):
 
 
 class RateLimiter(Protocol):
-    async def hit(self, user_id: int, action: str) -> bool:
-        """Count one use of ``action`` by the user; ``True`` if it is allowed. Never raises."""
+    async def hit(self, user_id: int, action: str, *, key: str | None = None) -> bool:
+        """Count one use of ``action`` by the user; ``True`` if it is allowed. Never raises.
+
+        A ``key`` (a request's idempotency key and what it asks for) is counted once: while its first hit is in
+        the window, another hit with the same key is allowed without counting, so copies of one request sent at
+        once are all let through to find the one transaction they share."""
         ...
 
 

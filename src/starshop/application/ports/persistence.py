@@ -56,9 +56,16 @@ class TransactionRepository(Protocol):
         """Raises ``DuplicateTransaction`` if its idempotency key (per user) or order id is taken."""
         ...
 
-    async def get(self, tx_id: str, *, lock: bool = False) -> Transaction | None: ...
+    async def get(self, tx_id: str, *, lock: bool = False) -> Transaction | None:
+        """``lock``: the transaction's owner's balance row is locked first, then the transaction row.
 
-    async def by_order_id(self, order_id: str, *, lock: bool = False) -> Transaction | None: ...
+        That is the one lock order of every money path (docs/persistence.md): a unit of work locks the user's
+        balance row before any of the user's transaction rows, a recharge before the purchase it pays for."""
+        ...
+
+    async def by_order_id(self, order_id: str, *, lock: bool = False) -> Transaction | None:
+        """``lock`` as in ``get``: the owner's balance row, then the transaction row."""
+        ...
 
     async def by_idempotency_key(self, user_id: int, key: str) -> Transaction | None: ...
 
@@ -116,12 +123,37 @@ class Outbox(Protocol):
         ...
 
 
+@attrs.frozen(kw_only=True)
+class QuarantinedMessage:
+    """An outbox message this release could not read, kept as stored for an operator."""
+
+    id: int
+    key: str
+    kind: str
+    user_id: int
+    payload: object  # as stored: it could not be read as an event
+    reason: str
+    attempts: int
+    created_at: datetime
+    quarantined_at: datetime
+
+
 class OutboxReader(Protocol):
     """The relay's side: claim a batch under a lease, hand it on, mark it done."""
 
-    async def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]: ...
+    async def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
+        """Lease up to ``limit`` free messages, oldest first.
+
+        A message this release cannot read as an event (an unknown kind, say from a newer release during a rolling
+        deploy, or a damaged payload) is not returned: it is set aside in the same transaction (quarantined at
+        ``now``, logged), kept, never claimed again, and listed by ``quarantined``. The others flow."""
+        ...
 
     async def complete(self, ids: Sequence[int]) -> None: ...
+
+    async def quarantined(self, *, limit: int) -> list[QuarantinedMessage]:
+        """Messages set aside, oldest first."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -60,7 +60,10 @@ class BuyStars:
     - From the balance: one commit creates the pending purchase, holds its price (or fails cleanly with insufficient
       funds) and queues the delivery.
     - By invoice: one commit creates the pending, unfunded purchase and its recharge; the confirming payment funds it.
-    - A repeated idempotency key returns the first purchase; with a different request it is refused.
+    - A repeated idempotency key returns the first purchase; with a different request it is refused. Copies of
+      one request count once against the rate limit, and a copy that reaches the balance after the first one
+      committed returns it (it is looked for again under the balance lock), so concurrent retries all get the
+      first purchase, never a refusal.
     """
 
     def __init__(
@@ -90,18 +93,19 @@ class BuyStars:
         existing = await self._replay(data, fingerprint)
         if existing is not None:
             return await self._finish(existing, replayed=True)
-        if not await self._limiter.hit(data.user_id, "purchase"):
+        copy_of = None if data.idempotency_key is None else f"{data.idempotency_key}|{fingerprint}"
+        if not await self._limiter.hit(data.user_id, "purchase", key=copy_of):
             msg = "too many purchases, try again shortly"
             raise RateLimited(msg)
         await self._check_provider(recipient)
         try:
-            purchase = await self._create(data, stars, recipient, fingerprint)
+            purchase, replayed = await self._create(data, stars, recipient, fingerprint)
         except DuplicateTransaction:
             existing = await self._replay(data, fingerprint)
             if existing is None:
                 raise
             return await self._finish(existing, replayed=True)
-        return await self._finish(purchase, replayed=False)
+        return await self._finish(purchase, replayed=replayed)
 
     async def _check_provider(self, recipient: str) -> None:
         floor = self._config.wallet_floor
@@ -114,7 +118,9 @@ class BuyStars:
             msg = f"@{recipient} was not found on Telegram"
             raise RecipientNotFound(msg)
 
-    async def _create(self, data: BuyStarsInput, stars: int, recipient: str, fingerprint: str) -> Transaction:
+    async def _create(
+        self, data: BuyStarsInput, stars: int, recipient: str, fingerprint: str
+    ) -> tuple[Transaction, bool]:
         now = self._clock.now()
         price = self._policy.price(stars)
         purchase = Transaction(
@@ -137,7 +143,13 @@ class BuyStars:
                 msg = f"user {data.user_id} is not registered"
                 raise UnknownUser(msg)
             day_start = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
-            self._policy.check_daily(await uow.transactions.daily_usage(data.user_id, day_start), stars)
+            usage = await uow.transactions.daily_usage(data.user_id, day_start)  # locks the user's balance row
+            if data.idempotency_key is not None:
+                # A copy of this request may have committed while we waited for the lock: it is the answer.
+                first = await uow.transactions.by_idempotency_key(data.user_id, data.idempotency_key)
+                if first is not None:
+                    return _same_request(first, fingerprint), True
+            self._policy.check_daily(usage, stars)
             if data.pay_with is PayWith.BALANCE:
                 balance = await uow.balances.hold(data.user_id, price)
                 purchase = purchase.evolve(funded=True)
@@ -164,17 +176,14 @@ class BuyStars:
                     )
                 )
             await uow.commit()
-        return purchase
+        return purchase, False
 
     async def _replay(self, data: BuyStarsInput, fingerprint: str) -> Transaction | None:
         if data.idempotency_key is None:
             return None
         async with self._uow as uow:
             tx = await uow.transactions.by_idempotency_key(data.user_id, data.idempotency_key)
-        if tx is not None and tx.request_fingerprint != fingerprint:
-            msg = "this idempotency key was already used for a different request"
-            raise IdempotencyConflict(msg)
-        return tx
+        return None if tx is None else _same_request(tx, fingerprint)
 
     async def _finish(self, purchase: Transaction, *, replayed: bool) -> PurchaseResult:
         if purchase.pay_with is not PayWith.INVOICE:
@@ -191,3 +200,10 @@ class BuyStars:
             raise PaymentGatewayRefused(msg)
         invoice = await open_invoice(self._uow, self._gateway, self._clock, recharge)
         return PurchaseResult(purchase=purchase, invoice=invoice, replayed=replayed)
+
+
+def _same_request(tx: Transaction, fingerprint: str) -> Transaction:
+    if tx.request_fingerprint != fingerprint:
+        msg = "this idempotency key was already used for a different request"
+        raise IdempotencyConflict(msg)
+    return tx

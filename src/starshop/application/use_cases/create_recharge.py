@@ -63,7 +63,8 @@ class CreateRecharge:
         existing = await self._replay(data)
         if existing is not None:
             return await self._finish(existing, replayed=True)
-        if not await self._limiter.hit(data.user_id, "recharge"):
+        copy_of = None if data.idempotency_key is None else f"{data.idempotency_key}|{data.fingerprint}"
+        if not await self._limiter.hit(data.user_id, "recharge", key=copy_of):
             msg = "too many top-ups, try again shortly"
             raise RateLimited(msg)
         now = self._clock.now()

@@ -64,8 +64,8 @@ class GrantBonus:
             if current.currency != data.amount.currency:
                 msg = f"balances are in {current.currency}, not {data.amount.currency}"
                 raise CurrencyMismatch(msg)
+            balance = await uow.balances.credit(data.user_id, data.amount)  # the balance row first, then the journal
             await uow.transactions.add(tx)
-            balance = await uow.balances.credit(data.user_id, data.amount)
             await uow.outbox.add(
                 BonusGranted(user_id=data.user_id, tx_id=tx.id, amount=data.amount, balance=balance.amount)
             )

@@ -8,13 +8,19 @@ from litestar import Router
 from litestar.types import ControllerRouterHandler
 
 from starshop.entrypoints.web.api.admin import ADMIN_ROUTES
+from starshop.entrypoints.web.api.admin_outbox import OUTBOX_ADMIN_ROUTES
 from starshop.entrypoints.web.api.events import events_socket
 from starshop.entrypoints.web.api.guards import mini_app_user, operator_key, strict_body
 from starshop.entrypoints.web.api.user import USER_ROUTES
 
 API_ROUTES: list[ControllerRouterHandler] = [
     Router(path="/", route_handlers=USER_ROUTES, guards=[mini_app_user], before_request=strict_body),
-    Router(path="/", route_handlers=ADMIN_ROUTES, guards=[operator_key], before_request=strict_body),
+    Router(
+        path="/",
+        route_handlers=[*ADMIN_ROUTES, *OUTBOX_ADMIN_ROUTES],
+        guards=[operator_key],
+        before_request=strict_body,
+    ),
     events_socket,
 ]
 
