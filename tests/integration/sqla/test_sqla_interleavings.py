@@ -1,6 +1,7 @@
 """The dangerous pairs, interleaved for real on Postgres and repeated: each side of a pair runs on its own
 connection at the same moment, in many rounds. After every round the ledger is audited (invariants 1-2) and the
-money is what exactly one order of the two would have left."""
+money is what exactly one order of the two would have left; where the provider is involved, its order history is
+compared with the ledger too (invariant 7)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,18 @@ from starshop.adapters.memory import SequentialIds
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
+from starshop.application.errors import AlreadySettled
+from starshop.application.ports import Delivered
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
 from starshop.application.use_cases.create_recharge import CreateRechargeInput
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
+from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
+from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery
 from starshop.application.use_cases.register_user import TelegramProfile
+from starshop.application.use_cases.resolve_purchase import OperatorVerdict, ResolvePurchase, Verdict
 from starshop.domain import InsufficientFunds, PaymentStatus, TxStatus
 from starshop.testing import InMemoryShop, build_shop
 
@@ -70,6 +76,17 @@ class Sides:
 
     def adjust(self) -> AdjustBalance:
         return AdjustBalance(self.uow(), self.shop.clock, self.ids, self.shop.config)
+
+    def record(self) -> RecordDelivery:
+        return RecordDelivery(self.uow(), self.shop.clock)
+
+    def resolve(self) -> ResolvePurchase:
+        s = self.shop
+        return ResolvePurchase(self.uow(), s.delivery, s.clock, self.record(), s.config)
+
+    def reconcile(self) -> ReconcilePurchases:
+        s = self.shop
+        return ReconcilePurchases(self.uow(), s.delivery, s.queue, s.clock, self.record(), s.config)
 
     def bonus(self) -> GrantBonus:
         return GrantBonus(self.uow(), self.shop.clock, self.ids, self.shop.config)
@@ -137,3 +154,42 @@ async def test_a_bonus_racing_a_purchase_keeps_both(shop: InMemoryShop, engine) 
         await shop.run_background()
         assert await balance(shop, 3) == (before, 0)  # a bonus of the price in, the price out
         await settle(shop)
+
+
+async def test_capture_resolve_and_reconcile_racing_settle_a_purchase_once(shop: InMemoryShop, engine) -> None:
+    """A purchase whose provider call timed out is settled three ways at once: the call's own late receipt (when
+    the stars were bought), an operator's verdict and the reconciler. Exactly one of them settles it, the way the
+    provider's orders say; the others change nothing."""
+    sides = Sides(shop, engine)
+    await shop.register_user(TelegramProfile(user_id=4))
+    price = shop.policy.price(50).amount
+    start = shop.clock.now()
+    for n in range(ROUNDS):
+        bought = n % 2 == 0
+        await shop.grant_bonus(OperatorCredit(operator_id=1, user_id=4, amount=shop.money(str(price)), reason="r"))
+        result = await shop.buy_stars(BuyStarsInput(user_id=4, stars=50, recipient=f"slow_{n}"))
+        shop.delivery.script("unknown_bought" if bought else "unknown")
+        await shop.run_background()
+        tx_id = result.purchase.id
+        assert (await shop.transaction(tx_id)).outcome_unknown
+        shop.clock.advance(shop.config.lookup_after + timedelta(seconds=1))
+        before, _ = await balance(shop, 4)
+        verdict = Verdict.DELIVERED if bought else Verdict.REFUSED
+        racers = [
+            sides.resolve()(OperatorVerdict(tx_id=tx_id, verdict=verdict, reason="checked", ref_id=f"Ref#{tx_id}")),
+            sides.reconcile()(),
+        ]
+        if bought:
+            receipt = shop.delivery.orders[-1].receipt
+            racers.append(sides.record()(DeliveryResult(tx_id=tx_id, outcome=Delivered(receipt=receipt))))
+        outcomes = await asyncio.gather(*racers, return_exceptions=True)
+        unexpected = [o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, AlreadySettled)]
+        assert not unexpected, unexpected
+        tx = await shop.transaction(tx_id)
+        assert tx.status is (TxStatus.COMPLETED if bought else TxStatus.FAILED)
+        assert await balance(shop, 4) == ((before - price) if bought else before, Decimal(0))
+        await settle(shop)
+    shop.clock.advance(shop.config.lookup_after)
+    provider = await shop.audit_provider(start)
+    assert provider.mismatches == ()
+    assert provider.orders_checked == provider.purchases_checked == ROUNDS // 2
