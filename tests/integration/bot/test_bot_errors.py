@@ -81,5 +81,5 @@ async def test_sales_paused_is_mapped_by_its_code(fake: FakeBotApi, lang: str, e
         await harness.send("/start", lang=lang)
         await harness.bonus(101, "10.00")
         await harness.send("/buy 100 @bob_gift", lang=lang)
-        assert (await harness.pressed("bc:1", lang=lang)).text == expected
+        assert (await harness.confirmed(lang=lang)).text == expected
         assert (await harness.said("/balance", lang=lang)).text is not None

@@ -21,7 +21,7 @@ from starshop.application.config import ShopConfig
 from starshop.application.ports import RateLimiter
 from starshop.domain import DomainError
 from starshop.entrypoints.bot.language import remembered_language
-from starshop.entrypoints.bot.replies import error_reply, say
+from starshop.entrypoints.bot.replies import answer_callback, error_reply, say
 from starshop.entrypoints.observability import update_id
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,9 @@ class ThrottlingMiddleware(BaseMiddleware):
             if len(self._noticed) > 10_000:  # forget users whose notice is old
                 self._noticed = {k: t for k, t in self._noticed.items() if now - t < self._notice_every}
             lang = data.get("lang", "en")
-            if isinstance(event, CallbackQuery | Message):
+            if isinstance(event, CallbackQuery):
+                await answer_callback(event, text(lang, "throttled"))
+            elif isinstance(event, Message):
                 await event.answer(text(lang, "throttled"))
         return None
 
