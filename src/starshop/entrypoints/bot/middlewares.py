@@ -72,7 +72,8 @@ class ErrorMiddleware(BaseMiddleware):
 class ThrottlingMiddleware(BaseMiddleware):
     """Counts every message and button press against the ``RateLimiter`` port (action ``message``).
 
-    Over the limit the update is dropped, with a short notice at most once per ``notice_every`` seconds.
+    Over the limit the update is dropped, with a short notice at most once per ``notice_every`` seconds; a dropped
+    button press is still answered (without a notice), so the client's spinner stops.
     """
 
     def __init__(self, *, notice_every: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
@@ -98,6 +99,8 @@ class ThrottlingMiddleware(BaseMiddleware):
                 await answer_callback(event, text(lang, "throttled"))
             elif isinstance(event, Message):
                 await event.answer(text(lang, "throttled"))
+        elif isinstance(event, CallbackQuery):  # no notice, but the button's spinner still stops
+            await answer_callback(event)
         return None
 
 
