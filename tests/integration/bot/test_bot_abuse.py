@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from starshop.adapters.telegram.fake_bot_api import BOT_USERNAME, Call
+from starshop.entrypoints.bot.replies import cut
 
 from .conftest import ALICE, ShopBot
 
@@ -321,6 +322,13 @@ async def test_a_long_name_is_cut_in_the_welcome(shop_bot: ShopBot) -> None:
     message["from"]["first_name"] = "N" * 5000
     [reply] = texts(await shop_bot.feed({"message": message}))
     assert (reply or "").startswith("Welcome to Starshop, " + "N" * 31 + "…! ⭐")
+
+
+def test_a_reply_is_cut_to_what_telegram_accepts_counting_as_telegram_does() -> None:
+    assert cut("x" * 5000, 4096) == "x" * 4095 + "…"
+    assert cut("🤡" * 3000, 4096) == "🤡" * 2047 + "…"  # two UTF-16 code units each: 4094 + 1
+    assert cut("a🤡🤡", 4) == "a🤡…"
+    assert cut("short", 4096) == "short"
 
 
 # --- 8. A malformed webhook body is a 400 ---------------------------------------------------------------------------

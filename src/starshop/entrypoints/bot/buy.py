@@ -204,9 +204,8 @@ async def confirmed(
         await remove_keyboard(callback)
         await say(callback, text(lang, "expired"))
         return
-    if not secrets.compare_digest(
-        data["key"].encode(), f"tg-{callback_data.ref}".encode()
-    ):  # not the order waiting now
+    waiting, pressed = data["key"].encode(), f"tg-{callback_data.ref}".encode()
+    if not secrets.compare_digest(waiting, pressed):  # the button of another confirmation, or a forged one
         await remove_keyboard(callback)
         await say(callback, text(lang, "stale_confirmation"))
         return

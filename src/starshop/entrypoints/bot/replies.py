@@ -24,18 +24,17 @@ MAX_QUOTE = 32  # characters of user input quoted back in a reply
 log = logging.getLogger(__name__)
 
 
-def _utf16(value: str) -> int:
-    return len(value.encode("utf-16-le")) // 2
-
-
 def cut(value: str, limit: int) -> str:
-    """``value`` if it has at most ``limit`` characters (as Telegram counts them), else its start and ``…``."""
-    if _utf16(value) <= limit:
+    """``value`` if it has at most ``limit`` characters as Telegram counts them (UTF-16 code units: a character
+    outside the BMP, like most emoji, counts twice), else as much of its start as fits with a final ``…``."""
+    if len(value.encode("utf-16-le")) // 2 <= limit:
         return value
-    kept = value[: limit - 1]
-    while _utf16(kept) > limit - 1:  # characters outside the BMP count twice
-        kept = kept[:-1]
-    return f"{kept}…"
+    units = 0
+    for end, char in enumerate(value):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit - 1:
+            return f"{value[:end]}…"
+    return value  # not reached: the text was longer than the limit
 
 
 def quoted(value: object) -> str:
