@@ -101,9 +101,11 @@ async def test_in_a_group_commands_only_point_to_the_private_chat(shop_bot: Shop
     assert "@bob_gift" not in history
 
 
-async def test_in_a_group_the_notice_is_in_the_users_language(shop_bot: ShopBot) -> None:
-    calls = await shop_bot.send("/balance", chat=GROUP, lang="ru")
-    assert texts(calls) == [f"Starshop работает только в личном чате: https://t.me/{BOT_USERNAME}"]
+async def test_in_a_group_the_notice_is_in_the_users_language_and_no_account_is_made(shop_bot: ShopBot) -> None:
+    for command in ("/start", "/balance"):
+        calls = await shop_bot.send(command, chat=GROUP, lang="ru", user_id=202)
+        assert texts(calls) == [f"Starshop работает только в личном чате: https://t.me/{BOT_USERNAME}"]
+    assert await shop_bot.user_record(202) is None
 
 
 async def test_a_group_never_sees_a_dialog_step_or_plain_text_answered(shop_bot: ShopBot) -> None:
