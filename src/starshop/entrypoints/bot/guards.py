@@ -20,11 +20,23 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from starshop.adapters.telegram.i18n import text
+from starshop.entrypoints.bot.callbacks import (
+    ConfirmCb,
+    HistoryCb,
+    LangCb,
+    MenuCb,
+    PayCb,
+    RecipientCb,
+    StarsCb,
+    TopUpCb,
+)
 from starshop.entrypoints.bot.replies import answer_callback, say
 
 USER_COMMANDS = ("start", "buy", "balance", "recharge", "history", "lang", "help", "cancel")
 SHOP_COMMANDS = (*USER_COMMANDS, "buy_stars_fragment")
-BUTTON_PREFIXES = frozenset({"m", "bs", "br", "bp", "bc", "tu", "h", "l"})  # callbacks.py
+BUTTON_PREFIXES = frozenset(
+    cb.__prefix__ for cb in (MenuCb, StarsCb, RecipientCb, PayCb, ConfirmCb, TopUpCb, HistoryCb, LangCb)
+)
 MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit
 # Telegram's service accounts: notifications (777000), an anonymous group admin, a channel writing in a group.
 SERVICE_ACCOUNTS = frozenset({777000, 1087968824, 136817688})
