@@ -39,7 +39,7 @@ async def test_buying_with_the_buttons_from_the_amount_to_the_accepted_order(har
     )
     assert reply.buttons == [["✅ Confirm", "✖ Cancel"]]
 
-    reply = await harness.pressed("bc:1")
+    reply = await harness.confirmed()
     assert reply.text == (
         "✅ Order accepted: 100 ⭐ for @alice_tg. 1.65 USD is reserved on your balance; "
         "I will tell you as soon as the stars are delivered."
@@ -51,8 +51,8 @@ async def test_buying_with_the_buttons_from_the_amount_to_the_accepted_order(har
 async def test_pressing_confirm_twice_places_one_order(harness: BotHarness) -> None:
     await start(harness, funds="10.00")
     await harness.send("/buy 100 @bob_gift")
-    await harness.press("bc:1")
-    again = await harness.pressed("bc:1")
+    await harness.confirm()
+    again = await harness.confirmed()
     assert again.text == "This button has expired. Start again with /buy."
     balance = await harness.said("/balance")
     assert "Reserved for orders in progress: 1.65 USD" in (balance.text or "")
@@ -65,7 +65,7 @@ async def test_buy_with_arguments_goes_straight_to_the_confirmation_from_the_bal
         "Проверьте заказ:\n\n⭐ Звёзды: 250\n👤 Получатель: @bob_gift\n💵 Цена: 4.13 USD\n💳 Оплата: с баланса"
     )
     assert reply.buttons == [["✅ Подтвердить", "✖ Отмена"]]
-    reply = await harness.pressed("bc:1", lang="ru")
+    reply = await harness.confirmed(lang="ru")
     assert reply.text == (
         "✅ Заказ принят: 250 ⭐ для @bob_gift. 4.13 USD зарезервировано на балансе; "
         "я сообщу, как только звёзды будут доставлены."
@@ -125,7 +125,7 @@ async def test_insufficient_funds_offers_a_top_up_of_the_missing_amount(
 ) -> None:
     await start(harness, lang=lang, funds="1.00")
     await harness.send("/buy 100 @bob_gift", lang=lang)
-    reply = await harness.pressed("bc:1", lang=lang)
+    reply = await harness.confirmed(lang=lang)
     assert reply.text == expected
     assert reply.buttons == [[button]]  # the shop's smallest top-up is 1.00 USD, more than the 0.65 missing
     assert reply.keyboard is not None
@@ -140,7 +140,7 @@ async def test_insufficient_funds_offers_exactly_what_is_missing_when_it_is_enou
 ) -> None:
     await start(harness, funds="1.00")
     await harness.send("/buy 1000 @bob_gift")
-    reply = await harness.pressed("bc:1")
+    reply = await harness.confirmed()
     assert reply.text == "Not enough money on your balance: 15.50 USD is missing. Top up and try again."
     assert reply.buttons == [["➕ Top up 15.50 USD"]]
 
@@ -153,7 +153,7 @@ async def test_paying_by_invoice_gives_a_pay_link_with_the_exact_price(harness: 
     reply = await harness.pressed("bp:invoice")
     assert reply.text is not None
     assert reply.text.endswith("💵 Price: 1.65 USD\n💳 Payment: by invoice")
-    reply = await harness.pressed("bc:1")
+    reply = await harness.confirmed()
     assert reply.text is not None
     assert reply.text.startswith("🧾 Pay 1.65 USD by the link below to get 100 ⭐ for @bob_gift. The invoice is valid")
     assert reply.buttons == [["💳 Pay 1.65 USD"]]
@@ -199,13 +199,13 @@ async def test_an_unknown_recipient_is_refused_by_its_code(harness: BotHarness, 
     await start(harness, lang=lang, funds="10.00")
     (await harness.delivery()).unknown_users.add("nobody_here")
     await harness.send("/buy 100 @nobody_here", lang=lang)
-    assert (await harness.pressed("bc:1", lang=lang)).text == expected
+    assert (await harness.confirmed(lang=lang)).text == expected
 
 
 async def test_cancel_button_and_cancel_command(harness: BotHarness) -> None:
     await start(harness, lang="ru")
     await harness.send("/buy 100", lang="ru")
-    assert (await harness.pressed("bc:0", lang="ru")).text == "Отменено."
+    assert (await harness.pressed("bc:0:", lang="ru")).text == "Отменено."
     assert (await harness.said("/cancel", lang="ru")).text == "Нечего отменять."
     await harness.send("/buy", lang="ru")
     await harness.press("bs:0", lang="ru")
@@ -216,7 +216,7 @@ async def test_cancel_button_and_cancel_command(harness: BotHarness) -> None:
 async def test_a_delivered_order_is_completed_after_the_worker_runs(harness: BotHarness) -> None:
     await start(harness, funds="10.00")
     await harness.send("/buy 100 @bob_gift")
-    await harness.press("bc:1")
+    await harness.confirm()
     delivery = await harness.delivery()
     assert delivery.deliver_calls == []  # delivery happens in the worker, not in the bot
     history = await harness.said("/history")

@@ -173,7 +173,7 @@ async def test_purchase_news_reach_the_buyer_after_the_commit_in_their_chosen_la
     await harness.press("l:ru")
     await harness.bonus(101, "10.00")
     await harness.send("/buy 100 @bob_gift")
-    await harness.press("bc:1")
+    await harness.confirm()
     storage = harness.dp.fsm.storage
     lookup = language_lookup(storage, harness.bot.id, harness.container)
     n = AiogramNotifier(harness.bot, lookup, throttle=SendThrottle(per_chat_interval=0))

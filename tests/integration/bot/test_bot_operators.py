@@ -55,7 +55,7 @@ async def test_stats_and_reconcile(harness: BotHarness) -> None:
     await harness.send("/start")
     await harness.bonus(101, "10.00")
     await harness.send("/buy 100 @bob_gift")
-    await harness.press("bc:1")
+    await harness.confirm()
     reply = await harness.said("/stats", user_id=ADMIN)
     assert reply.text == (
         "📊 Users: 1\nRecharged: 0.00 USD\nSold: 0.00 USD (0 ⭐ delivered)\n"

@@ -2,7 +2,8 @@
 
 It answers what aiogram calls (``getMe``, ``sendMessage``, ``editMessageText``, ``editMessageReplyMarkup``,
 ``answerCallbackQuery``, ``setMyCommands``, ``deleteWebhook``, ``getUpdates``), records every request, serves
-queued updates to polling, and can answer 429 with ``retry_after`` or 403 (bot blocked) on demand.
+queued updates to polling, and can answer 429 with ``retry_after`` or 403 (bot blocked) on demand. As Telegram does, it
+refuses a message text longer than 4096 characters (UTF-16 code units) or an empty one.
 Point aiogram at it with ``AiohttpSession(api=TelegramAPIServer.from_base(fake.url))``.
 """
 
@@ -23,12 +24,20 @@ _JSON_FIELDS = frozenset(
 )
 BOT_ID = 4242
 BOT_USERNAME = "starshop_test_bot"
+MAX_TEXT = 4096  # Telegram's limit on a message's text, in UTF-16 code units
 
 
 @attrs.frozen
 class Call:
     method: str
     params: dict[str, Any]
+    answer: dict[str, Any] = attrs.field(factory=dict, eq=False)  # what the fake answered: ok, result or error
+
+    @property
+    def message_id(self) -> int | None:
+        """The id of the message this call sent or edited (``None`` if it failed or is not about a message)."""
+        result = self.answer.get("result")
+        return result.get("message_id") if isinstance(result, dict) else None
 
     @property
     def text(self) -> str | None:
@@ -54,6 +63,10 @@ class _Failure:
     retry_after: int | None
     chat_id: int | None
     times: int
+
+
+def _chat_type(chat_id: object) -> str:
+    return "private" if isinstance(chat_id, int) and chat_id > 0 else "supergroup"
 
 
 def _parse(form: dict[str, str]) -> dict[str, Any]:
@@ -158,15 +171,18 @@ class FakeBotApi:
         method = request.match_info["method"]
         form = await request.post()
         params = _parse({k: str(v) for k, v in form.items()})
-        self.calls.append(Call(method, params))
-        failure = self._failure_for(method, params) or self._unchanged(method, params)
+        call = Call(method, params)
+        self.calls.append(call)
+        failure = self._failure_for(method, params) or self._invalid(method, params) or self._unchanged(method, params)
         if failure is not None:
             body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
+            call.answer.update(body)
             return web.json_response(body, status=failure.status)
         result = await self._result(method, params)
-        return web.json_response({"ok": True, "result": result})
+        call.answer.update({"ok": True, "result": result})
+        return web.json_response(call.answer)
 
     def _failure_for(self, method: str, params: dict[str, Any]) -> _Failure | None:
         for failure in self._failures:
@@ -175,6 +191,17 @@ class FakeBotApi:
                 if failure.times <= 0:
                     self._failures.remove(failure)
                 return failure
+        return None
+
+    def _invalid(self, method: str, params: dict[str, Any]) -> _Failure | None:
+        """What Telegram refuses in a message's text: nothing, or more than 4096 characters."""
+        if method not in {"sendMessage", "editMessageText"}:
+            return None
+        text = str(params.get("text", ""))
+        if not text.strip():
+            return _Failure(method, 400, "Bad Request: message text is empty", None, None, 1)
+        if len(text.encode("utf-16-le")) // 2 > MAX_TEXT:
+            return _Failure(method, 400, "Bad Request: message is too long", None, None, 1)
         return None
 
     def _unchanged(self, method: str, params: dict[str, Any]) -> _Failure | None:
@@ -200,7 +227,7 @@ class FakeBotApi:
         message: dict[str, Any] = {
             "message_id": params.get("message_id") or next(self._ids),
             "date": int(time.time()),
-            "chat": {"id": params["chat_id"], "type": "private"},
+            "chat": {"id": params["chat_id"], "type": _chat_type(params["chat_id"])},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Starshop"},
             "text": params.get("text", ""),
         }

@@ -40,6 +40,12 @@ EN: dict[str, str] = {
     "cancelled": "Cancelled.",
     "nothing_to_cancel": "Nothing to cancel.",
     "expired": "This button has expired. Start again with /buy.",
+    "stale_confirmation": (
+        "This confirmation is out of date: a newer order replaced it, so nothing was bought. "
+        "Confirm the latest order or start again with /buy."
+    ),
+    "btn_invalid": "This button is not valid. Send /start for the menu.",
+    "private_only": "Starshop works in a private chat only: {link}",
     "throttled": "⏳ Not so fast — please wait a moment.",
     # buying
     "buy_choose_stars": "How many stars do you want? Pick an amount or choose «Other».",
@@ -200,6 +206,12 @@ RU: dict[str, str] = {
     "cancelled": "Отменено.",
     "nothing_to_cancel": "Нечего отменять.",
     "expired": "Эта кнопка устарела. Начните заново с /buy.",
+    "stale_confirmation": (
+        "Это подтверждение устарело: его заменил более новый заказ, поэтому ничего не куплено. "
+        "Подтвердите последний заказ или начните заново с /buy."
+    ),
+    "btn_invalid": "Эта кнопка недействительна. Отправьте /start, чтобы открыть меню.",
+    "private_only": "Starshop работает только в личном чате: {link}",
     "throttled": "⏳ Не так быстро — подождите немного.",
     "buy_choose_stars": "Сколько звёзд купить? Выберите количество или «Другое».",
     "btn_other": "Другое",

@@ -2,6 +2,9 @@
 
 ``/buy``, ``/buy N``, ``/buy N @name`` (straight to the confirmation, paid from the balance) and
 ``/buy_stars_fragment N`` all enter the same dialog; every bad input gets its own message.
+
+Each confirmation has its own key, carried by its *Confirm* button: a button on an older confirmation (or a forged
+one) places nothing, is refused with a clear text, and loses its keyboard.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.domain import MIN_STARS, InvalidRecipient, PayWith, PurchasePolicy, normalise_recipient
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import ConfirmCb, MenuCb, PayCb, RecipientCb, StarsCb
-from starshop.entrypoints.bot.replies import Event, say
+from starshop.entrypoints.bot.replies import Event, quoted, remove_keyboard, say
 from starshop.entrypoints.bot.routes import Routes
 from starshop.entrypoints.bot.states import BuyDialog
 
@@ -30,15 +33,20 @@ _TYPED = F.text & ~F.text.startswith("/")
 
 
 def parse_stars(raw: str, policy: PurchasePolicy, lang: str) -> int | str:
-    """The number of stars, or the message explaining what is wrong with the input."""
+    """The number of stars (ASCII digits only), or the message explaining what is wrong with the input."""
     value = raw.strip()
-    if not value.isdigit():
-        return text(lang, "err_not_a_number", value=value)
-    stars = int(value)
+    if not (value.isascii() and value.isdigit()):  # not superscripts, circled, full-width or Arabic digits
+        return text(lang, "err_not_a_number", value=quoted(value))
+    if len(value.lstrip("0")) > len(str(policy.max_stars)):  # more digits than any allowed count: not converted
+        return text(lang, "err_too_many_stars", max=policy.max_stars, value=quoted(value))
+    return check_stars(int(value), policy, lang)
+
+
+def check_stars(stars: int, policy: PurchasePolicy, lang: str) -> int | str:
     if stars < MIN_STARS:
-        return text(lang, "err_too_few_stars", min=MIN_STARS, value=stars)
+        return text(lang, "err_too_few_stars", min=MIN_STARS, value=quoted(stars))
     if stars > policy.max_stars:
-        return text(lang, "err_too_many_stars", max=policy.max_stars, value=stars)
+        return text(lang, "err_too_many_stars", max=policy.max_stars, value=quoted(stars))
     return stars
 
 
@@ -75,7 +83,7 @@ async def buy_command(
     recipient = parse_recipient(args[1])
     if recipient is None:
         await state.set_state(BuyDialog.recipient)
-        await say(message, text(lang, "err_bad_username", value=args[1]))
+        await say(message, text(lang, "err_bad_username", value=quoted(args[1])))
         return
     await state.update_data(recipient=recipient, pay_with=PayWith.BALANCE.value)
     await show_confirmation(message, state, lang, quote)
@@ -88,13 +96,23 @@ async def menu_buy(callback: CallbackQuery, state: FSMContext, lang: str) -> Non
 
 
 @routes.callback_query(StarsCb.filter())
-async def stars_chosen(callback: CallbackQuery, callback_data: StarsCb, state: FSMContext, lang: str) -> None:
+async def stars_chosen(
+    callback: CallbackQuery,
+    callback_data: StarsCb,
+    state: FSMContext,
+    lang: str,
+    policy: FromDishka[PurchasePolicy],
+) -> None:
     await state.clear()
     if callback_data.stars == 0:
         await state.set_state(BuyDialog.stars)
         await say(callback, text(lang, "buy_enter_stars", min=MIN_STARS), edit=True)
         return
-    await state.update_data(stars=callback_data.stars)
+    stars = check_stars(callback_data.stars, policy, lang)  # a button is checked as a typed number is
+    if isinstance(stars, str):
+        await say(callback, stars)
+        return
+    await state.update_data(stars=stars)
     await ask_recipient(callback, state, lang, edit=True)
 
 
@@ -138,7 +156,7 @@ async def recipient_typed(message: Message, state: FSMContext, lang: str, get_ba
     raw = (message.text or "").strip()
     recipient = parse_recipient(raw)
     if recipient is None:
-        await say(message, text(lang, "err_bad_username", value=raw))
+        await say(message, text(lang, "err_bad_username", value=quoted(raw)))
         return
     await state.update_data(recipient=recipient)
     await ask_payment(message, state, lang, get_balance)
@@ -158,7 +176,7 @@ async def ask_payment(
 async def payment_chosen(
     callback: CallbackQuery, callback_data: PayCb, state: FSMContext, lang: str, quote: FromDishka[QuoteStars]
 ) -> None:
-    await state.update_data(pay_with=PayWith(callback_data.method).value)
+    await state.update_data(pay_with=callback_data.method.value)
     await show_confirmation(callback, state, lang, quote, edit=True)
 
 
@@ -167,19 +185,29 @@ async def show_confirmation(
 ) -> None:
     data = await state.get_data()
     price = (await quote(data["stars"])).price
-    # One key per confirmation screen: pressing "Confirm" twice places one order.
-    await state.update_data(key=f"tg-{secrets.token_hex(8)}")
+    # One key per confirmation screen, on its Confirm button: pressing it twice places one order, and pressing the
+    # button of an older screen places nothing.
+    ref = secrets.token_hex(8)
+    await state.update_data(key=f"tg-{ref}")
     await state.set_state(BuyDialog.confirm)
     method = text(lang, f"method_{data['pay_with']}")
     message = text(lang, "buy_confirm", stars=data["stars"], recipient=data["recipient"], price=price, method=method)
-    await say(event, message, keyboards.confirmation(lang), edit=edit)
+    await say(event, message, keyboards.confirmation(lang, ref), edit=edit)
 
 
 @routes.callback_query(ConfirmCb.filter(F.ok))
-async def confirmed(callback: CallbackQuery, state: FSMContext, lang: str, buy: FromDishka[BuyStars]) -> None:
+async def confirmed(
+    callback: CallbackQuery, callback_data: ConfirmCb, state: FSMContext, lang: str, buy: FromDishka[BuyStars]
+) -> None:
     data = await state.get_data()
     if await state.get_state() != BuyDialog.confirm.state or "key" not in data:
+        await remove_keyboard(callback)
         await say(callback, text(lang, "expired"))
+        return
+    waiting, pressed = data["key"].encode(), f"tg-{callback_data.ref}".encode()
+    if not secrets.compare_digest(waiting, pressed):  # the button of another confirmation, or a forged one
+        await remove_keyboard(callback)
+        await say(callback, text(lang, "stale_confirmation"))
         return
     result = await buy(
         BuyStarsInput(

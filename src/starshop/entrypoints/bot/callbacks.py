@@ -1,8 +1,32 @@
-"""Callback data of every inline button (short prefixes: Telegram allows 64 bytes)."""
+"""Callback data of every inline button (short prefixes: Telegram allows 64 bytes).
+
+Callback data comes from the client and is checked as strictly as typed input: numbers are ASCII digits only, a
+pay method is one of ``PayWith``. Data that does not fit its class matches no handler and is answered as an
+invalid button (``guards``).
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Annotated, Any
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import BeforeValidator, Field
+
+from starshop.domain import PayWith
+
+_INTEGER = re.compile(r"-?[0-9]{1,64}")
+
+
+def _ascii_integer(value: Any) -> Any:
+    """An ``int`` field takes ASCII digits only (pydantic alone would take ``1_000``, `` 5`` or ``+5``)."""
+    if isinstance(value, str) and not _INTEGER.fullmatch(value):
+        msg = "not a whole number in ASCII digits"
+        raise ValueError(msg)
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_ascii_integer)]
 
 
 class MenuCb(CallbackData, prefix="m"):
@@ -10,7 +34,7 @@ class MenuCb(CallbackData, prefix="m"):
 
 
 class StarsCb(CallbackData, prefix="bs"):
-    stars: int  # 0 means "other": ask for a number
+    stars: Integer  # 0 means "other": ask for a number; anything else is checked against the policy's bounds
 
 
 class RecipientCb(CallbackData, prefix="br"):
@@ -18,11 +42,12 @@ class RecipientCb(CallbackData, prefix="br"):
 
 
 class PayCb(CallbackData, prefix="bp"):
-    method: str  # PayWith value
+    method: PayWith
 
 
 class ConfirmCb(CallbackData, prefix="bc"):
     ok: bool
+    ref: str  # the confirmation's own key (its hex part): a Confirm button belongs to its confirmation
 
 
 class TopUpCb(CallbackData, prefix="tu"):
@@ -30,7 +55,7 @@ class TopUpCb(CallbackData, prefix="tu"):
 
 
 class HistoryCb(CallbackData, prefix="h"):
-    page: int
+    page: Annotated[Integer, Field(ge=-(10**6), le=10**6)]
 
 
 class LangCb(CallbackData, prefix="l"):

@@ -61,19 +61,20 @@ def recipients(lang: str, *, myself: bool = True) -> InlineKeyboardMarkup:
 def payment_methods(lang: str, available: Money) -> InlineKeyboardMarkup:
     return _markup(
         [
-            [_button(text(lang, "btn_pay_balance", available=available), PayCb(method=PayWith.BALANCE.value).pack())],
-            [_button(text(lang, "btn_pay_invoice"), PayCb(method=PayWith.INVOICE.value).pack())],
+            [_button(text(lang, "btn_pay_balance", available=available), PayCb(method=PayWith.BALANCE).pack())],
+            [_button(text(lang, "btn_pay_invoice"), PayCb(method=PayWith.INVOICE).pack())],
             [cancel_button(lang)],
         ]
     )
 
 
-def confirmation(lang: str) -> InlineKeyboardMarkup:
-    return _markup([[_button(text(lang, "btn_confirm"), ConfirmCb(ok=True).pack()), cancel_button(lang)]])
+def confirmation(lang: str, ref: str) -> InlineKeyboardMarkup:
+    """``ref`` ties the *Confirm* button to this confirmation: pressed on an older one, it places nothing."""
+    return _markup([[_button(text(lang, "btn_confirm"), ConfirmCb(ok=True, ref=ref).pack()), cancel_button(lang)]])
 
 
 def cancel_button(lang: str) -> InlineKeyboardButton:
-    return _button(text(lang, "btn_cancel"), ConfirmCb(ok=False).pack())
+    return _button(text(lang, "btn_cancel"), ConfirmCb(ok=False, ref="").pack())
 
 
 def top_up_amounts(lang: str, low: Money, high: Money) -> InlineKeyboardMarkup:

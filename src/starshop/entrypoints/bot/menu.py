@@ -18,7 +18,7 @@ from starshop.domain import MIN_STARS
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import HistoryCb, LangCb, MenuCb
 from starshop.entrypoints.bot.language import remember_language
-from starshop.entrypoints.bot.replies import Event, say
+from starshop.entrypoints.bot.replies import Event, quoted, say
 from starshop.entrypoints.bot.routes import Routes
 
 PAGE_SIZE = 5
@@ -37,17 +37,22 @@ async def start(
     assert user is not None
     await state.clear()
     await register(
-        TelegramProfile(
+        TelegramProfile(  # within Telegram's own limits, whatever an update claims
             user_id=user.id,
-            username=user.username,
-            first_name=user.first_name,
-            last_name=user.last_name,
+            username=_within(user.username, 32),
+            first_name=_within(user.first_name, 64),
+            last_name=_within(user.last_name, 64),
             is_premium=bool(user.is_premium),
-            language_code=user.language_code,
+            language_code=_within(user.language_code, 16),
         )
     )
     balance = await get_balance(user.id)
-    await say(message, text(lang, "start", name=user.first_name, balance=balance.amount), keyboards.main_menu(lang))
+    name = quoted(user.first_name)
+    await say(message, text(lang, "start", name=name, balance=balance.amount), keyboards.main_menu(lang))
+
+
+def _within(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value is not None else None
 
 
 @routes.message(Command("balance"))
@@ -72,12 +77,17 @@ async def history_page(
 
 
 async def show_history(event: Event, lang: str, history: GetHistory, *, page: int, edit: bool = False) -> None:
+    """A page of the history; a page number out of range (a forged button) shows the nearest real page."""
     user_id = event.from_user.id  # type: ignore[union-attr]
-    found = await history(HistoryQuery(user_id=user_id, page=max(page, 1), page_size=PAGE_SIZE))
+    page = max(page, 1)
+    found = await history(HistoryQuery(user_id=user_id, page=page, page_size=PAGE_SIZE))
     if not found.total:
         await say(event, text(lang, "history_empty"), edit=edit)
         return
     pages = math.ceil(found.total / PAGE_SIZE)
+    if page > pages:
+        page = pages
+        found = await history(HistoryQuery(user_id=user_id, page=page, page_size=PAGE_SIZE))
     lines = [text(lang, "history_title", page=page, pages=pages), ""]
     lines += [render.tx_line(lang, tx) for tx in found.items]
     await say(event, "\n".join(lines), keyboards.history_pages(lang, page, pages), edit=edit)

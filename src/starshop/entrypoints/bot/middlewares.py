@@ -21,7 +21,7 @@ from starshop.application.config import ShopConfig
 from starshop.application.ports import RateLimiter
 from starshop.domain import DomainError
 from starshop.entrypoints.bot.language import remembered_language
-from starshop.entrypoints.bot.replies import error_reply, say
+from starshop.entrypoints.bot.replies import answer_callback, error_reply, say
 from starshop.entrypoints.observability import update_id
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,8 @@ class ErrorMiddleware(BaseMiddleware):
 class ThrottlingMiddleware(BaseMiddleware):
     """Counts every message and button press against the ``RateLimiter`` port (action ``message``).
 
-    Over the limit the update is dropped, with a short notice at most once per ``notice_every`` seconds.
+    Over the limit the update is dropped, with a short notice at most once per ``notice_every`` seconds; a dropped
+    button press is still answered (without a notice), so the client's spinner stops.
     """
 
     def __init__(self, *, notice_every: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
@@ -94,8 +95,12 @@ class ThrottlingMiddleware(BaseMiddleware):
             if len(self._noticed) > 10_000:  # forget users whose notice is old
                 self._noticed = {k: t for k, t in self._noticed.items() if now - t < self._notice_every}
             lang = data.get("lang", "en")
-            if isinstance(event, CallbackQuery | Message):
+            if isinstance(event, CallbackQuery):
+                await answer_callback(event, text(lang, "throttled"))
+            elif isinstance(event, Message):
                 await event.answer(text(lang, "throttled"))
+        elif isinstance(event, CallbackQuery):  # no notice, but the button's spinner still stops
+            await answer_callback(event)
         return None
 
 

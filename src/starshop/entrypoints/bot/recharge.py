@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from aiogram import F
@@ -16,22 +17,23 @@ from starshop.application.use_cases.create_recharge import CreateRecharge, Creat
 from starshop.domain import Money
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import MenuCb, TopUpCb
-from starshop.entrypoints.bot.replies import Event, say
+from starshop.entrypoints.bot.replies import Event, quoted, say
 from starshop.entrypoints.bot.routes import Routes
 from starshop.entrypoints.bot.states import RechargeDialog
 
 routes = Routes("starshop.recharge")
 
 
+_AMOUNT = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+
+
 def parse_amount(raw: str, config: ShopConfig, lang: str) -> Money | str:
-    """The amount, or the message explaining what is wrong with the input."""
-    value = raw.strip().replace(",", ".")
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        return text(lang, "err_amount_not_number", value=raw.strip())
-    if not amount.is_finite():
-        return text(lang, "err_amount_not_number", value=raw.strip())
+    """The amount (ASCII digits, with ``.`` or ``,`` before the cents), or the message explaining what is wrong
+    with the input: not full-width or Arabic digits, ``1e3``, ``1_000``, ``+5`` or ``Infinity``."""
+    value = raw.strip()
+    if not _AMOUNT.fullmatch(value):
+        return text(lang, "err_amount_not_number", value=quoted(value))
+    amount = Decimal(value.replace(",", "."))
     try:
         exact = amount.quantize(config.currency.quantum, rounding=ROUND_FLOOR)
     except InvalidOperation:  # far too large to be a top-up

@@ -1,10 +1,16 @@
-"""Saying things back, and the one mapping from domain/application errors (by ``code``) to replies."""
+"""Saying things back, and the one mapping from domain/application errors (by ``code``) to replies.
+
+Nothing said back exceeds Telegram's 4096 characters, and user input quoted in a reply is cut (``quoted``).
+A button's ``answerCallbackQuery`` only stops the client's spinner: its failure (too old, 429, 5xx, network) is
+logged and the reply goes on.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from starshop.adapters.telegram.i18n import has, text
@@ -13,15 +19,53 @@ from starshop.domain import MIN_STARS, DomainError, InsufficientFunds, Money
 from starshop.entrypoints.bot import keyboards
 
 Event = Message | CallbackQuery
+MAX_MESSAGE = 4096  # Telegram's limit on a message's text, in UTF-16 code units
+MAX_QUOTE = 32  # characters of user input quoted back in a reply
+log = logging.getLogger(__name__)
+
+
+def cut(value: str, limit: int) -> str:
+    """``value`` if it has at most ``limit`` characters as Telegram counts them (UTF-16 code units: a character
+    outside the BMP, like most emoji, counts twice), else as much of its start as fits with a final ``…``."""
+    if len(value.encode("utf-16-le")) // 2 <= limit:
+        return value
+    units = 0
+    for end, char in enumerate(value):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit - 1:
+            return f"{value[:end]}…"
+    return value  # not reached: the text was longer than the limit
+
+
+def quoted(value: object) -> str:
+    """User input as it may appear in a reply: at most ``MAX_QUOTE`` characters."""
+    return cut(str(value), MAX_QUOTE)
+
+
+async def answer_callback(callback: CallbackQuery, message: str | None = None, *, alert: bool = False) -> None:
+    """Stop the button's spinner (with a short notice, if given). It may fail (answered already, too old, 429, 5xx):
+    that is logged and the caller's reply goes on."""
+    try:
+        await callback.answer(message, show_alert=alert or None)
+    except TelegramAPIError as e:
+        if not isinstance(e, TelegramBadRequest):
+            log.warning("answerCallbackQuery failed for user %s: %s", callback.from_user.id, e)
+
+
+async def remove_keyboard(callback: CallbackQuery) -> None:
+    """Take the buttons off the message a stale button sits on (it may be gone or too old: then nothing)."""
+    if isinstance(callback.message, Message):
+        with contextlib.suppress(TelegramAPIError):
+            await callback.message.edit_reply_markup(reply_markup=None)
 
 
 async def say(event: Event, message: str, markup: InlineKeyboardMarkup | None = None, *, edit: bool = False) -> None:
     """Reply to a message, or to a button: ``edit`` replaces the message the button sits on."""
+    message = cut(message, MAX_MESSAGE)
     if isinstance(event, Message):
         await event.answer(message, reply_markup=markup)
         return
-    with contextlib.suppress(TelegramBadRequest):  # answered already, or too old: only the spinner is affected
-        await event.answer()
+    await answer_callback(event)
     target = event.message
     if not isinstance(target, Message):
         await event.bot.send_message(event.from_user.id, message, reply_markup=markup)  # type: ignore[union-attr]

@@ -13,7 +13,13 @@ from dishka import AsyncContainer
 from dishka.integrations.aiogram import setup_dishka
 
 from starshop.adapters.telegram.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
-from starshop.entrypoints.bot.middlewares import UpdateIdMiddleware
+from starshop.entrypoints.bot.guards import USER_COMMANDS, fallback_router
+from starshop.entrypoints.bot.middlewares import (
+    ErrorMiddleware,
+    LanguageMiddleware,
+    ThrottlingMiddleware,
+    UpdateIdMiddleware,
+)
 from starshop.entrypoints.bot.router import build_router
 
 # aiogram reads every Bot API answer as ``Response[<what the method returns>]``, and pydantic keeps such a
@@ -21,7 +27,6 @@ from starshop.entrypoints.bot.router import build_router
 # (a tenth of a ``/balance`` update's CPU time in bench/bot.py). Holding the ones starshop's calls use keeps them.
 RESPONSE_MODELS = tuple(Response[returns] for returns in (Message, bool, Message | bool, User, list[Update]))  # type: ignore[valid-type]
 
-USER_COMMANDS = ("start", "buy", "balance", "recharge", "history", "lang", "help", "cancel")
 OPERATOR_COMMANDS = ("stats", "bonus", "adjust", "tx", "reconcile")
 
 
@@ -29,10 +34,12 @@ def build_dispatcher(
     container: AsyncContainer, *, storage: BaseStorage | None = None, admin_ids: Iterable[int] = frozenset()
 ) -> Dispatcher:
     """A Dispatcher with starshop's router on the given dishka container (memory FSM storage unless one is given;
-    pass aiogram's ``RedisStorage`` when several instances serve the bot)."""
+    pass aiogram's ``RedisStorage`` when several instances serve the bot). Being only starshop, it also answers
+    any button none of starshop's handlers took, so no client spinner is left turning."""
     dp = Dispatcher(storage=storage or MemoryStorage())
     dp.update.outer_middleware(UpdateIdMiddleware())
     dp.include_router(build_router(admin_ids=admin_ids))
+    dp.include_router(fallback_router(LanguageMiddleware(), ErrorMiddleware(), ThrottlingMiddleware()))
     setup_dishka(container, dp, auto_inject=True)
     return dp
 

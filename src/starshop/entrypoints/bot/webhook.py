@@ -1,6 +1,7 @@
 """Webhook mode through Litestar: ``POST /webhooks/telegram``.
 
-- Telegram's ``X-Telegram-Bot-Api-Secret-Token`` is checked: missing -> 401, wrong -> 403.
+- Telegram's ``X-Telegram-Bot-Api-Secret-Token`` is checked: missing -> 401, wrong -> 403; a body that is not a JSON
+  update -> 400.
 - The update is handled *before* the answer (not aiogram's background handling, which loses updates on a crash):
   200 means handled; an unexpected failure answers 500 so Telegram delivers it again.
 - A repeated ``update_id`` is not handled twice (``UpdateDeduplicator``): in this process, and across instances
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from collections import OrderedDict
@@ -131,8 +133,8 @@ def telegram_webhook_handler(
             return Response({"ok": False}, status_code=401)
         if not secrets.compare_digest(given.encode(), expected):
             return Response({"ok": False}, status_code=403)
-        try:
-            update = Update.model_validate(await request.json(), context={"bot": bot})
+        try:  # not JSON, not UTF-8, or not an update: 400 (Telegram never sends one; nothing is handled)
+            update = Update.model_validate(json.loads(await request.body()), context={"bot": bot})
         except (ValueError, ValidationError):
             return Response({"ok": False}, status_code=400)
         try:
