@@ -6,6 +6,7 @@ import pytest
 from redis_support import LimiterFactory
 
 from starshop.adapters.inprocess import InProcessRateLimiter
+from starshop.application.ports.infra import MAX_COPIES
 
 
 async def test_hits_are_allowed_up_to_the_limit_then_refused(limiter_factory: LimiterFactory) -> None:
@@ -110,3 +111,21 @@ async def test_in_process_limiter_forgets_idle_users() -> None:
 
     assert await limiter.hit(1, "purchase")  # user 1 starts afresh
     assert len(limiter._hits) == 2  # users 1 (just now) and 3
+
+
+async def test_a_key_whose_request_failed_gets_no_free_copies(limiter_factory: LimiterFactory) -> None:
+    limiter = limiter_factory({"purchase": (2, 60.0)})
+    assert await limiter.hit(9, "purchase", key="k|a")
+    await limiter.forget_key(9, "purchase", key="k|a")  # the request was refused: nothing was created
+    assert await limiter.hit(9, "purchase", key="k|a")  # its retry is counted as a request of its own
+    assert not await limiter.hit(9, "purchase", key="other")  # two counted: the limit is reached
+    await limiter.forget_key(9, "purchase", key="k|a")
+    assert not await limiter.hit(9, "purchase", key="k|a")
+
+
+async def test_copies_of_one_key_pass_uncounted_only_up_to_a_bound(limiter_factory: LimiterFactory) -> None:
+    limiter = limiter_factory({"purchase": (2, 60.0)})
+    copies = [await limiter.hit(9, "purchase", key="k|a") for _ in range(1 + MAX_COPIES)]
+    assert all(copies)
+    assert await limiter.hit(9, "purchase", key="k|a")  # past the bound a copy counts: the second hit of two
+    assert not await limiter.hit(9, "purchase", key="k|a")

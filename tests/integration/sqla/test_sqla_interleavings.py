@@ -17,7 +17,7 @@ from starshop.adapters.memory import SequentialIds
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
-from starshop.application.errors import AlreadySettled
+from starshop.application.errors import AlreadySettled, IdempotencyConflict
 from starshop.application.ports import Delivered
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
@@ -193,3 +193,20 @@ async def test_capture_resolve_and_reconcile_racing_settle_a_purchase_once(shop:
     provider = await shop.audit_provider(start)
     assert provider.mismatches == ()
     assert provider.orders_checked == provider.purchases_checked == ROUNDS // 2
+
+
+async def test_a_bonus_and_an_adjustment_racing_with_one_key_make_one_row_and_no_deadlock(
+    shop: InMemoryShop, engine
+) -> None:
+    sides = Sides(shop, engine)
+    await shop.register_user(TelegramProfile(user_id=5))
+    for n in range(ROUNDS):
+        key = f"op-{n}"
+        one = shop.money("1")
+        bonus = sides.bonus()(OperatorCredit(operator_id=1, user_id=5, amount=one, reason="r", idempotency_key=key))
+        adjust = sides.adjust()(OperatorCredit(operator_id=1, user_id=5, amount=one, reason="r", idempotency_key=key))
+        outcomes = await asyncio.gather(bonus, adjust, return_exceptions=True)
+        refused = [o for o in outcomes if isinstance(o, IdempotencyConflict)]
+        assert len(refused) == 1, outcomes  # one row for the key; the other request is a conflict, not a deadlock
+        assert await balance(shop, 5) == (Decimal(n + 1), Decimal(0))
+        await settle(shop)

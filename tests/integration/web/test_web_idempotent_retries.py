@@ -58,3 +58,11 @@ async def test_twenty_concurrent_copies_of_one_purchase_all_get_the_one_purchase
     again = await api.post("/api/v1/purchases", json=body, headers=headers)
     assert (again.status_code, again.headers["Idempotent-Replayed"]) == (201, "true")
     assert again.json()["status"] == "completed"
+
+
+async def test_a_refused_request_retried_with_its_key_still_meets_the_rate_limit(api):
+    headers = tma() | {"Idempotency-Key": "no-money"}
+    body = {"stars": 100, "recipient": "@bob_gift"}
+    answers = [await api.post("/api/v1/purchases", json=body, headers=headers) for _ in range(6)]
+    # the balance is empty: each try is refused, and each counts against the limit of 3 like any other request
+    assert [a.status_code for a in answers] == [409, 409, 409, 429, 429, 429]

@@ -38,6 +38,14 @@ async def test_a_money_string_that_is_not_an_exact_decimal_gets_422_and_creates_
     assert await history_total(api) == 0
 
 
+@pytest.mark.parametrize("amount", ["5\n", "5.00\n", "5\r\n"])
+async def test_a_money_string_with_a_trailing_line_break_gets_422_and_creates_nothing(api, amount):
+    answer = await api.post("/api/v1/recharges", json={"amount": amount}, headers=tma() | {"Idempotency-Key": "n"})
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] in ("validation_error", "invalid_money")
+    assert await history_total(api) == 0
+
+
 @pytest.mark.parametrize("stars", ["100", 100.0, 100.5, True, None, [100], 10**30])
 async def test_a_star_count_that_is_not_a_json_integer_gets_422(api, stars):
     answer = await api.post(

@@ -37,10 +37,14 @@ class UnlimitedRateLimiter:
     def __init__(self) -> None:
         self.refused: set[tuple[int, str]] = set()
         self.hits: defaultdict[tuple[int, str], int] = defaultdict(int)
+        self.forgotten: list[tuple[int, str, str]] = []
 
     async def hit(self, user_id: int, action: str, *, key: str | None = None) -> bool:
         self.hits[(user_id, action)] += 1
         return (user_id, action) not in self.refused
+
+    async def forget_key(self, user_id: int, action: str, *, key: str) -> None:
+        self.forgotten.append((user_id, action, key))
 
 
 class RecordingNotifier:

@@ -38,13 +38,21 @@ class Cache(Protocol):
     async def delete(self, *keys: str) -> None: ...
 
 
+MAX_COPIES = 32  # copies of one keyed request let through uncounted while its first hit is in the window
+
+
 class RateLimiter(Protocol):
     async def hit(self, user_id: int, action: str, *, key: str | None = None) -> bool:
         """Count one use of ``action`` by the user; ``True`` if it is allowed. Never raises.
 
         A ``key`` (a request's idempotency key and what it asks for) is counted once: while its first hit is in
-        the window, another hit with the same key is allowed without counting, so copies of one request sent at
-        once are all let through to find the one transaction they share."""
+        the window, up to ``MAX_COPIES`` more hits with the same key are allowed without counting, so copies of one
+        request sent at once are all let through to find the one transaction they share."""
+        ...
+
+    async def forget_key(self, user_id: int, action: str, *, key: str) -> None:
+        """The keyed request failed and created nothing: its hit stays counted, but later hits with the key are
+        counted as new ones (a retry of a refused request gets no free pass). Never raises."""
         ...
 
 

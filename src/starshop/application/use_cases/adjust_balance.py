@@ -65,11 +65,13 @@ class AdjustBalance:
             if current.currency != data.amount.currency:
                 msg = f"balances are in {current.currency}, not {data.amount.currency}"
                 raise CurrencyMismatch(msg)
-            await uow.transactions.add(tx)  # first: a key taken meanwhile stops it before any money moves
+            # the balance row first, then the journal (the lock order); a key taken meanwhile fails the insert and
+            # the rollback undoes the change
             if data.amount.is_positive:
                 balance = await uow.balances.credit(data.user_id, data.amount)
             else:
                 balance = await uow.balances.debit(data.user_id, -data.amount)
+            await uow.transactions.add(tx)
             await balance_changed(uow, balance, tx, "adjustment")
             await uow.commit()
         return tx

@@ -63,7 +63,8 @@ class BuyStars:
     - A repeated idempotency key returns the first purchase; with a different request it is refused. Copies of
       one request count once against the rate limit, and a copy that reaches the balance after the first one
       committed returns it (it is looked for again under the balance lock), so concurrent retries all get the
-      first purchase, never a refusal.
+      first purchase, never a refusal. A request that fails without creating anything keeps its count, and its
+      key's next copy counts again (a refused request cannot be retried past the rate limit).
     """
 
     def __init__(
@@ -97,14 +98,18 @@ class BuyStars:
         if not await self._limiter.hit(data.user_id, "purchase", key=copy_of):
             msg = "too many purchases, try again shortly"
             raise RateLimited(msg)
-        await self._check_provider(recipient)
         try:
+            await self._check_provider(recipient)
             purchase, replayed = await self._create(data, stars, recipient, fingerprint)
         except DuplicateTransaction:
             existing = await self._replay(data, fingerprint)
             if existing is None:
                 raise
             return await self._finish(existing, replayed=True)
+        except Exception:
+            if copy_of is not None:  # nothing was created: a retry of this key counts again
+                await self._limiter.forget_key(data.user_id, "purchase", key=copy_of)
+            raise
         return await self._finish(purchase, replayed=replayed)
 
     async def _check_provider(self, recipient: str) -> None:

@@ -85,18 +85,25 @@ class CreateRecharge:
             description=f"Top-up {data.amount}",
         )
         try:
-            async with self._uow as uow:
-                if await uow.balances.get(data.user_id) is None:
-                    msg = f"user {data.user_id} is not registered"
-                    raise UnknownUser(msg)
-                await uow.transactions.add(recharge)
-                await uow.commit()
+            await self._store(recharge)
         except DuplicateTransaction:
             existing = await self._replay(data)
             if existing is None:
                 raise
             return await self._finish(existing, replayed=True)
+        except Exception:
+            if copy_of is not None:  # nothing was created: a retry of this key counts again
+                await self._limiter.forget_key(data.user_id, "recharge", key=copy_of)
+            raise
         return await self._finish(recharge, replayed=False)
+
+    async def _store(self, recharge: Transaction) -> None:
+        async with self._uow as uow:
+            if await uow.balances.get(recharge.user_id) is None:
+                msg = f"user {recharge.user_id} is not registered"
+                raise UnknownUser(msg)
+            await uow.transactions.add(recharge)
+            await uow.commit()
 
     def _check_amount(self, amount: Money) -> None:
         if amount.currency != self._config.currency:

@@ -50,8 +50,9 @@ class DeliverPurchase:
         reason = f"waits behind unresolved purchase {ahead.id} (same recipient and stars)"
         if tx.flag is not None and reason in tx.flag.split("; "):
             return  # flagged and told already
-        ahead = await locked(uow, ahead.id)
-        tx = await locked(uow, tx.id)
+        # two users' rows: always locked in one order (user, then transaction), so two such waits cannot deadlock
+        rows = {t.id: await locked(uow, t.id) for t in sorted((ahead, tx), key=lambda t: (t.user_id, t.id))}
+        ahead, tx = rows[ahead.id], rows[tx.id]
         if ahead.status is not TxStatus.PROCESSING or tx.status is not TxStatus.PENDING:
             return
         now = self._clock.now()

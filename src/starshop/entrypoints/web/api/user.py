@@ -119,7 +119,7 @@ async def create_recharge(
 ) -> Response[Any]:
     profile = await caller(request, auth, register, cache)
     key = idempotency_key(request)
-    amount = Money.of(data.amount, config.currency)
+    amount = Money.parse(data.amount, config.currency)
     result = await recharges(CreateRechargeInput(user_id=profile.user_id, amount=amount, idempotency_key=key))
     return created(tx_json(result.recharge) | {"invoice_url": result.invoice.url}, replayed=result.replayed)
 
