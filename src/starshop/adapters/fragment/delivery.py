@@ -116,19 +116,29 @@ class HttpxFragmentDelivery:
         raise DeliveryLookupFailed(msg)
 
     async def order_history(self, *, since: datetime, until: datetime) -> list[ProviderOrder]:
+        """Every order of the window, once: a row seen again on a later page (orders placed while paging shift the
+        pages) counts once; a row that cannot be read fails the lookup, as an audit must not pass over an order."""
         since, until = as_utc(since), as_utc(until)
-        found: list[ProviderOrder] = []
+        found: dict[str, ProviderOrder] = {}
         offset = 0
         for _ in range(self.max_pages):
             rows = await self._orders_page(offset=offset)
-            parsed = [row for row in map(OrderRow.from_payload, rows) if row is not None]
-            found.extend(
-                ProviderOrder(recipient=row.username, stars=row.amount, created_at=row.created_at, receipt=row.receipt)
-                for row in parsed
-                if since <= row.created_at <= until
-            )
-            if not rows or any(row.created_at < since for row in parsed):
-                return sorted(found, key=lambda order: order.created_at, reverse=True)
+            parsed = [OrderRow.from_payload(row) for row in rows]
+            unreadable = [raw for raw, row in zip(rows, parsed, strict=True) if row is None]
+            if unreadable:
+                msg = f"getOrders returned {len(unreadable)} unreadable order rows, e.g. {unreadable[0]!r:.200}"
+                raise DeliveryLookupFailed(msg)
+            readable = [row for row in parsed if row is not None]
+            for row in readable:
+                if since <= row.created_at <= until:
+                    found.setdefault(
+                        row.receipt.ref_id,
+                        ProviderOrder(
+                            recipient=row.username, stars=row.amount, created_at=row.created_at, receipt=row.receipt
+                        ),
+                    )
+            if not rows or any(row.created_at < since for row in readable):
+                return sorted(found.values(), key=lambda order: order.created_at, reverse=True)
             offset += len(rows)
         msg = f"the window is longer than {self.max_pages} pages of orders"
         raise DeliveryLookupFailed(msg)
