@@ -22,13 +22,12 @@ from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.web.errors import error_response
 
 log = logging.getLogger("starshop.webhooks.heleket")
-HELEKET_ADDRESS = "31.133.220.8"
 
 
 @attrs.frozen(kw_only=True)
 class WebhookSettings:
-    """``allowed_sources`` empty means the address check is off; ``trusted_proxies`` are the only peers whose
-    ``X-Forwarded-For`` is believed."""
+    """``max_body_bytes`` is the one size limit of a webhook body (413 above it); ``allowed_sources`` empty means the
+    address check is off; ``trusted_proxies`` are the only peers whose ``X-Forwarded-For`` is believed."""
 
     max_body_bytes: int = 64 * 1024
     allowed_sources: frozenset[str] = frozenset()
