@@ -130,7 +130,7 @@ class HeleketWebhookProvider(Provider):
 
     @provide
     def verifier(self) -> WebhookVerifier:
-        return HeleketWebhookVerifier(payment_key=self._key, max_body_bytes=self._settings.max_body_bytes)
+        return HeleketWebhookVerifier(payment_key=self._key)
 
     @provide
     def webhook_settings(self) -> WebhookSettings:

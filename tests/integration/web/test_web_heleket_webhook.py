@@ -6,6 +6,7 @@ import json
 import httpx
 import pytest
 import stamina
+from dishka import Provider, Scope, provide
 
 from starshop.adapters.heleket import FakeHeleket
 from starshop.application.ports import TransactionFilter
@@ -136,6 +137,39 @@ async def test_an_oversized_body_gets_413(harness):
     response = await harness.post(b"{" + b" " * 70_000 + b"}")
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "body_too_large"
+
+
+async def test_the_webhook_body_limit_is_the_one_the_web_side_is_given(stack):
+    """One limit: a signed webhook within the configured ``max_body_bytes`` is read and credited (no second, hidden
+    limit in the verifier refuses it as malformed)."""
+
+    class LargerBodies(Provider):
+        @provide(scope=Scope.APP, override=True)
+        def webhook_settings(self) -> WebhookSettings:
+            return WebhookSettings(max_body_bytes=256 * 1024)
+
+    async with FakeHeleket() as fake:
+        port = free_port()
+        settings = Settings(
+            port=port,
+            heleket_merchant=fake.merchant_uuid,
+            heleket_payment_key=Secret(fake.payment_key),
+            heleket_url=fake.base_url,
+            rate_limits={},
+            **stack,
+        )
+        container = build_container(settings, LargerBodies())
+        async with container() as scope:
+            await (await scope.get(RegisterUser))(TelegramProfile(user_id=USER, username="payer"))
+        async with serving(create_app(container), port) as url:
+            harness = Harness(fake, url, container)
+            order = await harness.recharge("5")
+            harness.fake.set_status(order, "paid")
+            body = harness.fake.webhook_body(order, txid="x" * 100_000)
+            assert 64 * 1024 < len(body) < 256 * 1024
+            response = await harness.post(body)
+            assert (response.status_code, response.json().get("outcome")) == (200, "credited")
+            assert await harness.balance() == "5.00"
 
 
 async def test_a_webhook_for_an_order_we_do_not_know_is_answered_200_and_ignored(harness):

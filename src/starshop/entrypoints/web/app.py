@@ -10,13 +10,14 @@ import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar, get
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
+from msgspec import Struct
 
 import starshop
 from starshop.entrypoints.observability import Metrics
@@ -30,10 +31,15 @@ Background = Callable[[], Coroutine[Any, Any, None]]
 log = logging.getLogger("starshop.web")
 
 
+class Live(Struct, kw_only=True):
+    status: Literal["ok"] = "ok"
+    version: str
+
+
 @get("/health/live", sync_to_thread=False)
-def live() -> dict[str, str]:
+def live() -> Live:
     """The process is up and serving."""
-    return {"status": "ok", "version": starshop.__version__}
+    return Live(version=starshop.__version__)
 
 
 def _report_failure(task: asyncio.Task[Any]) -> None:

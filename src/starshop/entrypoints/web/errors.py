@@ -36,15 +36,16 @@ STATUS_BY_CODE = {
 
 
 class RequestRefused(Exception):
-    """A request the HTTP layer refuses before any use case runs (a missing header, a bad key)."""
+    """A request the HTTP layer refuses before any use case runs (a missing header, a bad key); ``extra`` joins
+    the error object (``fields=[...]``)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
         super().__init__(message)
-        self.status, self.code = status, code
+        self.status, self.code, self.extra = status, code, extra
 
 
 def request_refused(_: Request[Any, Any, Any], exc: RequestRefused) -> Response[Any]:
-    return error_response(exc.status, exc.code, str(exc))
+    return error_response(exc.status, exc.code, str(exc), **exc.extra)
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response[Any]:

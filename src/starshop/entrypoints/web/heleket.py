@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Request, Response, post
+from msgspec import Struct
 
 from starshop.application.errors import InvalidSignature, MalformedNotification
 from starshop.application.ports import WebhookVerifier
@@ -22,13 +23,12 @@ from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.web.errors import error_response
 
 log = logging.getLogger("starshop.webhooks.heleket")
-HELEKET_ADDRESS = "31.133.220.8"
 
 
 @attrs.frozen(kw_only=True)
 class WebhookSettings:
-    """``allowed_sources`` empty means the address check is off; ``trusted_proxies`` are the only peers whose
-    ``X-Forwarded-For`` is believed."""
+    """``max_body_bytes`` is the one size limit of a webhook body (413 above it); ``allowed_sources`` empty means the
+    address check is off; ``trusted_proxies`` are the only peers whose ``X-Forwarded-For`` is believed."""
 
     max_body_bytes: int = 64 * 1024
     allowed_sources: frozenset[str] = frozenset()
@@ -67,6 +67,13 @@ async def _read_limited(request: Request[Any, Any, Any], limit: int) -> bytes | 
     return bytes(body)
 
 
+class Accepted(Struct, kw_only=True):
+    """An authentic webhook, whatever it changed: ``outcome`` says what (``credited``, ``duplicate``, ...)."""
+
+    ok: bool = True
+    outcome: str
+
+
 @post("/webhooks/heleket", status_code=200)
 @inject
 async def heleket_webhook(
@@ -75,7 +82,7 @@ async def heleket_webhook(
     confirm: FromDishka[ConfirmPayment],
     settings: FromDishka[WebhookSettings],
     metrics: FromDishka[Metrics],
-) -> Response[Any]:
+) -> Response[Accepted]:
     peer = request.client.host if request.client else None
     source = client_address(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
     if settings.allowed_sources and (not _valid_ip(source) or source not in settings.allowed_sources):
@@ -96,4 +103,4 @@ async def heleket_webhook(
     outcome = await confirm(note)
     metrics.webhooks.labels(note.raw_status or note.status.value, outcome.value).inc()
     log.info("heleket webhook order=%s status=%s outcome=%s", note.order_id, note.raw_status, outcome.value)
-    return Response({"ok": True, "outcome": outcome.value}, status_code=200)
+    return Response(Accepted(outcome=outcome.value), status_code=200)

@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import Parameter
+from msgspec import Struct
 
 from starshop.adapters.sandbox import SANDBOX_ACTIONS, SandboxPaymentGateway
 from starshop.entrypoints.settings import Settings
@@ -23,6 +24,18 @@ from starshop.entrypoints.web.errors import error_response
 
 log = logging.getLogger("starshop.sandbox")
 BANNER = "SANDBOX: no real money moves here"
+
+
+class Settled(Struct, kw_only=True):
+    sandbox: bool = True
+    action: str
+    webhook_status: int
+    outcome: object
+
+
+class SandboxLogin(Struct, kw_only=True):
+    sandbox: bool = True
+    authorization: str
 
 
 def _page(title: str, body: str) -> Response[str]:
@@ -35,69 +48,76 @@ font-weight:bold;text-align:center}} button{{margin:.3em;padding:.5em 1em}}</sty
     )
 
 
-@get("/sandbox/invoices/{invoice_uuid:str}", include_in_schema=False)
-@inject
-async def invoice_page(invoice_uuid: str, sandbox: FromDishka[SandboxPaymentGateway]) -> Response[Any]:
-    invoice = sandbox.by_uuid(invoice_uuid)
-    if invoice is None:
-        return error_response(404, "unknown_invoice", "no such sandbox invoice (the sandbox forgets them on restart)")
-    buttons = "".join(
-        f'<form method="post" action="/sandbox/invoices/{invoice.uuid}/{action}" style="display:inline">'
-        f'<button type="submit">{action}</button></form>'
-        for action in SANDBOX_ACTIONS
-    )
-    body = (
-        f"<p>Invoice <code>{html.escape(invoice.uuid)}</code> for order <code>{html.escape(invoice.order_id)}</code>"
-        f"</p><p>Amount: <b>{html.escape(invoice.amount)} {html.escape(invoice.currency)}</b> "
-        f"&middot; status: <b>{html.escape(invoice.status)}</b></p>{buttons}"
-    )
-    return _page("Pay invoice", body)
+class SandboxController(Controller):
+    """The sandbox's pages; none is in the API schema."""
 
+    path = "/sandbox"
+    include_in_schema = False
 
-@post("/sandbox/invoices/{invoice_uuid:str}/{action:str}", status_code=200, include_in_schema=False)
-@inject
-async def settle_invoice(
-    invoice_uuid: str,
-    action: str,
-    request: Request[Any, Any, Any],
-    sandbox: FromDishka[SandboxPaymentGateway],
-    settings: FromDishka[Settings],
-) -> Response[Any]:
-    invoice = sandbox.by_uuid(invoice_uuid)
-    if invoice is None:
-        return error_response(404, "unknown_invoice", "no such sandbox invoice")
-    if action not in SANDBOX_ACTIONS:
-        return error_response(404, "unknown_action", f"actions are {', '.join(SANDBOX_ACTIONS)}")
-    body = sandbox.settle(invoice, action)
-    target = f"{settings.base_url}/webhooks/heleket"
-    async with httpx.AsyncClient(timeout=10) as client:
-        answer = await client.post(target, content=body, headers={"Content-Type": "application/json"})
-    outcome = answer.json().get("outcome") if answer.status_code == 200 else answer.text
-    log.info("SANDBOX invoice %s %s: webhook answered %s (%s)", invoice_uuid, action, answer.status_code, outcome)
-    result = {"sandbox": True, "action": action, "webhook_status": answer.status_code, "outcome": outcome}
-    if "text/html" in request.headers.get("accept", ""):
-        return _page(
-            "Done",
-            f"<p>Sent a signed <code>{SANDBOX_ACTIONS[action]}</code> webhook: {html.escape(str(outcome))}."
-            f'</p><p><a href="/sandbox/invoices/{invoice_uuid}">back to the invoice</a></p>',
+    @get("/invoices/{invoice_uuid:str}")
+    @inject
+    async def invoice_page(self, invoice_uuid: str, sandbox: FromDishka[SandboxPaymentGateway]) -> Response[Any]:
+        invoice = sandbox.by_uuid(invoice_uuid)
+        if invoice is None:
+            msg = "no such sandbox invoice (the sandbox forgets them on restart)"
+            return error_response(404, "unknown_invoice", msg)
+        buttons = "".join(
+            f'<form method="post" action="/sandbox/invoices/{invoice.uuid}/{action}" style="display:inline">'
+            f'<button type="submit">{action}</button></form>'
+            for action in SANDBOX_ACTIONS
         )
-    return Response(result, status_code=200)
+        body = (
+            f"<p>Invoice <code>{html.escape(invoice.uuid)}</code> for order <code>{html.escape(invoice.order_id)}"
+            f"</code></p><p>Amount: <b>{html.escape(invoice.amount)} {html.escape(invoice.currency)}</b> "
+            f"&middot; status: <b>{html.escape(invoice.status)}</b></p>{buttons}"
+        )
+        return _page("Pay invoice", body)
+
+    @post("/invoices/{invoice_uuid:str}/{action:str}", status_code=200)
+    @inject
+    async def settle_invoice(
+        self,
+        invoice_uuid: str,
+        action: str,
+        request: Request[Any, Any, Any],
+        sandbox: FromDishka[SandboxPaymentGateway],
+        settings: FromDishka[Settings],
+    ) -> Response[Any]:
+        invoice = sandbox.by_uuid(invoice_uuid)
+        if invoice is None:
+            return error_response(404, "unknown_invoice", "no such sandbox invoice")
+        if action not in SANDBOX_ACTIONS:
+            return error_response(404, "unknown_action", f"actions are {', '.join(SANDBOX_ACTIONS)}")
+        body = sandbox.settle(invoice, action)
+        target = f"{settings.base_url}/webhooks/heleket"
+        async with httpx.AsyncClient(timeout=10) as client:
+            answer = await client.post(target, content=body, headers={"Content-Type": "application/json"})
+        outcome = answer.json().get("outcome") if answer.status_code == 200 else answer.text
+        log.info("SANDBOX invoice %s %s: webhook answered %s (%s)", invoice_uuid, action, answer.status_code, outcome)
+        if "text/html" in request.headers.get("accept", ""):
+            return _page(
+                "Done",
+                f"<p>Sent a signed <code>{SANDBOX_ACTIONS[action]}</code> webhook: {html.escape(str(outcome))}."
+                f'</p><p><a href="/sandbox/invoices/{invoice_uuid}">back to the invoice</a></p>',
+            )
+        settled = Settled(action=action, webhook_status=answer.status_code, outcome=outcome)
+        return Response(settled, status_code=200)
+
+    @get("/login")
+    @inject
+    async def sandbox_login(
+        self,
+        auth: FromDishka[MiniAppAuth],
+        user_id: int = Parameter(default=1000, ge=1, le=MAX_USER_ID),
+        username: str = Parameter(default="sandbox_user", pattern=r"^[A-Za-z0-9_]{1,32}$"),
+        language: str = Parameter(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$"),
+    ) -> Response[Any]:
+        """initData for a made-up Telegram user, signed with the sandbox bot token (only without a real bot)."""
+        if auth.bot_token != SANDBOX_BOT_TOKEN:
+            return error_response(403, "not_sandbox", "a real bot token is configured: sign in through the Mini App")
+        user = {"id": user_id, "username": username, "first_name": username, "language_code": language}
+        init_data = init_data_for(user, auth.bot_token)
+        return Response(SandboxLogin(authorization=f"tma {init_data}"), status_code=200)
 
 
-@get("/sandbox/login", include_in_schema=False)
-@inject
-async def sandbox_login(
-    auth: FromDishka[MiniAppAuth],
-    user_id: int = Parameter(default=1000, ge=1, le=MAX_USER_ID),
-    username: str = Parameter(default="sandbox_user", pattern=r"^[A-Za-z0-9_]{1,32}$"),
-    language: str = Parameter(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$"),
-) -> Response[Any]:
-    """initData for a made-up Telegram user, signed with the sandbox bot token (only without a real bot)."""
-    if auth.bot_token != SANDBOX_BOT_TOKEN:
-        return error_response(403, "not_sandbox", "a real bot token is configured: sign in through the Mini App")
-    user = {"id": user_id, "username": username, "first_name": username, "language_code": language}
-    init_data = init_data_for(user, auth.bot_token)
-    return Response({"sandbox": True, "authorization": f"tma {init_data}"}, status_code=200)
-
-
-SANDBOX_ROUTES = [invoice_page, settle_invoice, sandbox_login]
+SANDBOX_ROUTES = [SandboxController]

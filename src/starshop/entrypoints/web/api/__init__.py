@@ -1,26 +1,24 @@
 """The REST API under ``/api/v1``: Mini App users (``tma`` initData) and operators (``X-API-Key``).
 
-Each group sits behind its guard, so authentication comes before any parsing of the request; bodies are
-decoded strictly (``guards.strict_body``).
+One controller per area; each sits behind its group's guard (``base``), so authentication comes before any parsing
+of the request, and its handlers are handed the identity the guard checked (``identity``).
 """
 
-from litestar import Router
 from litestar.types import ControllerRouterHandler
 
-from starshop.entrypoints.web.api.admin import ADMIN_ROUTES
-from starshop.entrypoints.web.api.admin_outbox import OUTBOX_ADMIN_ROUTES
+from starshop.entrypoints.web.api.account import AccountController
+from starshop.entrypoints.web.api.admin_outbox import AdminOutboxController
+from starshop.entrypoints.web.api.admin_transactions import AdminTransactionsController
+from starshop.entrypoints.web.api.admin_users import AdminUsersController
 from starshop.entrypoints.web.api.events import events_socket
-from starshop.entrypoints.web.api.guards import mini_app_user, operator_key, strict_body
-from starshop.entrypoints.web.api.user import USER_ROUTES
+from starshop.entrypoints.web.api.shop import ShopController
 
 API_ROUTES: list[ControllerRouterHandler] = [
-    Router(path="/", route_handlers=USER_ROUTES, guards=[mini_app_user], before_request=strict_body),
-    Router(
-        path="/",
-        route_handlers=[*ADMIN_ROUTES, *OUTBOX_ADMIN_ROUTES],
-        guards=[operator_key],
-        before_request=strict_body,
-    ),
+    AccountController,
+    ShopController,
+    AdminUsersController,
+    AdminTransactionsController,
+    AdminOutboxController,
     events_socket,
 ]
 

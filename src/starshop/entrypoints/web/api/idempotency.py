@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request, Response
 
 from starshop.entrypoints.web.errors import RequestRefused
 
 _KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")
+Body = TypeVar("Body")
 
 
 def idempotency_key(request: Request[Any, Any, Any]) -> str:
@@ -22,6 +23,6 @@ def idempotency_key(request: Request[Any, Any, Any]) -> str:
     return key
 
 
-def created(body: dict[str, Any], *, replayed: bool) -> Response[Any]:
+def created(body: Body, *, replayed: bool) -> Response[Body]:
     """201 for a new transaction and for a replay of it (told apart by ``Idempotent-Replayed``)."""
     return Response(body, status_code=201, headers={"Idempotent-Replayed": str(replayed).lower()})

@@ -1,0 +1,80 @@
+"""Operator routes on the journal: search, one transaction, the verdict on a purchase, reconciliation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import get, post
+from litestar.params import Parameter
+
+from starshop.application.ports import TransactionFilter
+from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
+from starshop.application.use_cases.get_transaction import GetTransaction
+from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
+from starshop.application.use_cases.resolve_purchase import OperatorVerdict, ResolvePurchase, Verdict
+from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
+from starshop.domain import MAX_USER_ID, TxStatus, TxType
+from starshop.entrypoints.web.api import views
+from starshop.entrypoints.web.api.base import OperatorController
+from starshop.entrypoints.web.api.bodies import ResolveBody
+from starshop.entrypoints.web.errors import RequestRefused
+
+Status = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
+Type = Literal["recharge", "purchase", "refund", "bonus", "adjustment"]
+
+
+class AdminTransactionsController(OperatorController):
+    path = "/api/v1/admin"
+
+    @get("/transactions")
+    @inject
+    async def transactions(
+        self,
+        search: FromDishka[SearchTransactions],
+        user_id: int | None = Parameter(default=None, ge=1, le=MAX_USER_ID),
+        status: Status | None = None,
+        type: Type | None = None,  # the query parameter's public name (shadows the builtin here only)
+        flagged: bool | None = None,
+        page: int = Parameter(default=1, ge=1, le=1_000_000),
+        page_size: int = Parameter(default=50, ge=1, le=100),
+    ) -> views.TransactionPage:
+        flt = TransactionFilter(
+            user_id=user_id,
+            status=TxStatus(status) if status else None,
+            type=TxType(type) if type else None,
+            flagged=flagged,
+        )
+        result = await search(TransactionSearch(filter=flt, page=page, page_size=page_size))
+        items = [views.OperatorTransaction.of(tx) for tx in result.items]
+        return views.TransactionPage(items=items, total=result.total, page=page)
+
+    @get("/transactions/{tx_id:str}")
+    @inject
+    async def transaction(self, tx_id: str, get_tx: FromDishka[GetTransaction]) -> views.OperatorTransaction:
+        return views.OperatorTransaction.of(await get_tx(tx_id))
+
+    @post("/purchases/{tx_id:str}/resolve", status_code=200)
+    @inject
+    async def resolve(
+        self, tx_id: str, data: ResolveBody, resolve_purchase: FromDishka[ResolvePurchase]
+    ) -> views.OperatorTransaction:
+        """Settle a purchase left unknown: ``delivered`` (with the provider's ref) captures, ``refused`` refunds.
+
+        Only a purchase whose outcome is unknown, past the lookup delay; each verdict is checked against the
+        provider's order history first (409 when it contradicts it or cannot be read).
+        """
+        if data.outcome == "delivered" and not data.ref_id:
+            msg = "a delivered verdict needs ref_id"
+            raise RequestRefused(422, "validation_error", msg, fields=[{"field": "ref_id"}])
+        verdict = OperatorVerdict(tx_id=tx_id, verdict=Verdict(data.outcome), reason=data.reason, ref_id=data.ref_id)
+        return views.OperatorTransaction.of(await resolve_purchase(verdict))
+
+    @post("/reconcile", status_code=200)
+    @inject
+    async def reconcile(
+        self, purchases: FromDishka[ReconcilePurchases], invoices: FromDishka[ExpireStaleInvoices]
+    ) -> views.Reconciliation:
+        """Run the purchase and invoice sweeps now."""
+        p, i = await purchases(), await invoices()
+        return views.Reconciliation.of(p, i)

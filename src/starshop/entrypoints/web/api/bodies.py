@@ -1,0 +1,73 @@
+"""Request bodies, decoded strictly. Money travels as decimal strings, never numbers.
+
+A money string is exact: ASCII digits, an optional point followed by at least one digit, nothing else (no sign,
+exponent, spaces, underscores or other scripts' digits); more decimals than the currency has are refused by
+``Money.of``. Star counts are JSON integers. Every string has a bound.
+
+Litestar converts bodies leniently (``"100"`` becomes the integer 100); ``strict_body`` runs before a handler and
+refuses a body that would only fit its declared type after such a coercion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Request
+from litestar.exceptions import ValidationException
+from msgspec import Meta
+
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$"
+Amount = Annotated[str, Meta(pattern=AMOUNT_PATTERN, description='an exact decimal string, e.g. "10.50"')]
+Stars = Annotated[int, Meta(ge=1, le=10_000_000)]
+Reason = Annotated[str, Meta(min_length=1, max_length=500)]
+
+
+@dataclass(frozen=True)
+class RechargeBody:
+    amount: Amount
+
+
+@dataclass(frozen=True)
+class PurchaseBody:
+    stars: Stars
+    recipient: Annotated[str, Meta(min_length=1, max_length=64)]
+    pay_with: Literal["balance", "invoice"] = "balance"
+
+
+@dataclass(frozen=True)
+class ResolveBody:
+    """An operator's verdict on a purchase whose delivery outcome is unknown."""
+
+    outcome: Literal["delivered", "refused"]
+    reason: Reason
+    ref_id: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
+
+
+@dataclass(frozen=True)
+class OperatorMoneyBody:
+    amount: Annotated[str, Meta(pattern=r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$")]
+    reason: Reason
+
+
+_FIELD = re.compile(r"at `\$\.(\w+)|field `(\w+)`")
+
+
+async def strict_body(request: Request[Any, Any, Any]) -> None:
+    """Refuses (422) a JSON body whose values would only fit the declared body type after coercion."""
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if data is None or not await request.body():
+        return
+    try:
+        body = await request.json()
+    except msgspec.DecodeError:  # Litestar answers the undecodable body itself
+        return
+    try:
+        msgspec.convert(body, data.annotation, strict=True)
+    except msgspec.ValidationError as exc:
+        found = _FIELD.search(str(exc))
+        field = (found.group(1) or found.group(2)) if found else "body"
+        extra = [{"key": field, "message": str(exc).split(" - at ")[0]}]
+        raise ValidationException(detail="the request is invalid", extra=extra) from None

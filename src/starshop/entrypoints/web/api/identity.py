@@ -1,0 +1,82 @@
+"""Who is calling an API route, checked before anything of the request is read.
+
+A guard authenticates the caller (401, or 403 for an unknown operator key, whatever the request carries) and
+records who it is in the connection's state; a dependency hands that identity to the handlers, which never see a
+credential. A Mini App caller is the Telegram user of the initData, registered on first sight; an operator on the
+HTTP API is journaled as actor 0 (bot operators act under their own Telegram id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from starshop.application.ports import Cache
+from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile, user_cache_key
+from starshop.entrypoints.web.auth import MiniAppAuth, OperatorAuth, Unauthorized
+
+Connection = ASGIConnection[Any, Any, Any, Any]
+PROFILE, OPERATOR = "starshop_profile", "starshop_operator"
+PROFILE_TTL = 300.0  # seconds a registration is trusted before the next request registers the profile again
+
+
+@attrs.frozen
+class Operator:
+    """Who acts on an operator route; ``id`` is the actor the journal records."""
+
+    id: int = 0
+
+
+@attrs.frozen
+class MiniAppCaller:
+    """The Telegram user a Mini App request is signed by."""
+
+    profile: TelegramProfile
+    _register: RegisterUser
+    _cache: Cache
+
+    async def registered(self, *, refresh: bool = False) -> TelegramProfile:
+        """The caller, registered on first sight (``refresh``: again now, so the stored profile stays fresh)."""
+        key = user_cache_key(self.profile.user_id)
+        if refresh or await self._cache.get(key) is None:
+            await self._register(self.profile)
+            await self._cache.set(key, str(self.profile.user_id), ttl=PROFILE_TTL)
+        return self.profile
+
+
+async def mini_app_user(connection: Connection, _: BaseRouteHandler) -> None:
+    auth = await connection.app.state.dishka_container.get(MiniAppAuth)
+    connection.state[PROFILE] = auth.user(connection.headers.get("authorization"))
+
+
+async def operator_key(connection: Connection, _: BaseRouteHandler) -> None:
+    auth = await connection.app.state.dishka_container.get(OperatorAuth)
+    auth.check(connection.headers.get("x-api-key"))
+    connection.state[OPERATOR] = Operator()
+
+
+def _checked(connection: Connection, key: str, kind: type[Any]) -> Any:
+    """What the guard recorded; a route mounted without its guard is refused rather than served to anyone."""
+    found = connection.state.get(key)
+    if not isinstance(found, kind):
+        msg = "this route is not behind its guard"
+        raise Unauthorized(msg)
+    return found
+
+
+@inject
+async def mini_app_caller(
+    request: Request[Any, Any, Any], register: FromDishka[RegisterUser], cache: FromDishka[Cache]
+) -> MiniAppCaller:
+    profile: TelegramProfile = _checked(request, PROFILE, TelegramProfile)
+    return MiniAppCaller(profile, register, cache)
+
+
+def api_operator(request: Request[Any, Any, Any]) -> Operator:
+    operator: Operator = _checked(request, OPERATOR, Operator)
+    return operator

@@ -1,0 +1,66 @@
+"""A Mini App user's shop: quotes, top-ups and star purchases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+
+from starshop.application.config import ShopConfig
+from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
+from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
+from starshop.application.use_cases.quote_stars import QuoteStars
+from starshop.domain import Money, PayWith
+from starshop.entrypoints.web.api import views
+from starshop.entrypoints.web.api.base import MiniAppController
+from starshop.entrypoints.web.api.bodies import PurchaseBody, RechargeBody
+from starshop.entrypoints.web.api.idempotency import created, idempotency_key
+from starshop.entrypoints.web.api.identity import MiniAppCaller
+
+
+class ShopController(MiniAppController):
+    path = "/api/v1"
+
+    @get("/quote")
+    @inject
+    async def quote(self, quotes: FromDishka[QuoteStars], stars: int = Parameter(ge=1, le=10_000_000)) -> views.Quote:
+        """The exact price of ``stars`` stars."""
+        return views.Quote.of(await quotes(stars))
+
+    @post("/recharges")
+    @inject
+    async def create_recharge(
+        self,
+        request: Request[Any, Any, Any],
+        data: RechargeBody,
+        caller: MiniAppCaller,
+        recharges: FromDishka[CreateRecharge],
+        config: FromDishka[ShopConfig],
+    ) -> Response[views.Transaction]:
+        """A top-up; the answer holds its ``invoice_url``."""
+        profile = await caller.registered()
+        key = idempotency_key(request)
+        amount = Money.parse(data.amount, config.currency)
+        result = await recharges(CreateRechargeInput(user_id=profile.user_id, amount=amount, idempotency_key=key))
+        return created(views.Transaction.of(result.recharge, invoice_url=result.invoice.url), replayed=result.replayed)
+
+    @post("/purchases")
+    @inject
+    async def create_purchase(
+        self, request: Request[Any, Any, Any], data: PurchaseBody, caller: MiniAppCaller, buy: FromDishka[BuyStars]
+    ) -> Response[views.Transaction]:
+        """Buy stars from the balance, or (``pay_with: "invoice"``) through the purchase's own ``invoice_url``."""
+        profile = await caller.registered()
+        key = idempotency_key(request)
+        purchase = BuyStarsInput(
+            user_id=profile.user_id,
+            stars=data.stars,
+            recipient=data.recipient,
+            pay_with=PayWith(data.pay_with),
+            idempotency_key=key,
+        )
+        result = await buy(purchase)
+        invoice_url = result.invoice.url if result.invoice is not None else None
+        return created(views.Transaction.of(result.purchase, invoice_url=invoice_url), replayed=result.replayed)
