@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import attrs
 
-from starshop.domain.errors import IllegalTransition, InvalidAmount
+from starshop.domain.errors import IllegalTransition, InvalidAmount, InvalidRecipient, InvalidStarAmount
 from starshop.domain.money import Money
 
 
@@ -80,6 +80,23 @@ class DeliveryReceipt:
 
 
 @attrs.frozen(kw_only=True)
+class PurchaseDetails:
+    """What a purchase buys: ``stars`` for the Telegram user ``recipient``."""
+
+    stars: int
+    recipient: str
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceTerms:
+    """What a recharge asks the gateway for: ``amount`` under ``order_id``, payable until ``expires_at``."""
+
+    order_id: str
+    amount: Money
+    expires_at: datetime
+
+
+@attrs.frozen(kw_only=True)
 class Transaction:
     """One journal row. ``amount`` is positive except for a debiting adjustment, where it is negative.
 
@@ -130,6 +147,198 @@ class Transaction:
         if self.type is TxType.PURCHASE and (self.stars is None or self.recipient is None):
             msg = "a purchase needs stars and a recipient"
             raise InvalidAmount(msg)
+
+    @classmethod
+    def recharge(
+        cls,
+        *,
+        id: str,
+        user_id: int,
+        amount: Money,
+        at: datetime,
+        lifetime: timedelta,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Transaction:
+        """A pending top-up of ``amount``. Its gateway order id is its own id, so a retried create asks the gateway
+        for the same invoice; the invoice is payable for ``lifetime``."""
+        return cls(
+            id=id,
+            user_id=user_id,
+            type=TxType.RECHARGE,
+            status=TxStatus.PENDING,
+            amount=amount,
+            invoice_amount=amount,
+            order_id=id,
+            created_at=at,
+            updated_at=at,
+            expires_at=at + lifetime,
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+            description=f"Top-up {amount}",
+        )
+
+    @classmethod
+    def invoice_for(cls, purchase: Transaction, *, id: str, at: datetime, lifetime: timedelta) -> Transaction:
+        """The pending recharge that pays ``purchase`` by its own invoice: its price, for its buyer, linked to it.
+
+        Only a pending purchase paid by invoice and not yet funded has one.
+        """
+        if purchase.type is not TxType.PURCHASE or purchase.pay_with is not PayWith.INVOICE:
+            msg = f"only a purchase paid by invoice has an invoice of its own, not {purchase.type} {purchase.id}"
+            raise IllegalTransition(msg)
+        if purchase.status is not TxStatus.PENDING or purchase.funded:
+            msg = f"purchase {purchase.id} is {purchase.status}{' and funded' if purchase.funded else ''}: no invoice"
+            raise IllegalTransition(msg)
+        item = purchase.purchase_details
+        return cls(
+            id=id,
+            user_id=purchase.user_id,
+            type=TxType.RECHARGE,
+            status=TxStatus.PENDING,
+            amount=purchase.amount,
+            invoice_amount=purchase.amount,
+            order_id=id,
+            purchase_id=purchase.id,
+            created_at=at,
+            updated_at=at,
+            expires_at=at + lifetime,
+            description=f"Payment for {item.stars} stars for @{item.recipient}",
+        )
+
+    @classmethod
+    def purchase(
+        cls,
+        *,
+        id: str,
+        user_id: int,
+        stars: int,
+        recipient: str,
+        price: Money,
+        pay_with: PayWith,
+        at: datetime,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Transaction:
+        """A pending purchase of ``stars`` for ``recipient`` at ``price``; it holds nothing until its price is held
+        (``price_held``)."""
+        if stars < 1:
+            msg = f"a purchase buys at least one star, got {stars}"
+            raise InvalidStarAmount(msg)
+        if not recipient:
+            msg = "a purchase needs a recipient"
+            raise InvalidRecipient(msg)
+        return cls(
+            id=id,
+            user_id=user_id,
+            type=TxType.PURCHASE,
+            status=TxStatus.PENDING,
+            amount=price,
+            stars=stars,
+            recipient=recipient,
+            pay_with=pay_with,
+            created_at=at,
+            updated_at=at,
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+            description=f"{stars} stars for @{recipient}",
+        )
+
+    @classmethod
+    def bonus(
+        cls,
+        *,
+        id: str,
+        user_id: int,
+        amount: Money,
+        actor: int,
+        at: datetime,
+        reason: str = "",
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Transaction:
+        """A completed credit of a positive ``amount`` an operator (``actor``) gave."""
+        return cls(
+            id=id,
+            user_id=user_id,
+            type=TxType.BONUS,
+            status=TxStatus.COMPLETED,
+            amount=amount,
+            created_at=at,
+            updated_at=at,
+            actor=actor,
+            description=reason or "Bonus",
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+        )
+
+    @classmethod
+    def adjustment(
+        cls,
+        *,
+        id: str,
+        user_id: int,
+        amount: Money,
+        actor: int,
+        reason: str,
+        at: datetime,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Transaction:
+        """A completed correction by a signed, non-zero ``amount`` an operator (``actor``) made, with a reason."""
+        if not reason.strip():
+            msg = "an adjustment needs a reason"
+            raise InvalidAmount(msg)
+        return cls(
+            id=id,
+            user_id=user_id,
+            type=TxType.ADJUSTMENT,
+            status=TxStatus.COMPLETED,
+            amount=amount,
+            created_at=at,
+            updated_at=at,
+            actor=actor,
+            description=reason,
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+        )
+
+    @property
+    def purchase_details(self) -> PurchaseDetails:
+        """The stars and recipient of a purchase; no other type has them."""
+        if self.type is not TxType.PURCHASE or self.stars is None or self.recipient is None:
+            msg = f"{self.id} is a {self.type}, not a purchase: it buys no stars"
+            raise IllegalTransition(msg)
+        return PurchaseDetails(stars=self.stars, recipient=self.recipient)
+
+    @property
+    def attempt_started(self) -> datetime:
+        """When the one delivery attempt of this purchase began; only a purchase that was claimed has one."""
+        if self.type is not TxType.PURCHASE or self.attempt_started_at is None:
+            msg = f"{self.type} {self.id} has no delivery attempt ({self.status})"
+            raise IllegalTransition(msg)
+        return self.attempt_started_at
+
+    @property
+    def invoice_terms(self) -> InvoiceTerms:
+        """The gateway order id, amount and expiry of a recharge; no other type has them."""
+        if (
+            self.type is not TxType.RECHARGE
+            or self.order_id is None
+            or self.invoice_amount is None
+            or self.expires_at is None
+        ):
+            msg = f"{self.id} is a {self.type} without invoice terms, not a recharge"
+            raise IllegalTransition(msg)
+        return InvoiceTerms(order_id=self.order_id, amount=self.invoice_amount, expires_at=self.expires_at)
+
+    def price_held(self, at: datetime) -> Transaction:
+        """The price of this pending purchase is now held on the balance: it is funded and can be delivered."""
+        if self.type is not TxType.PURCHASE or self.status is not TxStatus.PENDING or self.funded:
+            state = "funded" if self.funded else self.status
+            msg = f"only a pending, unfunded purchase can hold its price, not {self.type} {self.id} ({state})"
+            raise IllegalTransition(msg)
+        return attrs.evolve(self, funded=True, updated_at=at)
 
     @property
     def ledger_effect(self) -> Money:

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import attrs
 
-from starshop.domain import DeliveryReceipt
+from starshop.domain import DeliveryReceipt, Transaction
 
 
 @attrs.frozen(kw_only=True)
@@ -20,6 +20,12 @@ class DeliveryOrder:
     recipient: str
     stars: int
     started_at: datetime
+
+    @classmethod
+    def of(cls, purchase: Transaction, *, started_at: datetime) -> DeliveryOrder:
+        """The order of ``purchase``'s delivery attempt begun at ``started_at`` (only a purchase has one)."""
+        item = purchase.purchase_details
+        return cls(purchase_id=purchase.id, recipient=item.recipient, stars=item.stars, started_at=started_at)
 
 
 @attrs.frozen(kw_only=True)

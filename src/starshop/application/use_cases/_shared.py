@@ -19,12 +19,16 @@ async def balance_changed(uow: UnitOfWork, balance: Balance, tx: Transaction, re
     )
 
 
-async def locked(uow: UnitOfWork, tx_id: str) -> Transaction:
-    tx = await uow.transactions.get(tx_id, lock=True)
+async def stored(uow: UnitOfWork, tx_id: str, *, lock: bool = False) -> Transaction:
+    tx = await uow.transactions.get(tx_id, lock=lock)
     if tx is None:
         msg = f"no transaction {tx_id}"
         raise UnknownTransaction(msg)
     return tx
+
+
+async def locked(uow: UnitOfWork, tx_id: str) -> Transaction:
+    return await stored(uow, tx_id, lock=True)
 
 
 async def cancel_waiting_purchase(uow: UnitOfWork, recharge: Transaction, now: datetime) -> None:
@@ -34,11 +38,9 @@ async def cancel_waiting_purchase(uow: UnitOfWork, recharge: Transaction, now: d
     purchase = await locked(uow, recharge.purchase_id)
     if purchase.status is TxStatus.PENDING and not purchase.funded:
         await uow.transactions.update(purchase.moved_to(TxStatus.CANCELLED, now))
-        assert purchase.stars is not None and purchase.recipient is not None
+        item = purchase.purchase_details
         await uow.outbox.add(
-            PurchaseCancelled(
-                user_id=purchase.user_id, tx_id=purchase.id, stars=purchase.stars, recipient=purchase.recipient
-            )
+            PurchaseCancelled(user_id=purchase.user_id, tx_id=purchase.id, stars=item.stars, recipient=item.recipient)
         )
 
 
@@ -48,12 +50,9 @@ async def open_invoice(uow: UnitOfWork, gateway: PaymentGateway, clock: Clock, r
     A refusal fails the recharge (and cancels a purchase waiting for it); an unknown outcome leaves it pending for
     the invoice reconciliation to settle.
     """
-    assert recharge.order_id is not None and recharge.invoice_amount is not None
+    terms = recharge.invoice_terms
     request = InvoiceRequest(
-        order_id=recharge.order_id,
-        amount=recharge.invoice_amount,
-        user_id=recharge.user_id,
-        description=recharge.description,
+        order_id=terms.order_id, amount=terms.amount, user_id=recharge.user_id, description=recharge.description
     )
     try:
         invoice = await gateway.create_invoice(request)

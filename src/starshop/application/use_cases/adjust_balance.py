@@ -5,7 +5,7 @@ from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import Clock, IdGenerator, UnitOfWork
 from starshop.application.use_cases._operator import OperatorCredit, OperatorResult, check_ceiling, earlier
 from starshop.application.use_cases._shared import balance_changed
-from starshop.domain import CurrencyMismatch, InvalidAmount, Transaction, TxStatus, TxType
+from starshop.domain import CurrencyMismatch, InvalidAmount, Transaction, TxType
 
 
 class AdjustBalance:
@@ -43,19 +43,15 @@ class AdjustBalance:
             return OperatorResult(transaction=existing, replayed=True)
 
     async def _adjust(self, data: OperatorCredit) -> Transaction:
-        now = self._clock.now()
-        tx = Transaction(
+        tx = Transaction.adjustment(
             id=self._ids.new_id(),
             user_id=data.user_id,
-            type=TxType.ADJUSTMENT,
-            status=TxStatus.COMPLETED,
             amount=data.amount,
-            created_at=now,
-            updated_at=now,
             actor=data.operator_id,
-            description=data.reason,
+            reason=data.reason,
+            at=self._clock.now(),
             idempotency_key=data.stored_key,
-            request_fingerprint=data.idempotency_key and data.fingerprint(TxType.ADJUSTMENT),
+            fingerprint=data.idempotency_key and data.fingerprint(TxType.ADJUSTMENT),
         )
         async with self._uow as uow:
             current = await uow.balances.get(data.user_id)

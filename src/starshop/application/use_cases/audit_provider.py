@@ -93,11 +93,12 @@ def _order_problem(order: ProviderOrder, owners: list[Transaction]) -> ProviderM
     [tx] = owners
     if tx.status is not TxStatus.COMPLETED:
         return ProviderMismatch(ref_id=ref, tx_id=tx.id, problem=f"{what} belongs to purchase {tx.id}, {tx.status}")
-    if tx.stars != order.stars or (tx.recipient or "").lower() != order.recipient.lstrip("@").lower():
+    item = tx.purchase_details
+    if item.stars != order.stars or item.recipient.lower() != order.recipient.lstrip("@").lower():
         return ProviderMismatch(
             ref_id=ref,
             tx_id=tx.id,
-            problem=f"{what} is recorded on purchase {tx.id} of {tx.stars} stars to @{tx.recipient}",
+            problem=f"{what} is recorded on purchase {tx.id} of {item.stars} stars to @{item.recipient}",
         )
     return None
 

@@ -29,8 +29,6 @@ from starshop.domain import (
     PayWith,
     PurchasePolicy,
     Transaction,
-    TxStatus,
-    TxType,
     normalise_recipient,
 )
 from starshop.domain.events import PurchaseQueued
@@ -128,20 +126,16 @@ class BuyStars:
     ) -> tuple[Transaction, bool]:
         now = self._clock.now()
         price = self._policy.price(stars)
-        purchase = Transaction(
+        purchase = Transaction.purchase(
             id=self._ids.new_id(),
             user_id=data.user_id,
-            type=TxType.PURCHASE,
-            status=TxStatus.PENDING,
-            amount=price,
             stars=stars,
             recipient=recipient,
+            price=price,
             pay_with=data.pay_with,
-            created_at=now,
-            updated_at=now,
+            at=now,
             idempotency_key=data.idempotency_key,
-            request_fingerprint=fingerprint,
-            description=f"{stars} stars for @{recipient}",
+            fingerprint=fingerprint,
         )
         async with self._uow as uow:
             if await uow.balances.get(data.user_id) is None:
@@ -157,29 +151,16 @@ class BuyStars:
             self._policy.check_daily(usage, stars)
             if data.pay_with is PayWith.BALANCE:
                 balance = await uow.balances.hold(data.user_id, price)
-                purchase = purchase.evolve(funded=True)
+                purchase = purchase.price_held(now)
                 await uow.transactions.add(purchase)
                 await balance_changed(uow, balance, purchase, "purchase_hold")
                 await uow.outbox.add(PurchaseQueued(user_id=data.user_id, tx_id=purchase.id))
             else:
                 await uow.transactions.add(purchase)
-                recharge_id = self._ids.new_id()
-                await uow.transactions.add(
-                    Transaction(
-                        id=recharge_id,
-                        user_id=data.user_id,
-                        type=TxType.RECHARGE,
-                        status=TxStatus.PENDING,
-                        amount=price,
-                        invoice_amount=price,
-                        order_id=recharge_id,
-                        purchase_id=purchase.id,
-                        created_at=now,
-                        updated_at=now,
-                        expires_at=now + self._config.invoice_lifetime,
-                        description=f"Payment for {stars} stars for @{recipient}",
-                    )
+                invoice = Transaction.invoice_for(
+                    purchase, id=self._ids.new_id(), at=now, lifetime=self._config.invoice_lifetime
                 )
+                await uow.transactions.add(invoice)
             await uow.commit()
         return purchase, False
 

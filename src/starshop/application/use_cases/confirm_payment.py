@@ -144,7 +144,7 @@ class ConfirmPayment:
         except InsufficientFunds:
             await cancel_waiting_purchase(uow, recharge, now)
             return
-        await uow.transactions.update(purchase.evolve(funded=True, updated_at=now))
+        await uow.transactions.update(purchase.price_held(now))
         await balance_changed(uow, balance, purchase, "purchase_hold")
         await uow.outbox.add(PurchaseQueued(user_id=purchase.user_id, tx_id=purchase.id))
 

@@ -12,7 +12,7 @@ from starshop.application.errors import (
 )
 from starshop.application.ports import Clock, IdGenerator, PaymentGateway, RateLimiter, UnitOfWork
 from starshop.application.use_cases._shared import open_invoice
-from starshop.domain import CurrencyMismatch, InvalidAmount, Invoice, Money, Transaction, TxStatus, TxType
+from starshop.domain import CurrencyMismatch, InvalidAmount, Invoice, Money, Transaction, TxType
 
 
 @attrs.frozen(kw_only=True)
@@ -67,22 +67,14 @@ class CreateRecharge:
         if not await self._limiter.hit(data.user_id, "recharge", key=copy_of):
             msg = "too many top-ups, try again shortly"
             raise RateLimited(msg)
-        now = self._clock.now()
-        tx_id = self._ids.new_id()
-        recharge = Transaction(
-            id=tx_id,
+        recharge = Transaction.recharge(
+            id=self._ids.new_id(),
             user_id=data.user_id,
-            type=TxType.RECHARGE,
-            status=TxStatus.PENDING,
             amount=data.amount,
-            invoice_amount=data.amount,
-            order_id=tx_id,
-            created_at=now,
-            updated_at=now,
-            expires_at=now + self._config.invoice_lifetime,
+            at=self._clock.now(),
+            lifetime=self._config.invoice_lifetime,
             idempotency_key=data.idempotency_key,
-            request_fingerprint=data.fingerprint,
-            description=f"Top-up {data.amount}",
+            fingerprint=data.fingerprint,
         )
         try:
             await self._store(recharge)

@@ -35,16 +35,14 @@ class DeliverPurchase:
             await uow.commit()
         if claim is not ClaimResult.CLAIMED or tx is None:
             return claim
-        assert tx.recipient is not None and tx.stars is not None
-        order = DeliveryOrder(purchase_id=tx.id, recipient=tx.recipient, stars=tx.stars, started_at=started)
+        order = DeliveryOrder.of(tx, started_at=started)
         outcome = await self._delivery.deliver(order)
         await self._record(DeliveryResult(tx_id=tx_id, outcome=outcome))
         return claim
 
     async def _waiting(self, uow: UnitOfWork, tx: Transaction) -> None:
-        stars, recipient = tx.stars, tx.recipient
-        assert stars is not None and recipient is not None
-        ahead = await uow.transactions.in_flight_for(recipient, stars)
+        item = tx.purchase_details
+        ahead = await uow.transactions.in_flight_for(item.recipient, item.stars)
         if ahead is None or not ahead.outcome_unknown:
             return  # still being delivered: a short wait that needs no one's attention
         reason = f"waits behind unresolved purchase {ahead.id} (same recipient and stars)"
@@ -61,4 +59,6 @@ class DeliverPurchase:
         )
         await uow.transactions.update(tx.flagged(reason, now))
         await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason=reason))
-        await uow.outbox.add(PurchaseWaiting(user_id=tx.user_id, tx_id=tx.id, stars=stars, recipient=recipient))
+        await uow.outbox.add(
+            PurchaseWaiting(user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient)
+        )

@@ -48,10 +48,9 @@ class ExpireStaleInvoices:
             )
         checked = credited = expired = unreachable = 0
         for tx in candidates:
-            assert tx.order_id is not None
             note: PaymentNotification | None = None
             try:
-                note = await self._gateway.fetch_payment(tx.order_id)
+                note = await self._gateway.fetch_payment(tx.invoice_terms.order_id)
             except PaymentGatewayUnavailable:
                 unreachable += 1
             except PaymentGatewayRefused:
@@ -72,8 +71,7 @@ class ExpireStaleInvoices:
             tx: Transaction = await locked(uow, tx_id)
             if not tx.status.is_open:
                 return 0
-            assert tx.expires_at is not None
-            if now < tx.expires_at + self._config.invoice_expiry_grace:
+            if now < tx.invoice_terms.expires_at + self._config.invoice_expiry_grace:
                 await uow.transactions.update(tx.evolve(checked_at=now))
                 await uow.commit()
                 return 0

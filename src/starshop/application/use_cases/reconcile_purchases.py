@@ -89,14 +89,11 @@ class ReconcilePurchases:
         return 1
 
     async def _resolve(self, tx: Transaction) -> str:
-        assert tx.recipient is not None and tx.stars is not None and tx.attempt_started_at is not None
-        order = DeliveryOrder(
-            purchase_id=tx.id, recipient=tx.recipient, stars=tx.stars, started_at=tx.attempt_started_at
-        )
+        order = DeliveryOrder.of(tx, started_at=tx.attempt_started)
         now = self._clock.now()
         async with self._uow as uow:
             taken = await uow.transactions.receipts_for(
-                tx.recipient, tx.stars, since=tx.attempt_started_at - RECEIPT_HORIZON
+                order.recipient, order.stars, since=order.started_at - RECEIPT_HORIZON
             )
         try:
             receipt = await self._delivery.find_order(order, until=now, exclude_refs=taken)
@@ -106,7 +103,7 @@ class ReconcilePurchases:
             await self._record(DeliveryResult(tx_id=tx.id, outcome=Delivered(receipt=receipt), from_lookup=True))
             return "delivered"
         await self._record(DeliveryResult(tx_id=tx.id, outcome=Unknown(reason="no order found at the provider yet")))
-        if now - tx.attempt_started_at < self._config.unknown_deadline:
+        if now - order.started_at < self._config.unknown_deadline:
             return "unresolved"
         return "flagged" if await self._flag(tx.id) else "unresolved"
 

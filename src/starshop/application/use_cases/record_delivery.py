@@ -79,19 +79,19 @@ class RecordDelivery:
         return Recorded.CONTRADICTED
 
     async def _taken_order(self, uow: UnitOfWork, tx: Transaction, outcome: Delivered) -> Recorded:
-        assert tx.stars is not None and tx.recipient is not None
+        item = tx.purchase_details
         reason = f"order {outcome.receipt.ref_id} was reported for this purchase but belongs to another purchase"
         await uow.transactions.update(tx.evolve(outcome_unknown=True).flagged(reason, self._clock.now()))
         if not tx.outcome_unknown:
             await uow.outbox.add(
-                PurchaseDelayed(user_id=tx.user_id, tx_id=tx.id, stars=tx.stars, recipient=tx.recipient)
+                PurchaseDelayed(user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient)
             )
         await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason=reason))
         return Recorded.UNKNOWN
 
     async def _apply(self, uow: UnitOfWork, tx: Transaction, outcome: DeliveryOutcome) -> Recorded:
         now = self._clock.now()
-        assert tx.stars is not None and tx.recipient is not None
+        item = tx.purchase_details
         match outcome:
             case Delivered(receipt=receipt):
                 done = tx.evolve(receipt=receipt, outcome_unknown=False).moved_to(TxStatus.COMPLETED, now)
@@ -100,7 +100,7 @@ class RecordDelivery:
                 await balance_changed(uow, balance, done, "purchase_capture")
                 await uow.outbox.add(
                     PurchaseDelivered(
-                        user_id=tx.user_id, tx_id=tx.id, stars=tx.stars, recipient=tx.recipient, price=tx.amount
+                        user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient, price=tx.amount
                     )
                 )
                 return Recorded.COMPLETED
@@ -113,8 +113,8 @@ class RecordDelivery:
                     PurchaseRefused(
                         user_id=tx.user_id,
                         tx_id=tx.id,
-                        stars=tx.stars,
-                        recipient=tx.recipient,
+                        stars=item.stars,
+                        recipient=item.recipient,
                         price=tx.amount,
                         reason=reason,
                     )
@@ -126,18 +126,18 @@ class RecordDelivery:
                         tx.evolve(outcome_unknown=True, failure_reason=reason, updated_at=now)
                     )
                     await uow.outbox.add(
-                        PurchaseDelayed(user_id=tx.user_id, tx_id=tx.id, stars=tx.stars, recipient=tx.recipient)
+                        PurchaseDelayed(user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient)
                     )
                 return Recorded.UNKNOWN
 
 
 async def _owned_elsewhere(uow: UnitOfWork, tx: Transaction, outcome: Delivered) -> bool:
     """The order is already recorded on another purchase of the same stars for the same recipient."""
-    assert tx.stars is not None and tx.recipient is not None
     ref = outcome.receipt.ref_id
     if tx.receipt is not None and tx.receipt.ref_id == ref:
         return False
-    taken = await uow.transactions.receipts_for(tx.recipient, tx.stars, since=tx.created_at - RECEIPT_HORIZON)
+    item = tx.purchase_details
+    taken = await uow.transactions.receipts_for(item.recipient, item.stars, since=tx.created_at - RECEIPT_HORIZON)
     return ref in taken
 
 

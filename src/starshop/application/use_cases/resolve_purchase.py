@@ -12,7 +12,6 @@ from starshop.application.errors import (
     ProviderHasNoOrder,
     ProviderHasOrder,
     ProviderLookupFailed,
-    UnknownTransaction,
 )
 from starshop.application.ports import (
     Clock,
@@ -24,7 +23,7 @@ from starshop.application.ports import (
     StarDelivery,
     UnitOfWork,
 )
-from starshop.application.use_cases._shared import RECEIPT_HORIZON
+from starshop.application.use_cases._shared import RECEIPT_HORIZON, stored
 from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery, Recorded
 from starshop.domain import DeliveryReceipt, Transaction
 
@@ -66,13 +65,10 @@ class ResolvePurchase:
         now = self._clock.now()
         async with self._uow as uow:
             tx = await self._settleable(uow, verdict.tx_id, now)
-            assert tx.recipient is not None and tx.stars is not None and tx.attempt_started_at is not None
+            order = DeliveryOrder.of(tx, started_at=tx.attempt_started)
             taken = await uow.transactions.receipts_for(
-                tx.recipient, tx.stars, since=tx.attempt_started_at - RECEIPT_HORIZON
+                order.recipient, order.stars, since=order.started_at - RECEIPT_HORIZON
             )
-        order = DeliveryOrder(
-            purchase_id=tx.id, recipient=tx.recipient, stars=tx.stars, started_at=tx.attempt_started_at
-        )
         try:
             found = await self._delivery.find_order(order, until=now, exclude_refs=taken)
         except DeliveryLookupFailed as exc:
@@ -84,15 +80,10 @@ class ResolvePurchase:
             msg = f"purchase {tx.id} was settled meanwhile ({recorded}): the verdict was not applied"
             raise AlreadySettled(msg)
         async with self._uow as uow:
-            settled = await uow.transactions.get(tx.id)
-        assert settled is not None
-        return settled
+            return await stored(uow, tx.id)
 
     async def _settleable(self, uow: UnitOfWork, tx_id: str, now: datetime) -> Transaction:
-        tx = await uow.transactions.get(tx_id)
-        if tx is None:
-            msg = f"no transaction {tx_id}"
-            raise UnknownTransaction(msg)
+        tx = await stored(uow, tx_id)
         refusal = tx.settle_refusal(now=now, lookup_after=self._config.lookup_after)
         if refusal is not None:
             raise (AlreadySettled if tx.status.is_terminal else NotSettleable)(refusal)
