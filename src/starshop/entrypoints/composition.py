@@ -32,7 +32,8 @@ from starshop.adapters.redis import (
 )
 from starshop.adapters.resilience import BreakerState, CircuitBreaker
 from starshop.adapters.sandbox import SandboxPaymentGateway, SandboxStarDelivery
-from starshop.adapters.sqla.engine import DatabaseNotReady, check_database, create_engine
+from starshop.adapters.sqla.engine import create_engine
+from starshop.adapters.sqla.migrate import DatabaseNotReady, check_database
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader, outbox_backlog
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
 from starshop.application.config import ShopConfig
