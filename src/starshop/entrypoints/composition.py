@@ -146,8 +146,8 @@ class DatabaseProvider(Provider):
         return SqlaLedgerReader(primary)
 
     @provide(scope=Scope.REQUEST)
-    def uow(self, primary: AsyncEngine) -> UnitOfWork:
-        return SqlaUnitOfWork(primary)
+    def uow(self, primary: AsyncEngine, clock: Clock) -> UnitOfWork:
+        return SqlaUnitOfWork(primary, clock)
 
     @provide(scope=Scope.REQUEST)
     def outbox_uow(self, primary: AsyncEngine) -> OutboxUnitOfWork:
@@ -394,9 +394,9 @@ class ObservabilityProvider(Provider):
         return Readiness(checks)
 
     @provide
-    def refresh(self, metrics: Metrics, engine: AsyncEngine, depth: QueueDepth) -> MetricsRefresh:
+    def refresh(self, metrics: Metrics, engine: AsyncEngine, depth: QueueDepth, clock: Clock) -> MetricsRefresh:
         async def outbox() -> None:
-            pending, oldest, quarantined = await outbox_backlog(engine)
+            pending, oldest, quarantined = await outbox_backlog(engine, now=clock.now())
             metrics.outbox_depth.set(pending)
             metrics.outbox_lag.set(oldest)
             metrics.outbox_quarantined.set(quarantined)

@@ -149,9 +149,9 @@ class SqlaLedgerReader:
         return result
 
 
-async def outbox_backlog(engine: AsyncEngine) -> tuple[int, float, int]:
-    """How many outbox messages wait, how old the oldest is in seconds (0 when none wait), and how many are set
-    aside (quarantined: unreadable by this release; they wait for an operator, not for the relay)."""
+async def outbox_backlog(engine: AsyncEngine, *, now: datetime) -> tuple[int, float, int]:
+    """How many outbox messages wait, how old the oldest is at ``now`` in seconds (0 when none wait), and how many
+    are set aside (quarantined: unreadable by this release; they wait for an operator, not for the relay)."""
     waiting = outbox.c.quarantined_at.is_(None)
     async with engine.connect() as s:
         count, oldest, quarantined = (
@@ -167,4 +167,4 @@ async def outbox_backlog(engine: AsyncEngine) -> tuple[int, float, int]:
         return 0, 0.0, int(quarantined)
     if oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
-    return int(count), max((datetime.now(UTC) - oldest).total_seconds(), 0.0), int(quarantined)
+    return int(count), max((now - oldest).total_seconds(), 0.0), int(quarantined)

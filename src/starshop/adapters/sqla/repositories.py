@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -35,7 +35,7 @@ from starshop.adapters.sqla.rows import balance_from_row, tx_from_row, tx_to_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
 from starshop.adapters.sqla.types import Amount, UtcDateTime, money_add, money_at_least, money_sub
 from starshop.application.errors import DuplicateTransaction, UnknownUser
-from starshop.application.ports import ClaimResult, OutboxMessage, QuarantinedMessage
+from starshop.application.ports import ClaimResult, Clock, OutboxMessage, QuarantinedMessage
 from starshop.domain import Balance, Currency, DailyUsage, Money, Transaction, TxStatus, TxType, User
 from starshop.domain.events import Event
 
@@ -49,10 +49,6 @@ def is_unique_violation(exc: IntegrityError) -> bool:
         if getattr(candidate, "sqlstate", None) == "23505" or getattr(candidate, "pgcode", None) == "23505":
             return True
     return "UNIQUE constraint failed" in str(orig)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _by_dialect(build: Any) -> dict[str, Query]:
@@ -90,15 +86,16 @@ class SqlaUserRepository:
 
 
 class SqlaBalanceRepository:
-    def __init__(self, x: Execution) -> None:
+    def __init__(self, x: Execution, clock: Clock) -> None:
         self._x = x
+        self._clock = clock
 
     async def get(self, user_id: int) -> Balance | None:
         row = await self._x.first(_BALANCE, {"user_id": user_id})
         return balance_from_row(user_id, row) if row else None
 
     async def ensure(self, user_id: int, currency: Currency) -> Balance:
-        now = _now()
+        now = self._clock.now()
         values = {"user_id": user_id, "amount": 0, "held": 0, "currency": currency.code}
         await self._x.run(_ENSURE_BALANCE[self._x.dialect_name], {**values, "created_at": now, "updated_at": now})
         found = await self.get(user_id)
@@ -124,7 +121,12 @@ class SqlaBalanceRepository:
         """One conditional UPDATE; when it matches nothing, the domain explains why on a fresh read."""
         for _ in range(_RETRIES):
             if amount.is_positive:
-                params = {"p": amount.amount, "b_user": user_id, "b_currency": amount.currency.code, "b_now": _now()}
+                params = {
+                    "p": amount.amount,
+                    "b_user": user_id,
+                    "b_currency": amount.currency.code,
+                    "b_now": self._clock.now(),
+                }
                 row = await self._x.first(_BALANCE_CHANGES[op], params)
                 if row is not None:
                     return balance_from_row(user_id, row)
@@ -356,8 +358,9 @@ class SqlaOutbox:
     the number of round trips: one for all of a commit's events instead of one each.
     """
 
-    def __init__(self, x: Execution) -> None:
+    def __init__(self, x: Execution, clock: Clock) -> None:
         self._x = x
+        self._clock = clock
         self._pending: dict[str, dict[str, Any]] = {}
 
     async def add(self, event: Event) -> None:
@@ -367,7 +370,7 @@ class SqlaOutbox:
                 "kind": event.kind,
                 "user_id": event.user_id,
                 "payload": event_to_dict(event),
-                "created_at": _now(),
+                "created_at": self._clock.now(),
             }
 
     async def flush(self) -> None:

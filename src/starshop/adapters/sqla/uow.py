@@ -21,6 +21,7 @@ from starshop.adapters.sqla.repositories import (
     SqlaTransactionRepository,
     SqlaUserRepository,
 )
+from starshop.application.ports import Clock
 
 
 class _ConnectionScope(abc.ABC):
@@ -67,16 +68,23 @@ class _ConnectionScope(abc.ABC):
 
 
 class SqlaUnitOfWork(_ConnectionScope):
+    """``clock``: the application's ``Clock``; the times the adapter stamps itself (a balance's ``created_at`` and
+    ``updated_at``, an outbox row's ``created_at``) are its."""
+
     users: SqlaUserRepository
     balances: SqlaBalanceRepository
     transactions: SqlaTransactionRepository
     outbox: SqlaOutbox
 
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        super().__init__(engine)
+        self._clock = clock
+
     def _bind(self, x: Execution) -> None:
         self.users = SqlaUserRepository(x)
-        self.balances = SqlaBalanceRepository(x)
+        self.balances = SqlaBalanceRepository(x, self._clock)
         self.transactions = SqlaTransactionRepository(x)
-        self.outbox = SqlaOutbox(x)
+        self.outbox = SqlaOutbox(x, self._clock)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()
