@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from starshop.adapters.memory import SystemClock
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.execution import AsyncpgExecution, Query
-from starshop.adapters.sqla.repositories import _BALANCE
+from starshop.adapters.sqla.queries import BALANCE
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
 from starshop.domain import Currency, Money, User
 from starshop.domain.events import BalanceChanged
@@ -95,15 +95,15 @@ async def test_a_violated_constraint_reads_as_sqlalchemys_integrity_error_with_t
 
 async def test_each_statement_is_compiled_once_per_set_of_parameters(engine):
     await _registered(engine, 11)
-    before = len(_BALANCE.compiled)
+    before = len(BALANCE.compiled)
     for _ in range(3):
         async with SqlaUnitOfWork(engine, SystemClock()) as uow:
             await uow.balances.get(11)
-    assert len(_BALANCE.compiled) - before <= 1
-    assert _BALANCE.plain_read
+    assert len(BALANCE.compiled) - before <= 1
+    assert BALANCE.plain_read
 
 
 async def test_a_missing_parameter_is_refused_not_sent_as_null(engine):
     async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         with pytest.raises(ValueError, match="'user_id'"):
-            await uow.execution.rows(_BALANCE, {})
+            await uow.execution.rows(BALANCE, {})

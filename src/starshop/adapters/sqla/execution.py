@@ -81,6 +81,11 @@ class _Compiled:
         }
 
 
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """A UNIQUE constraint refused the statement: ``sqlstate`` 23505 on Postgres (both paths), SQLite's text."""
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
 class Execution(abc.ABC):
     """What the repositories need (rows as mappings, positional values, affected counts, savepoints) and what the
     unit of work needs (commit, rollback, and the connection given back)."""
