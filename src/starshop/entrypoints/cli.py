@@ -28,8 +28,8 @@ def _database_url(settings: Settings) -> str:
 
 async def _prepare_database(settings: Settings) -> None:
     """The embedded SQLite file is migrated on start; a configured database must already be at head."""
-    from starshop.adapters.sqla.engine import DatabaseNotReady, check_database, create_engine
-    from starshop.adapters.sqla.migrate import upgrade
+    from starshop.adapters.sqla.engine import create_engine
+    from starshop.adapters.sqla.migrate import DatabaseNotReady, check_database, upgrade
 
     url = _database_url(settings)
     if settings.database_url is None:

@@ -32,7 +32,8 @@ from starshop.adapters.redis import (
 )
 from starshop.adapters.resilience import BreakerState, CircuitBreaker
 from starshop.adapters.sandbox import SandboxPaymentGateway, SandboxStarDelivery
-from starshop.adapters.sqla.engine import DatabaseNotReady, check_database, create_engine
+from starshop.adapters.sqla.engine import create_engine
+from starshop.adapters.sqla.migrate import DatabaseNotReady, check_database
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader, outbox_backlog
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
 from starshop.application.config import ShopConfig
@@ -145,8 +146,8 @@ class DatabaseProvider(Provider):
         return SqlaLedgerReader(primary)
 
     @provide(scope=Scope.REQUEST)
-    def uow(self, primary: AsyncEngine) -> UnitOfWork:
-        return SqlaUnitOfWork(primary)
+    def uow(self, primary: AsyncEngine, clock: Clock) -> UnitOfWork:
+        return SqlaUnitOfWork(primary, clock)
 
     @provide(scope=Scope.REQUEST)
     def outbox_uow(self, primary: AsyncEngine) -> OutboxUnitOfWork:
@@ -393,9 +394,9 @@ class ObservabilityProvider(Provider):
         return Readiness(checks)
 
     @provide
-    def refresh(self, metrics: Metrics, engine: AsyncEngine, depth: QueueDepth) -> MetricsRefresh:
+    def refresh(self, metrics: Metrics, engine: AsyncEngine, depth: QueueDepth, clock: Clock) -> MetricsRefresh:
         async def outbox() -> None:
-            pending, oldest, quarantined = await outbox_backlog(engine)
+            pending, oldest, quarantined = await outbox_backlog(engine, now=clock.now())
             metrics.outbox_depth.set(pending)
             metrics.outbox_lag.set(oldest)
             metrics.outbox_quarantined.set(quarantined)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starshop.adapters.redis import redis_from_url
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
 from starshop.adapters.telegram.notifier import AiogramNotifier
-from starshop.application.ports import Notifier
+from starshop.application.ports import Clock, Notifier
 from starshop.application.use_cases.get_user import GetUser
 from starshop.entrypoints.bot.language import remembered_language
 from starshop.entrypoints.settings import Settings
@@ -61,14 +61,14 @@ class BotNotifierProvider(Provider):
         self.parts, self.admin_ids = parts, admin_ids
 
     @provide
-    def notifier(self, engine: AsyncEngine) -> Notifier:
+    def notifier(self, engine: AsyncEngine, clock: Clock) -> Notifier:
         bot, storage = self.parts.bot, self.parts.storage
 
         async def language_of(user_id: int) -> str | None:
             chosen = await remembered_language(storage, bot.id, user_id)
             if chosen is not None:
                 return chosen
-            user = await GetUser(SqlaUnitOfWork(engine))(user_id)
+            user = await GetUser(SqlaUnitOfWork(engine, clock))(user_id)
             return user.language_code if user else None
 
         return AiogramNotifier(bot, language_of, admin_ids=self.admin_ids)

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from starshop.adapters.memory import SystemClock
 from starshop.adapters.sqla.migrate import head_revision
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -225,7 +226,7 @@ async def test_audit_provider_lists_each_order_and_purchase_the_provider_disagre
     fake = FakeFragment(seed=seed, users={"alice_user", "bob_builder"}, balance=Decimal(100))
     engine = create_engine(sqlite_url, pool_size=1, max_overflow=0)
     shop = build_shop(
-        uow=lambda: SqlaUnitOfWork(engine),
+        uow=lambda: SqlaUnitOfWork(engine, SystemClock()),
         outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
         reader=SqlaTransactionReader(engine),
         ledger=SqlaLedgerReader(engine),

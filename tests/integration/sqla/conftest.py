@@ -20,6 +20,7 @@ from starshop.adapters.memory import (
     InMemoryStore,
     InMemoryTransactionReader,
     InMemoryUnitOfWork,
+    SystemClock,
 )
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
@@ -69,7 +70,7 @@ def memory_persistence() -> Persistence:
 def sqla_persistence(name: str, engine: AsyncEngine) -> Persistence:
     return Persistence(
         name=name,
-        uow=lambda: SqlaUnitOfWork(engine),
+        uow=lambda: SqlaUnitOfWork(engine, SystemClock()),
         outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
         reader=SqlaTransactionReader(engine),
         ledger=SqlaLedgerReader(engine),

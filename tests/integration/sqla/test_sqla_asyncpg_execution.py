@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from starshop.adapters.memory import SystemClock
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.execution import AsyncpgExecution, Query
-from starshop.adapters.sqla.repositories import _BALANCE
+from starshop.adapters.sqla.queries import BALANCE
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
 from starshop.domain import Currency, Money, User
 from starshop.domain.events import BalanceChanged
@@ -34,7 +35,7 @@ async def engine(pg_url):
 
 
 async def _registered(engine, user_id: int) -> None:
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         await uow.users.upsert(User(user_id=user_id, created_at=NOW, updated_at=NOW))
         await uow.balances.ensure(user_id, USD)
         await uow.commit()
@@ -42,7 +43,7 @@ async def _registered(engine, user_id: int) -> None:
 
 async def test_plain_reads_run_without_a_transaction_and_the_first_lock_begins_one(engine):
     await _registered(engine, 7)
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         assert isinstance(uow.execution, AsyncpgExecution)
         assert (await uow.balances.get(7)) is not None
         assert await uow.users.get(7) is not None
@@ -57,7 +58,7 @@ async def test_plain_reads_run_without_a_transaction_and_the_first_lock_begins_o
 
 async def test_a_commit_writes_its_events_in_one_statement_with_the_change(engine):
     await _registered(engine, 8)
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         balance = await uow.balances.credit(8, Money.of("5", USD))
         for reason in ("a", "b", "a"):  # the repeated key is dropped, as a stored one would be
             await uow.outbox.add(
@@ -73,7 +74,7 @@ async def test_a_commit_writes_its_events_in_one_statement_with_the_change(engin
 
 async def test_leaving_without_a_commit_rolls_back_and_drops_the_kept_events(engine):
     await _registered(engine, 9)
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         balance = await uow.balances.credit(9, Money.of("5", USD))
         await uow.outbox.add(
             BalanceChanged(user_id=9, tx_id="tx", amount=balance.amount, held=balance.held, reason="x")
@@ -86,7 +87,7 @@ async def test_leaving_without_a_commit_rolls_back_and_drops_the_kept_events(eng
 async def test_a_violated_constraint_reads_as_sqlalchemys_integrity_error_with_the_sqlstate(engine):
     await _registered(engine, 10)
     duplicate = Query(text("INSERT INTO users (user_id, created_at, updated_at) VALUES (10, now(), now())"))
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         with pytest.raises(IntegrityError) as caught:
             await uow.execution.run(duplicate)
     assert getattr(caught.value.orig, "sqlstate", None) == "23505"
@@ -94,15 +95,15 @@ async def test_a_violated_constraint_reads_as_sqlalchemys_integrity_error_with_t
 
 async def test_each_statement_is_compiled_once_per_set_of_parameters(engine):
     await _registered(engine, 11)
-    before = len(_BALANCE.compiled)
+    before = len(BALANCE.compiled)
     for _ in range(3):
-        async with SqlaUnitOfWork(engine) as uow:
+        async with SqlaUnitOfWork(engine, SystemClock()) as uow:
             await uow.balances.get(11)
-    assert len(_BALANCE.compiled) - before <= 1
-    assert _BALANCE.plain_read
+    assert len(BALANCE.compiled) - before <= 1
+    assert BALANCE.plain_read
 
 
 async def test_a_missing_parameter_is_refused_not_sent_as_null(engine):
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         with pytest.raises(ValueError, match="'user_id'"):
-            await uow.execution.rows(_BALANCE, {})
+            await uow.execution.rows(BALANCE, {})

@@ -16,6 +16,7 @@ from starshop.adapters.memory import (
     ScriptedPaymentGateway,
     ScriptedStarDelivery,
     SequentialIds,
+    SystemClock,
     UnlimitedRateLimiter,
 )
 from starshop.adapters.sqla.readers import SqlaLedgerReader
@@ -53,12 +54,12 @@ async def test_concurrent_purchases_hold_exactly_what_the_balance_covers(sql_eng
     engine = sql_engine
     policy, config = default_policy(), default_config()
     price = policy.price(50)
-    await _user_with_bonus(lambda: SqlaUnitOfWork(engine), str(price.amount * AFFORDABLE))
+    await _user_with_bonus(lambda: SqlaUnitOfWork(engine, SystemClock()), str(price.amount * AFFORDABLE))
     clock, ids, delivery, limiter = FixedClock(), SequentialIds(), ScriptedStarDelivery(), UnlimitedRateLimiter()
     gateway = ScriptedPaymentGateway(clock, lifetime=config.invoice_lifetime)
 
     async def buy(n: int) -> object:
-        use_case = BuyStars(SqlaUnitOfWork(engine), policy, delivery, gateway, clock, ids, limiter, config)
+        use_case = BuyStars(SqlaUnitOfWork(engine, clock), policy, delivery, gateway, clock, ids, limiter, config)
         try:
             return await use_case(BuyStarsInput(user_id=1, stars=50, recipient="somebody", idempotency_key=f"k{n}"))
         except InsufficientFunds as exc:
@@ -69,7 +70,7 @@ async def test_concurrent_purchases_hold_exactly_what_the_balance_covers(sql_eng
     refused = [r for r in results if isinstance(r, InsufficientFunds)]
     assert len(refused) == BUYERS - AFFORDABLE
     assert all(r.missing is not None and r.missing.is_positive for r in refused)
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         balance = await uow.balances.get(1)
     total = price.amount * AFFORDABLE
     assert balance == Balance(1, usd(str(total)), usd(str(total)))
@@ -81,20 +82,22 @@ async def test_one_paid_notification_delivered_fifty_times_at_once_credits_once(
     engine = sql_engine
     config, clock, ids = default_config(), FixedClock(), SequentialIds()
     gateway = ScriptedPaymentGateway(clock, lifetime=config.invoice_lifetime)
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         await uow.users.upsert(user(1))
         await uow.balances.ensure(1, USD)
         await uow.commit()
-    create = CreateRecharge(SqlaUnitOfWork(engine), gateway, clock, ids, UnlimitedRateLimiter(), config)
+    create = CreateRecharge(SqlaUnitOfWork(engine, clock), gateway, clock, ids, UnlimitedRateLimiter(), config)
     result = await create(CreateRechargeInput(user_id=1, amount=usd("25.00")))
     assert result.recharge.order_id is not None
     note = gateway.set_status(result.recharge.order_id, PaymentStatus.PAID)
 
-    outcomes = await asyncio.gather(*(ConfirmPayment(SqlaUnitOfWork(engine), clock, config)(note) for _ in range(50)))
+    outcomes = await asyncio.gather(
+        *(ConfirmPayment(SqlaUnitOfWork(engine, clock), clock, config)(note) for _ in range(50))
+    )
 
     assert outcomes.count(PaymentOutcome.CREDITED) == 1
     assert set(outcomes) <= {PaymentOutcome.CREDITED, PaymentOutcome.DUPLICATE, PaymentOutcome.IGNORED}
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         assert await uow.balances.get(1) == Balance(1, usd("25.00"), usd("0"))
     [totals] = await SqlaLedgerReader(engine).totals()
     assert totals.journal_amount == totals.amount
@@ -113,9 +116,9 @@ async def test_one_paid_notification_delivered_fifty_times_at_once_credits_once(
 )
 async def test_the_database_refuses_rows_that_break_the_rules(sql_engine: AsyncEngine, statement: str) -> None:
     engine = sql_engine
-    await _user_with_bonus(lambda: SqlaUnitOfWork(engine), "5.00")
+    await _user_with_bonus(lambda: SqlaUnitOfWork(engine, SystemClock()), "5.00")
     with pytest.raises(IntegrityError):
         async with sql_engine.begin() as conn:
             await conn.execute(text(statement))
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         assert await uow.balances.get(1) == Balance(1, usd("5.00"), usd("0"))

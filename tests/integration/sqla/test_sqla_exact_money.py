@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from starshop.adapters.memory import SystemClock
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.migrate import downgrade, upgrade
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
@@ -36,7 +37,7 @@ def _completed(tx_id: str, tx_type: TxType, amount: Money) -> Transaction:
 
 
 async def test_eighteen_decimal_ether_round_trips_through_rows_sql_changes_and_sums(sql_engine: AsyncEngine) -> None:
-    async with SqlaUnitOfWork(sql_engine) as uow:
+    async with SqlaUnitOfWork(sql_engine, SystemClock()) as uow:
         await uow.users.upsert(user(1))
         await uow.balances.ensure(1, ETH)
         await uow.transactions.add(_completed("r1", TxType.RECHARGE, eth(WEI)))
@@ -48,7 +49,7 @@ async def test_eighteen_decimal_ether_round_trips_through_rows_sql_changes_and_s
         await uow.balances.release(1, eth("0.000000000000000002"))
         await uow.commit()
 
-    async with SqlaUnitOfWork(sql_engine) as uow:
+    async with SqlaUnitOfWork(sql_engine, SystemClock()) as uow:
         balance = await uow.balances.get(1)
         stored = await uow.transactions.get("r1")
     assert balance == Balance(1, eth("1234567890.123456789123456789"), eth("0"))
@@ -62,19 +63,19 @@ async def test_eighteen_decimal_ether_round_trips_through_rows_sql_changes_and_s
 
 
 async def test_a_hold_of_one_wei_more_than_available_is_refused_in_sql(sql_engine: AsyncEngine) -> None:
-    async with SqlaUnitOfWork(sql_engine) as uow:
+    async with SqlaUnitOfWork(sql_engine, SystemClock()) as uow:
         await uow.users.upsert(user(1))
         await uow.balances.ensure(1, ETH)
         await uow.balances.credit(1, eth(WEI))
         await uow.commit()
-    async with SqlaUnitOfWork(sql_engine) as uow:
+    async with SqlaUnitOfWork(sql_engine, SystemClock()) as uow:
         with pytest.raises(Exception, match="insufficient funds"):
             await uow.balances.hold(1, eth("0.123456789123456790"))
         assert await uow.balances.hold(1, eth(WEI)) == Balance(1, eth(WEI), eth(WEI))
 
 
 async def test_the_database_refuses_a_hold_one_wei_above_the_amount(sql_engine: AsyncEngine) -> None:
-    async with SqlaUnitOfWork(sql_engine) as uow:
+    async with SqlaUnitOfWork(sql_engine, SystemClock()) as uow:
         await uow.users.upsert(user(1))
         await uow.balances.ensure(1, ETH)
         await uow.balances.credit(1, eth(WEI))
@@ -130,7 +131,7 @@ async def test_migrating_keeps_every_stored_amount_and_back_again(url_at_0001: s
 
     engine = create_engine(url_at_0001)
     try:
-        async with SqlaUnitOfWork(engine) as uow:
+        async with SqlaUnitOfWork(engine, SystemClock()) as uow:
             assert await uow.balances.get(1) == Balance(1, Money.of("12.50", Currency.of("USD")), Money.of("0", USD))
             assert (await uow.balances.hold(1, Money.of("12.49", USD))).held.amount == Decimal("12.49")
             adjustment, recharge = await uow.transactions.get("a"), await uow.transactions.get("r")

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from starshop.adapters.memory import SequentialIds
+from starshop.adapters.memory import SequentialIds, SystemClock
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
@@ -46,7 +46,7 @@ async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def shop(engine: AsyncEngine) -> InMemoryShop:
     return build_shop(
-        uow=lambda: SqlaUnitOfWork(engine),
+        uow=lambda: SqlaUnitOfWork(engine, SystemClock()),
         outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
         reader=SqlaTransactionReader(engine),
         ledger=SqlaLedgerReader(engine),
@@ -61,7 +61,7 @@ class Sides:
         self.ids = SequentialIds("race")  # apart from the shop's own ids
 
     def uow(self) -> SqlaUnitOfWork:
-        return SqlaUnitOfWork(self.engine)
+        return SqlaUnitOfWork(self.engine, SystemClock())
 
     def confirm(self) -> ConfirmPayment:
         return ConfirmPayment(self.uow(), self.shop.clock, self.shop.config)

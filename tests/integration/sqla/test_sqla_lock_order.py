@@ -19,10 +19,11 @@ from starshop.adapters.memory import (
     ScriptedPaymentGateway,
     ScriptedStarDelivery,
     SequentialIds,
+    SystemClock,
     UnlimitedRateLimiter,
 )
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
-from starshop.application.ports import ClaimResult, Delivered
+from starshop.application.ports import ClaimResult, Clock, Delivered
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery, Recorded
 from starshop.domain import Balance, DeliveryReceipt, Money, Transaction, TxStatus, TxType
@@ -64,8 +65,8 @@ class GatedBalances:
 
 
 class CaptureGatedUnitOfWork(SqlaUnitOfWork):
-    def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        super().__init__(engine, clock)
         self.reached = asyncio.Event()
         self.gate = asyncio.Event()
 
@@ -83,7 +84,7 @@ async def test_a_retry_bought_while_the_first_purchase_is_recorded_delivered_get
     delivery = ScriptedStarDelivery()
     gateway = ScriptedPaymentGateway(clock, lifetime=config.invoice_lifetime)
     price = Money(policy.price(50).amount * prices, USD)
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         await uow.users.upsert(user(1))
         await uow.balances.ensure(1, USD)
         await uow.balances.credit(1, price)
@@ -95,7 +96,7 @@ async def test_a_retry_bought_while_the_first_purchase_is_recorded_delivered_get
         await uow.commit()
 
     def buy_stars(limiter: UnlimitedRateLimiter) -> BuyStars:
-        return BuyStars(SqlaUnitOfWork(engine), policy, delivery, gateway, clock, ids, limiter, config)
+        return BuyStars(SqlaUnitOfWork(engine, clock), policy, delivery, gateway, clock, ids, limiter, config)
 
     order = BuyStarsInput(user_id=1, stars=50, recipient="somebody", idempotency_key=KEY)
     # The retry looks for its key before the first purchase exists, then waits in the rate limiter.
@@ -103,11 +104,11 @@ async def test_a_retry_bought_while_the_first_purchase_is_recorded_delivered_get
     retry = asyncio.create_task(buy_stars(retry_limiter)(order))
     await asyncio.wait_for(retry_limiter.reached.wait(), 5)
     first = await buy_stars(UnlimitedRateLimiter())(order)
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         assert await uow.transactions.claim_delivery(first.purchase.id, clock.now()) is ClaimResult.CLAIMED
         await uow.commit()
     # The delivery is recorded up to its capture; then the retry goes on into its purchase.
-    recording_uow = CaptureGatedUnitOfWork(engine)
+    recording_uow = CaptureGatedUnitOfWork(engine, clock)
     delivered = Delivered(receipt=DeliveryReceipt(ref_id="order-1"))
     recording = asyncio.create_task(
         RecordDelivery(recording_uow, clock)(DeliveryResult(tx_id=first.purchase.id, outcome=delivered))
@@ -120,7 +121,7 @@ async def test_a_retry_bought_while_the_first_purchase_is_recorded_delivered_get
     assert await asyncio.wait_for(recording, 15) is Recorded.COMPLETED
     replay = await asyncio.wait_for(retry, 15)
     assert (replay.purchase.id, replay.replayed) == (first.purchase.id, True)
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         assert await uow.balances.get(1) == Balance(1, price - policy.price(50), usd("0"))
         stored = await uow.transactions.get(first.purchase.id)
     assert stored is not None and stored.status is TxStatus.COMPLETED

@@ -11,8 +11,15 @@ from alembic.runtime.migration import MigrationContext
 from sqla_support import create_database, database_url, drop_database
 from sqlalchemy import inspect
 
-from starshop.adapters.sqla.engine import DatabaseNotReady, check_database, create_engine
-from starshop.adapters.sqla.migrate import current_revision, downgrade, head_revision, upgrade
+from starshop.adapters.sqla.engine import create_engine
+from starshop.adapters.sqla.migrate import (
+    DatabaseNotReady,
+    check_database,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
 from starshop.adapters.sqla.tables import metadata
 
 TABLES = {"alembic_version", "balances", "outbox", "transactions", "users"}

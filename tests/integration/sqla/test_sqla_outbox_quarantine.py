@@ -13,7 +13,13 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from starshop.adapters.memory import FixedClock, InMemoryEventPublisher, InMemoryTaskQueue, RecordingNotifier
+from starshop.adapters.memory import (
+    FixedClock,
+    InMemoryEventPublisher,
+    InMemoryTaskQueue,
+    RecordingNotifier,
+    SystemClock,
+)
 from starshop.adapters.sqla.readers import outbox_backlog
 from starshop.adapters.sqla.tables import outbox
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
@@ -38,7 +44,7 @@ async def _poison(engine: AsyncEngine, kind: str, payload: dict[str, object]) ->
 
 
 async def _queue(engine: AsyncEngine, tx_id: str) -> None:
-    async with SqlaUnitOfWork(engine) as uow:
+    async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         await uow.outbox.add(PurchaseQueued(user_id=1, tx_id=tx_id))
         await uow.commit()
 
@@ -65,4 +71,4 @@ async def test_a_poison_row_between_good_rows_is_set_aside_and_the_good_rows_are
     assert (listed.key, listed.kind, listed.user_id, listed.payload) == ("poison", kind, 1, payload)
     assert reason in listed.reason
     assert listed.quarantined_at == clock.now() - timedelta(hours=1)
-    assert await outbox_backlog(sql_engine) == (0, 0.0, 1)  # nothing waits; one row is set aside
+    assert await outbox_backlog(sql_engine, now=clock.now()) == (0, 0.0, 1)  # nothing waits; one row is set aside

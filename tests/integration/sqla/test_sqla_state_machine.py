@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, settings
 from tests.db import create_database, database_url, drop_database, run_in_thread
 from tests.unit.test_ledger_state_machine import LedgerMachine
 
+from starshop.adapters.memory import SystemClock
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
@@ -26,7 +27,7 @@ class PostgresLedgerMachine(LedgerMachine):
         self.engine = create_engine(database_url(self.database), pool_size=2, max_overflow=2)
         engine = self.engine
         return build_shop(
-            uow=lambda: SqlaUnitOfWork(engine),
+            uow=lambda: SqlaUnitOfWork(engine, SystemClock()),
             outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
             reader=SqlaTransactionReader(engine),
             ledger=SqlaLedgerReader(engine),

@@ -1,18 +1,14 @@
-"""Async engines for Postgres (asyncpg) and SQLite (aiosqlite), and a readiness check."""
+"""Async engines for Postgres (asyncpg) and SQLite (aiosqlite)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, exc, text
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from starshop.adapters.sqla.types import SQLITE_MONEY_FUNCTIONS
-
-
-class DatabaseNotReady(RuntimeError):
-    """The database cannot be reached, or its schema is not at the code's migration head."""
 
 
 def create_engine(
@@ -87,25 +83,3 @@ def _drop_closed_connections(engine: AsyncEngine) -> None:
         if driver is not None and (driver.is_closed() or driver.is_in_transaction()):
             # closed by the server, or left inside a transaction by a unit of work that was interrupted
             raise exc.DisconnectionError("this connection cannot be reused")
-
-
-async def check_database(engine: AsyncEngine) -> None:
-    """Raise ``DatabaseNotReady`` with a one-line reason unless the database answers and is migrated to head."""
-    from starshop.adapters.sqla.migrate import head_revision
-
-    where = engine.url.render_as_string(hide_password=True)
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-            has_table = await conn.run_sync(lambda c: c.dialect.has_table(c, "alembic_version"))
-            current = None
-            if has_table:
-                current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-    except Exception as exc:  # any driver or network failure means "not ready"
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        msg = f"database {where} is unreachable: {reason}"
-        raise DatabaseNotReady(msg) from exc
-    head = head_revision()
-    if current != head:
-        msg = f"database {where} is at migration {current or 'none'}, expected {head}: run `starshop migrate`"
-        raise DatabaseNotReady(msg)

@@ -1,7 +1,8 @@
 """How the repositories' statements reach the database, inside one unit of work.
 
-The statements are SQLAlchemy Core constructs, written once in ``repositories.py`` for both databases. Two ways
-of running them:
+The statements are SQLAlchemy Core constructs, written once in ``queries.py`` for both databases. An
+``Execution`` is one pooled connection and its transaction (``open_execution``): it runs the statements, commits,
+rolls back and gives the connection back. Two ways of running them:
 
 - ``SqlaExecution``: through SQLAlchemy's ``AsyncConnection`` (SQLite; any dialect).
 - ``AsyncpgExecution``: on Postgres, each ``Query`` is compiled once by SQLAlchemy's asyncpg dialect (SQL text,
@@ -25,11 +26,12 @@ from typing import Any, cast
 import attrs
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import greenlet_spawn
 
 Row = Mapping[Any, Any]
 _REQUIRED = object()  # a bind parameter the statement gives no value of its own
@@ -79,10 +81,28 @@ class _Compiled:
         }
 
 
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """A UNIQUE constraint refused the statement: ``sqlstate`` 23505 on Postgres (both paths), SQLite's text."""
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
 class Execution(abc.ABC):
-    """What the repositories need: rows as mappings, positional values, affected counts, savepoints."""
+    """What the repositories need (rows as mappings, positional values, affected counts, savepoints) and what the
+    unit of work needs (commit, rollback, and the connection given back)."""
 
     dialect_name: str
+
+    @abc.abstractmethod
+    async def commit(self) -> None:
+        """Commit; the next statement starts a fresh transaction."""
+
+    @abc.abstractmethod
+    async def rollback(self) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self, *, failing: bool) -> None:
+        """Roll back what was not committed and give the connection back to the pool. ``failing``: the caller is
+        already raising, and a rollback that fails too must not replace its error."""
 
     @abc.abstractmethod
     async def rows(self, query: Query, params: Mapping[str, Any] | None = None) -> Sequence[Row]: ...
@@ -105,10 +125,32 @@ class Execution(abc.ABC):
         return found[0] if found else None
 
 
+async def open_execution(engine: AsyncEngine) -> Execution:
+    """One connection from the engine's pool: its asyncpg driver on Postgres, SQLAlchemy's connection otherwise."""
+    if engine.dialect.driver == "asyncpg":
+        # Straight from the pool (a third of the time ``engine.connect()`` takes): nothing here needs
+        # SQLAlchemy's Connection, and the pool still resets, replaces and counts the connection.
+        return AsyncpgExecution(await engine.raw_connection(), engine.dialect)
+    return SqlaExecution(await engine.connect())
+
+
 class SqlaExecution(Execution):
     def __init__(self, conn: AsyncConnection) -> None:
         self._c = conn
         self.dialect_name = conn.dialect.name
+
+    async def commit(self) -> None:
+        await self._c.commit()
+
+    async def rollback(self) -> None:
+        await self._c.rollback()
+
+    async def close(self, *, failing: bool) -> None:
+        # ``failing`` changes nothing here: SQLAlchemy's connection discards itself when its rollback fails.
+        try:
+            await self._c.rollback()
+        finally:
+            await self._c.close()
 
     async def rows(self, query: Query, params: Mapping[str, Any] | None = None) -> Sequence[Row]:
         return list((await self._c.execute(query.stmt, params)).mappings())
@@ -129,12 +171,16 @@ class SqlaExecution(Execution):
 
 
 class AsyncpgExecution(Execution):
-    """One transaction on an asyncpg connection, begun by its first statement that writes or locks."""
+    """One transaction on an asyncpg connection, begun by its first statement that writes or locks.
+
+    ``raw``: the pool's own checkout (``engine.raw_connection()``), whose driver connection asyncpg runs.
+    """
 
     dialect_name = "postgresql"
 
-    def __init__(self, driver: Any, dialect: Dialect) -> None:
-        self._driver = driver
+    def __init__(self, raw: Any, dialect: Dialect) -> None:
+        self._raw = raw
+        self._driver = raw.driver_connection
         self._dialect = dialect
         self._tx: Any = None
 
@@ -151,6 +197,16 @@ class AsyncpgExecution(Execution):
         tx, self._tx = self._tx, None
         if tx is not None:
             await tx.rollback()
+
+    async def close(self, *, failing: bool) -> None:
+        try:
+            await self.rollback()
+        except BaseException:  # failed or cancelled: a connection in an unknown state is given to nobody
+            await greenlet_spawn(self._raw.invalidate)
+            if not failing:
+                raise
+        finally:
+            await greenlet_spawn(self._raw.close)
 
     async def rows(self, query: Query, params: Mapping[str, Any] | None = None) -> Sequence[Row]:
         compiled, args = await self._prepare(query, params)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,10 +16,6 @@ from starshop.application.ports import LedgerTotals, Page, ShopStats, Transactio
 from starshop.domain import Currency, Transaction, TxStatus, TxType
 
 _t = transactions.c
-
-
-def _sum(expr: ColumnElement[Any]) -> ColumnElement[Decimal]:
-    return money_sum(expr)
 
 
 def _dec(value: Decimal | None) -> Decimal:
@@ -70,14 +65,16 @@ class SqlaTransactionReader:
             recharges, purchases, stars, flagged = (
                 await s.execute(
                     select(
-                        _sum(case((completed & (_t.type == TxType.RECHARGE.value), _t.amount))),
-                        _sum(case((completed & (_t.type == TxType.PURCHASE.value), _t.amount))),
+                        money_sum(case((completed & (_t.type == TxType.RECHARGE.value), _t.amount))),
+                        money_sum(case((completed & (_t.type == TxType.PURCHASE.value), _t.amount))),
                         func.sum(case((completed & (_t.type == TxType.PURCHASE.value), _t.stars))),
                         func.count(_t.flag),
                     )
                 )
             ).one()
-            total_balance, total_held = (await s.execute(select(_sum(balances.c.amount), _sum(balances.c.held)))).one()
+            total_balance, total_held = (
+                await s.execute(select(money_sum(balances.c.amount), money_sum(balances.c.held)))
+            ).one()
         return ShopStats(
             users=int(user_count),
             transactions_by_status=by_status,
@@ -120,8 +117,8 @@ class SqlaLedgerReader:
         journal = (
             select(
                 _t.user_id.label("user_id"),
-                _sum(case((_t.status == TxStatus.COMPLETED.value, signed))).label("journal_amount"),
-                _sum(case((holding, _t.amount))).label("journal_held"),
+                money_sum(case((_t.status == TxStatus.COMPLETED.value, signed))).label("journal_amount"),
+                money_sum(case((holding, _t.amount))).label("journal_held"),
             )
             .group_by(_t.user_id)
             .subquery()
@@ -149,9 +146,9 @@ class SqlaLedgerReader:
         return result
 
 
-async def outbox_backlog(engine: AsyncEngine) -> tuple[int, float, int]:
-    """How many outbox messages wait, how old the oldest is in seconds (0 when none wait), and how many are set
-    aside (quarantined: unreadable by this release; they wait for an operator, not for the relay)."""
+async def outbox_backlog(engine: AsyncEngine, *, now: datetime) -> tuple[int, float, int]:
+    """How many outbox messages wait, how old the oldest is at ``now`` in seconds (0 when none wait), and how many
+    are set aside (quarantined: unreadable by this release; they wait for an operator, not for the relay)."""
     waiting = outbox.c.quarantined_at.is_(None)
     async with engine.connect() as s:
         count, oldest, quarantined = (
@@ -167,4 +164,4 @@ async def outbox_backlog(engine: AsyncEngine) -> tuple[int, float, int]:
         return 0, 0.0, int(quarantined)
     if oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
-    return int(count), max((datetime.now(UTC) - oldest).total_seconds(), 0.0), int(quarantined)
+    return int(count), max((now - oldest).total_seconds(), 0.0), int(quarantined)

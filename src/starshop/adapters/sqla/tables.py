@@ -23,10 +23,12 @@ from sqlalchemy import (
 from starshop.adapters.sqla.types import Amount, UtcDateTime
 from starshop.domain import TxStatus, TxType
 
+# CHECK constraints have no convention: each is named in full where it is declared, here and in the migrations
+# alike. A convention ``ck_%(table_name)s_%(constraint_name)s`` prefixed a full name a second time (migration 0001;
+# 0003 renames what it created).
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
@@ -72,9 +74,9 @@ balances = Table(
     Column("currency", String(8), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    *_money_check("amount >= 0", "money_cmp(amount, '0') >= 0", name="amount_not_negative"),
-    *_money_check("held >= 0", "money_cmp(held, '0') >= 0", name="held_not_negative"),
-    *_money_check("held <= amount", "money_cmp(held, amount) <= 0", name="held_within_amount"),
+    *_money_check("amount >= 0", "money_cmp(amount, '0') >= 0", name="ck_balances_amount_not_negative"),
+    *_money_check("held >= 0", "money_cmp(held, '0') >= 0", name="ck_balances_held_not_negative"),
+    *_money_check("held <= amount", "money_cmp(held, amount) <= 0", name="ck_balances_held_within_amount"),
 )
 
 transactions = Table(
@@ -113,15 +115,17 @@ transactions = Table(
     Column("created_at", UtcDateTime, nullable=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("user_id", "idempotency_key"),
-    CheckConstraint(_in("type", TX_TYPES), name="type_valid"),
-    CheckConstraint(_in("status", TX_STATUSES), name="status_valid"),
-    CheckConstraint(f"pay_with IS NULL OR {_in('pay_with', PAY_WITH)}", name="pay_with_valid"),
+    CheckConstraint(_in("type", TX_TYPES), name="ck_transactions_type_valid"),
+    CheckConstraint(_in("status", TX_STATUSES), name="ck_transactions_status_valid"),
+    CheckConstraint(f"pay_with IS NULL OR {_in('pay_with', PAY_WITH)}", name="ck_transactions_pay_with_valid"),
     *_money_check(
         "amount > 0 OR (type = 'adjustment' AND amount <> 0)",
         "money_cmp(amount, '0') > 0 OR (type = 'adjustment' AND money_cmp(amount, '0') <> 0)",
-        name="amount_sign",
+        name="ck_transactions_amount_sign",
     ),
-    CheckConstraint("type <> 'purchase' OR (stars > 0 AND recipient IS NOT NULL)", name="purchase_fields"),
+    CheckConstraint(
+        "type <> 'purchase' OR (stars > 0 AND recipient IS NOT NULL)", name="ck_transactions_purchase_fields"
+    ),
 )
 
 # The database's own guard: at most one purchase of the same stars for the same recipient is in flight.

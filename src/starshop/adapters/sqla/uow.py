@@ -1,20 +1,19 @@
 """Units of work on an ``AsyncEngine``: each ``async with`` is one pooled connection and one transaction.
 
-On Postgres the repositories' statements go over the connection's asyncpg driver (``AsyncpgExecution``); on
-SQLite through SQLAlchemy's ``AsyncConnection``. Either way the connection comes from, and goes back to, the
-engine's pool.
+The connection, its transaction and how statements run on it are the ``Execution``'s (``execution.py``): over
+the connection's asyncpg driver on Postgres, through SQLAlchemy's ``AsyncConnection`` on SQLite. A unit of work
+binds the repositories to it, writes the kept outbox events before the commit, and forgets them on a rollback.
 """
 
 from __future__ import annotations
 
 import abc
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from starshop.adapters.sqla.execution import AsyncpgExecution, Execution, SqlaExecution
+from starshop.adapters.sqla.execution import Execution, open_execution
 from starshop.adapters.sqla.repositories import (
     SqlaBalanceRepository,
     SqlaOutbox,
@@ -22,14 +21,12 @@ from starshop.adapters.sqla.repositories import (
     SqlaTransactionRepository,
     SqlaUserRepository,
 )
+from starshop.application.ports import Clock
 
 
 class _ConnectionScope(abc.ABC):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._asyncpg = engine.dialect.driver == "asyncpg"
-        self._conn: AsyncConnection | None = None  # SQLite: SQLAlchemy's connection
-        self._raw: Any = None  # Postgres: the pool's own checkout, whose driver connection asyncpg runs
         self._x: Execution | None = None
 
     @property
@@ -43,53 +40,24 @@ class _ConnectionScope(abc.ABC):
         if self._x is not None:
             msg = "this unit of work is already entered"
             raise RuntimeError(msg)
-        if self._asyncpg:
-            # Straight from the pool (a third of the time ``engine.connect()`` takes): nothing here needs
-            # SQLAlchemy's Connection, and the pool still resets, replaces and counts the connection.
-            self._raw = await self._engine.raw_connection()
-            self._x = AsyncpgExecution(self._raw.driver_connection, self._engine.dialect)
-        else:
-            self._conn = await self._engine.connect()
-            self._x = SqlaExecution(self._conn)
+        self._x = await open_execution(self._engine)
         self._bind(self._x)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        conn, raw, x = self._conn, self._raw, self._x
-        self._conn = self._raw = self._x = None
-        if isinstance(x, AsyncpgExecution):
-            try:
-                await x.rollback()
-            except BaseException:  # failed or cancelled: a connection in an unknown state is given to nobody
-                await greenlet_spawn(raw.invalidate)
-                if exc is None:
-                    raise
-            finally:
-                await greenlet_spawn(raw.close)
-        elif conn is not None:
-            try:
-                await conn.rollback()
-            finally:
-                await conn.close()
+        x, self._x = self._x, None
+        if x is not None:
+            await x.close(failing=exc is not None)
 
     async def commit(self) -> None:
         await self._before_commit()
-        x = self.execution
-        if isinstance(x, AsyncpgExecution):
-            await x.commit()
-        else:
-            assert self._conn is not None
-            await self._conn.commit()
+        await self.execution.commit()
 
     async def rollback(self) -> None:
         x = self.execution
-        if isinstance(x, AsyncpgExecution):
-            await x.rollback()
-        else:
-            assert self._conn is not None
-            await self._conn.rollback()
+        await x.rollback()
         self._bind(x)  # forget what was kept for the commit
 
     async def _before_commit(self) -> None:
@@ -100,16 +68,23 @@ class _ConnectionScope(abc.ABC):
 
 
 class SqlaUnitOfWork(_ConnectionScope):
+    """``clock``: the application's ``Clock``; the times the adapter stamps itself (a balance's ``created_at`` and
+    ``updated_at``, an outbox row's ``created_at``) are its."""
+
     users: SqlaUserRepository
     balances: SqlaBalanceRepository
     transactions: SqlaTransactionRepository
     outbox: SqlaOutbox
 
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        super().__init__(engine)
+        self._clock = clock
+
     def _bind(self, x: Execution) -> None:
         self.users = SqlaUserRepository(x)
-        self.balances = SqlaBalanceRepository(x)
+        self.balances = SqlaBalanceRepository(x, self._clock)
         self.transactions = SqlaTransactionRepository(x)
-        self.outbox = SqlaOutbox(x)
+        self.outbox = SqlaOutbox(x, self._clock)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()

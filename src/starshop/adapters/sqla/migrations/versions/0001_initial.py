@@ -21,6 +21,8 @@ TS = sa.DateTime(timezone=True)
 TYPES = "'recharge', 'purchase', 'refund', 'bonus', 'adjustment'"
 STATUSES = "'pending', 'processing', 'completed', 'failed', 'cancelled', 'expired'"
 IN_FLIGHT = "type = 'purchase' AND status = 'processing'"
+# The CHECK names as this migration has always created them: the naming convention of its day prefixed the full
+# names given here a second time. Spelled out, so the migration does what it always did; 0003 renames them.
 
 
 def upgrade() -> None:
@@ -44,9 +46,9 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(8), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
-        sa.CheckConstraint("amount >= 0", name="ck_balances_amount_not_negative"),
-        sa.CheckConstraint("held >= 0", name="ck_balances_held_not_negative"),
-        sa.CheckConstraint("held <= amount", name="ck_balances_held_within_amount"),
+        sa.CheckConstraint("amount >= 0", name="ck_balances_ck_balances_amount_not_negative"),
+        sa.CheckConstraint("held >= 0", name="ck_balances_ck_balances_held_not_negative"),
+        sa.CheckConstraint("held <= amount", name="ck_balances_ck_balances_held_within_amount"),
         sa.ForeignKeyConstraint(["user_id"], ["users.user_id"], name="fk_balances_user_id_users", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id", name="pk_balances"),
     )
@@ -84,14 +86,18 @@ def upgrade() -> None:
         sa.Column("actor", sa.BigInteger()),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
-        sa.CheckConstraint(f"type IN ({TYPES})", name="ck_transactions_type_valid"),
-        sa.CheckConstraint(f"status IN ({STATUSES})", name="ck_transactions_status_valid"),
+        sa.CheckConstraint(f"type IN ({TYPES})", name="ck_transactions_ck_transactions_type_valid"),
+        sa.CheckConstraint(f"status IN ({STATUSES})", name="ck_transactions_ck_transactions_status_valid"),
         sa.CheckConstraint(
-            "pay_with IS NULL OR pay_with IN ('balance', 'invoice')", name="ck_transactions_pay_with_valid"
+            "pay_with IS NULL OR pay_with IN ('balance', 'invoice')",
+            name="ck_transactions_ck_transactions_pay_with_valid",
         ),
-        sa.CheckConstraint("amount > 0 OR (type = 'adjustment' AND amount <> 0)", name="ck_transactions_amount_sign"),
         sa.CheckConstraint(
-            "type <> 'purchase' OR (stars > 0 AND recipient IS NOT NULL)", name="ck_transactions_purchase_fields"
+            "amount > 0 OR (type = 'adjustment' AND amount <> 0)", name="ck_transactions_ck_transactions_amount_sign"
+        ),
+        sa.CheckConstraint(
+            "type <> 'purchase' OR (stars > 0 AND recipient IS NOT NULL)",
+            name="ck_transactions_ck_transactions_purchase_fields",
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.user_id"], name="fk_transactions_user_id_users", ondelete="RESTRICT"

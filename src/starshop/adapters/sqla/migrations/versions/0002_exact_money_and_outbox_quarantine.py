@@ -13,11 +13,12 @@ Create Date: 2026-12-03
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import sqlalchemy as sa
 from alembic import op
+
+from starshop.adapters.sqla.migrations.sqlite_rebuild import rebuild_table
 
 revision = "0002"
 down_revision = "0001"
@@ -49,7 +50,7 @@ UNITS = 10**9
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for table, columns in MONEY.items():
-            _rebuild_sqlite(table, dict.fromkeys(columns, ("BIGINT", "TEXT")), SQLITE_CHECKS[table])
+            rebuild_table(table, dict.fromkeys(columns, ("BIGINT", "TEXT")), SQLITE_CHECKS[table])
             for column in columns:
                 op.execute(f"UPDATE {table} SET {column} = {_units_to_text(column)} WHERE {column} IS NOT NULL")
     else:
@@ -82,7 +83,7 @@ def downgrade() -> None:
                 sets = ", ".join(f"{c} = :{c}" for c in columns)
                 bind.execute(sa.text(f"UPDATE {table} SET {sets} WHERE rowid = :rowid"), {**units, "rowid": rowid})
             checks = [(new, old) for old, new in SQLITE_CHECKS[table]]
-            _rebuild_sqlite(table, dict.fromkeys(columns, ("TEXT", "BIGINT")), checks)
+            rebuild_table(table, dict.fromkeys(columns, ("TEXT", "BIGINT")), checks)
     else:
         for table, columns in MONEY.items():
             for column in columns:
@@ -107,35 +108,3 @@ def _units_to_text(column: str) -> str:
     whole = f"(abs({units}) / {UNITS})"
     fraction = f"substr('000000000' || (abs({units}) % {UNITS}), -9)"
     return f"{sign} || {whole} || '.' || {fraction} || '000000000'"
-
-
-def _rebuild_sqlite(table: str, types: dict[str, tuple[str, str]], checks: list[tuple[str, str]]) -> None:
-    """SQLite's own recipe for a schema change: a new table from the stored DDL, copy, drop, rename, indexes."""
-    bind = op.get_bind()
-    ddl = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": table})
-    sql = ddl.scalar_one()
-    indexes = bind.execute(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"),
-        {"t": table},
-    ).scalars()
-    index_sql = list(indexes)
-    for column, (old, new) in types.items():
-        sql, found = re.subn(rf"(\n\s*{column}) {old}\b", rf"\1 {new}", sql)
-        _expect_once(found, table, f"{column} {old}")
-    for old, new in checks:
-        _expect_once(sql.count(old), table, old)
-        sql = sql.replace(old, new)
-    sql, found = re.subn(rf'^CREATE TABLE "?{table}"? \(', f'CREATE TABLE "_new_{table}" (', sql)
-    _expect_once(found, table, "CREATE TABLE")
-    op.execute(sql)
-    op.execute(f'INSERT INTO "_new_{table}" SELECT * FROM {table}')
-    op.execute(f"DROP TABLE {table}")
-    op.execute(f'ALTER TABLE "_new_{table}" RENAME TO {table}')
-    for index in index_sql:
-        op.execute(index)
-
-
-def _expect_once(found: int, table: str, what: str) -> None:
-    if found != 1:
-        msg = f"the stored schema of {table} has {found} copies of {what!r}, expected one: migrate it by hand"
-        raise RuntimeError(msg)

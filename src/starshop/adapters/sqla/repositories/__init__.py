@@ -1,0 +1,15 @@
+"""One repository per module, each on one unit of work's ``Execution``; their statements are in ``queries.py``."""
+
+from starshop.adapters.sqla.repositories.balances import SqlaBalanceRepository
+from starshop.adapters.sqla.repositories.outbox import SqlaOutbox
+from starshop.adapters.sqla.repositories.outbox_reader import SqlaOutboxReader
+from starshop.adapters.sqla.repositories.transactions import SqlaTransactionRepository
+from starshop.adapters.sqla.repositories.users import SqlaUserRepository
+
+__all__ = [
+    "SqlaBalanceRepository",
+    "SqlaOutbox",
+    "SqlaOutboxReader",
+    "SqlaTransactionRepository",
+    "SqlaUserRepository",
+]
