@@ -56,7 +56,7 @@ from starshop.application.ports import (
 from starshop.domain import PurchasePolicy
 from starshop.entrypoints.observability import CountingPublisher, Metrics, TimedPaymentGateway, TimedStarDelivery
 from starshop.entrypoints.providers import SettingsProvider, UseCasesProvider
-from starshop.entrypoints.settings import Settings
+from starshop.entrypoints.settings import SQLITE_DEFAULT, TASK_CONCURRENCY, Settings
 
 if TYPE_CHECKING:  # only in annotations that dishka never reads
     from starshop.entrypoints.telegram import BotParts
@@ -64,9 +64,6 @@ from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, MiniAppAuth, Operat
 from starshop.entrypoints.web.heleket import WebhookSettings
 from starshop.entrypoints.web.observability import MetricsRefresh, Readiness
 from starshop.entrypoints.worker import TaskRunner
-
-SQLITE_DEFAULT = "sqlite+aiosqlite:///./starshop.db"
-TASK_CONCURRENCY = 8  # delivery tasks one worker handles at once on the Redis queue
 
 
 class RedisHealth:
