@@ -1,6 +1,14 @@
 """The dishka wiring resolves every use case on the in-memory adapters and runs a flow through them."""
 
-from starshop.application.ports import DELIVER_PURCHASE, PaymentGateway, TaskQueue
+import itertools
+
+import pytest
+from dishka import STRICT_VALIDATION, Provider, Scope, make_async_container, provide
+
+from starshop.adapters.logging_notifier import LoggingNotifier
+from starshop.adapters.memory import ScriptedStarDelivery
+from starshop.adapters.telegram.notifier import AiogramNotifier
+from starshop.application.ports import DELIVER_PURCHASE, Notifier, PaymentGateway, StarDelivery, TaskQueue
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.confirm_payment import ConfirmPayment, PaymentOutcome
@@ -10,7 +18,20 @@ from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.domain import PaymentStatus, TxStatus
+from starshop.entrypoints import ioc
+from starshop.entrypoints.ioc.telegram import make_bot_parts
+from starshop.entrypoints.observability import Metrics, TimedPaymentGateway, TimedStarDelivery
 from starshop.entrypoints.providers import UseCasesProvider, make_in_memory_container
+from starshop.entrypoints.settings import (
+    BotSettings,
+    DatabaseSettings,
+    FragmentSettings,
+    HeleketSettings,
+    RedisSettings,
+    SandboxPaymentSettings,
+    Secret,
+    Sections,
+)
 from starshop.testing import default_config, default_policy
 
 
@@ -48,3 +69,69 @@ def test_every_use_case_is_provided():
     modules = {p.stem for p in Path(pkg.__file__).parent.glob("*.py") if not p.stem.startswith("_")}
     provided = {factory.provides.type_hint.__module__.rsplit(".", 1)[1] for factory in UseCasesProvider().factories}
     assert modules == provided
+
+
+SECTION_CHOICES = list(
+    itertools.product(
+        [None, DatabaseSettings(url="sqlite+aiosqlite:///:memory:")],
+        [None, RedisSettings(url="redis://127.0.0.1:6379/0")],
+        [
+            SandboxPaymentSettings(base_url="http://shop"),
+            HeleketSettings(merchant="m", payment_key=Secret("k"), url="http://h", callback_url="http://c", lifetime=9),
+        ],
+        [None, FragmentSettings(seed=Secret("word " * 24), cookies=None, url="http://f", timeout=5.0)],
+        [None, BotSettings(token=Secret("42:token"))],
+    )
+)
+
+
+@pytest.mark.parametrize(("database", "redis", "payments", "delivery", "bot"), SECTION_CHOICES)
+async def test_every_choice_of_sections_builds_strictly_and_resolves_every_key_and_use_case(
+    database, redis, payments, delivery, bot
+):
+    sections = Sections(
+        policy=default_policy(),
+        config=default_config(),
+        database=database,
+        redis=redis,
+        payments=payments,
+        delivery=delivery,
+        bot=bot,
+    )
+    parts = make_bot_parts(bot) if bot is not None else None
+    chosen = ioc.providers(sections, bot=parts)
+    container = make_async_container(
+        *chosen, context=ioc.context(sections, Metrics(), parts), validation_settings=STRICT_VALIDATION
+    )
+    app_keys = {f.provides.type_hint for p in chosen for f in p.factories if f.scope is Scope.APP}
+    request_keys = {f.provides.type_hint for p in chosen for f in p.factories if f.scope is Scope.REQUEST}
+    try:
+        for key in app_keys:
+            await container.get(key)
+        async with container() as request:
+            for key in request_keys:
+                await request.get(key)
+        assert isinstance(await container.get(PaymentGateway), TimedPaymentGateway)
+        assert isinstance(await container.get(StarDelivery), TimedStarDelivery)
+        notifier = await container.get(Notifier)
+        assert isinstance(notifier, AiogramNotifier if bot else LoggingNotifier)
+    finally:
+        await container.close()
+        if parts is not None:
+            await parts.close()
+
+
+async def test_an_override_is_timed_as_the_adapter_it_replaces():
+    class Override(Provider):
+        scope = Scope.APP
+        delivery = provide(ScriptedStarDelivery, provides=StarDelivery, override=True)
+
+    sections = Sections(policy=default_policy(), config=default_config(), database=None)
+    container = ioc.build_container(sections, Override())
+    try:
+        found = await container.get(StarDelivery)
+        assert isinstance(found, TimedStarDelivery)
+        assert isinstance(found.inner, ScriptedStarDelivery)
+    finally:
+        await container.close()
+

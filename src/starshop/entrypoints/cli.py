@@ -94,11 +94,12 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
 
 
 def _bot_parts(settings: Settings) -> Any:
-    if settings.bot_token is None:
+    section = settings.sections().bot
+    if section is None:
         return None
-    from starshop.entrypoints.telegram import make_bot_parts
+    from starshop.entrypoints.ioc.telegram import make_bot_parts
 
-    return make_bot_parts(settings)
+    return make_bot_parts(section)
 
 
 def _mount_bot(

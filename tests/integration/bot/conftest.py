@@ -35,9 +35,9 @@ from starshop.entrypoints.bot import (
     telegram_webhook_handler,
 )
 from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc.telegram import make_bot_parts
 from starshop.entrypoints.providers import make_in_memory_container
 from starshop.entrypoints.settings import Secret, Settings
-from starshop.entrypoints.telegram import make_bot_parts
 from starshop.entrypoints.web import create_app
 from starshop.testing import default_config, default_policy
 from tests.conftest import free_port, serving
@@ -232,7 +232,7 @@ async def shop_bot(stack: dict[str, Any], fake: FakeBotApi) -> AsyncIterator[Sho
         rate_limits={},
         **stack,  # type: ignore[arg-type]
     )
-    parts = make_bot_parts(settings)
+    parts = make_bot_parts(settings.sections().bot)
     container = build_container(settings, bot=parts)
     dp = build_dispatcher(container, storage=parts.storage, admin_ids=settings.admin_ids)
     shared, client = None, None

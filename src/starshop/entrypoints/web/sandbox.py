@@ -17,7 +17,7 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.params import Parameter
 
 from starshop.adapters.sandbox import SANDBOX_ACTIONS, SandboxPaymentGateway
-from starshop.entrypoints.settings import Settings
+from starshop.entrypoints.settings import SandboxPaymentSettings
 from starshop.entrypoints.web.auth import MAX_USER_ID, SANDBOX_BOT_TOKEN, MiniAppAuth, init_data_for
 from starshop.entrypoints.web.errors import error_response
 
@@ -61,7 +61,7 @@ async def settle_invoice(
     action: str,
     request: Request[Any, Any, Any],
     sandbox: FromDishka[SandboxPaymentGateway],
-    settings: FromDishka[Settings],
+    settings: FromDishka[SandboxPaymentSettings],
 ) -> Response[Any]:
     invoice = sandbox.by_uuid(invoice_uuid)
     if invoice is None:
