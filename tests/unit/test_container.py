@@ -6,9 +6,9 @@ import pytest
 from dishka import STRICT_VALIDATION, Provider, Scope, make_async_container, provide
 
 from starshop.adapters.logging_notifier import LoggingNotifier
-from starshop.adapters.memory import ScriptedStarDelivery
+from starshop.adapters.memory import InMemoryStore, ScriptedStarDelivery
 from starshop.adapters.telegram.notifier import AiogramNotifier
-from starshop.application.ports import DELIVER_PURCHASE, Notifier, PaymentGateway, StarDelivery, TaskQueue
+from starshop.application.ports import DELIVER_PURCHASE, Clock, Notifier, PaymentGateway, StarDelivery, TaskQueue
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.confirm_payment import ConfirmPayment, PaymentOutcome
@@ -19,6 +19,7 @@ from starshop.application.use_cases.register_user import RegisterUser, TelegramP
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.domain import PaymentStatus, TxStatus
 from starshop.entrypoints import ioc
+from starshop.entrypoints.ioc.probes import QueueDepth
 from starshop.entrypoints.ioc.telegram import make_bot_parts
 from starshop.entrypoints.observability import Metrics, TimedPaymentGateway, TimedStarDelivery
 from starshop.entrypoints.providers import UseCasesProvider, make_in_memory_container
@@ -32,7 +33,7 @@ from starshop.entrypoints.settings import (
     Secret,
     Sections,
 )
-from starshop.testing import default_config, default_policy
+from starshop.testing import build_in_memory_shop, default_config, default_policy
 
 
 async def test_the_container_wires_a_recharge_and_a_purchase_end_to_end():
@@ -135,3 +136,19 @@ async def test_an_override_is_timed_as_the_adapter_it_replaces():
     finally:
         await container.close()
 
+
+async def test_the_test_kit_is_the_production_container_with_its_fakes_in_place():
+    shop = build_in_memory_shop()
+    container = shop.container
+    assert await container.get(Clock) is shop.clock
+    assert await container.get(TaskQueue) is shop.queue
+    assert await container.get(Notifier) is shop.notifier
+    assert await container.get(InMemoryStore) is shop.store
+    gateway, delivery = await container.get(PaymentGateway), await container.get(StarDelivery)
+    assert isinstance(gateway, TimedPaymentGateway)
+    assert gateway.inner is shop.gateway
+    assert isinstance(delivery, TimedStarDelivery)
+    assert delivery.inner is shop.delivery
+    await shop.queue.enqueue(DELIVER_PURCHASE, "tx-1")
+    assert await (await container.get(QueueDepth)).measure() == 1
+    await shop.aclose()
