@@ -53,7 +53,7 @@ from starshop.application.use_cases.register_user import RegisterUser, TelegramP
 from starshop.domain import Currency, Money
 from starshop.entrypoints.bot import build_dispatcher
 from starshop.entrypoints.bot.render import balance as balance_text
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.ioc.telegram import dialog_storage
 from starshop.entrypoints.settings import RedisSettings, Settings
 

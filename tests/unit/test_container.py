@@ -21,8 +21,8 @@ from starshop.domain import PaymentStatus, TxStatus
 from starshop.entrypoints import ioc
 from starshop.entrypoints.ioc.probes import QueueDepth
 from starshop.entrypoints.ioc.telegram import make_bot_parts
+from starshop.entrypoints.ioc.use_cases import UseCasesProvider
 from starshop.entrypoints.observability import Metrics, TimedPaymentGateway, TimedStarDelivery
-from starshop.entrypoints.providers import UseCasesProvider, make_in_memory_container
 from starshop.entrypoints.settings import (
     BotSettings,
     DatabaseSettings,
@@ -38,14 +38,14 @@ from starshop.testing import build_in_memory_shop, default_config, default_polic
 
 async def test_the_container_wires_a_recharge_and_a_purchase_end_to_end():
     config = default_config()
-    container = make_in_memory_container(default_policy(), config)
+    shop = build_in_memory_shop(config=config)
+    container = shop.container
     money = lambda v: __import__("starshop.domain", fromlist=["Money"]).Money.of(v, config.currency)  # noqa: E731
     try:
         async with container() as request:
             await (await request.get(RegisterUser))(TelegramProfile(user_id=5, username="five"))
             result = await (await request.get(CreateRecharge))(CreateRechargeInput(user_id=5, amount=money("3")))
-            gateway = await request.get(PaymentGateway)
-            note = gateway.set_status(result.recharge.order_id, PaymentStatus.PAID)
+            note = shop.gateway.set_status(result.recharge.order_id, PaymentStatus.PAID)
             assert await (await request.get(ConfirmPayment))(note) is PaymentOutcome.CREDITED
             bought = await (await request.get(BuyStars))(BuyStarsInput(user_id=5, stars=100, recipient="@someone"))
             await (await request.get(RelayOutbox))()

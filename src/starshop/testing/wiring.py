@@ -3,7 +3,7 @@ that talk to the outside, and one request scope per use-case call, as each web r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Concatenate, Generic, ParamSpec, TypeVar, overload
@@ -310,8 +310,9 @@ def build_in_memory_shop(
     policy: PurchasePolicy | None = None,
     config: ShopConfig | None = None,
     underpayment: UnderpaymentPolicy | None = None,
+    overrides: Sequence[Provider] = (),
 ) -> InMemoryShop:
-    return build_shop(policy=policy, config=config, underpayment=underpayment)
+    return build_shop(policy=policy, config=config, underpayment=underpayment, overrides=overrides)
 
 
 def build_shop(
@@ -320,16 +321,18 @@ def build_shop(
     policy: PurchasePolicy | None = None,
     config: ShopConfig | None = None,
     underpayment: UnderpaymentPolicy | None = None,
+    overrides: Sequence[Provider] = (),
 ) -> InMemoryShop:
-    """The production container on ``database`` (the in-memory store when ``None``), with fakes for the rest."""
+    """The production container on ``database`` (the in-memory store when ``None``), with fakes for the rest;
+    ``overrides`` (providers whose factories say ``override=True``) replace any part, fakes and use cases too."""
     policy = policy or default_policy()
     config = config or default_config()
     if underpayment is not None:
         config = attrs.evolve(config, underpayment=underpayment)
     fakes = Fakes.made(config)
-    overrides: list[Provider] = [FakesProvider(fakes)]
+    replaced: list[Provider] = [FakesProvider(fakes)]
     store = InMemoryStore() if database is None else None
     if store is not None:
-        overrides.append(_GivenStore(store))
-    container = build_container(Sections(policy=policy, config=config, database=database), *overrides)
+        replaced.append(_GivenStore(store))
+    container = build_container(Sections(policy=policy, config=config, database=database), *replaced, *overrides)
     return InMemoryShop(container=container, fakes=fakes, store=store, policy=policy, config=config)

@@ -19,7 +19,7 @@ from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
 from starshop.entrypoints.bot import SECRET_HEADER
 from starshop.entrypoints.cli import _mount_bot
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.ioc.telegram import make_bot_parts
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
