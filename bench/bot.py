@@ -53,9 +53,9 @@ from starshop.application.use_cases.register_user import RegisterUser, TelegramP
 from starshop.domain import Currency, Money
 from starshop.entrypoints.bot import build_dispatcher
 from starshop.entrypoints.bot.render import balance as balance_text
-from starshop.entrypoints.composition import build_container
-from starshop.entrypoints.settings import Settings
-from starshop.entrypoints.telegram import dialog_storage
+from starshop.entrypoints.ioc import build_container
+from starshop.entrypoints.ioc.telegram import dialog_storage
+from starshop.entrypoints.settings import RedisSettings, Settings
 
 TOKEN = "42:BENCH-TOKEN"
 FUNDS = "10.00"
@@ -185,7 +185,7 @@ async def shop_and_bot_api(users: list[int]) -> AsyncIterator[tuple[str, Callabl
     ``users`` seeded, Redis, aiogram's ``RedisStorage`` for dialogs and languages), and the expected reply."""
     prefix = redis_prefix()
     api, url = await start_bot_api()
-    storage = dialog_storage(Settings(redis_url=REDIS_URL, redis_prefix=prefix))  # as make_bot_parts builds it
+    storage = dialog_storage(RedisSettings(url=REDIS_URL, prefix=prefix))  # as make_bot_parts builds it
     try:
         async with migrated_database() as (_, db_url):
             container = build_container(Settings(database_url=db_url, redis_url=REDIS_URL, redis_prefix=prefix))

@@ -49,7 +49,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.domain import Currency, Money
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Settings
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, init_data_for
 

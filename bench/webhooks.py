@@ -49,7 +49,7 @@ from starshop.adapters.heleket import FakeHeleket
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.domain import Currency, Money
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 
 AMOUNT = "10.00"

@@ -15,7 +15,8 @@ from dishka import AsyncContainer
 from dishka.integrations.aiogram import setup_dishka
 
 from starshop.entrypoints.bot import build_router, set_bot_commands
-from starshop.entrypoints.providers import make_in_memory_container
+from starshop.entrypoints.ioc import build_container
+from starshop.entrypoints.settings import Sections
 from starshop.testing import default_config, default_policy
 
 
@@ -31,9 +32,9 @@ def my_router() -> Router:
 
 
 def build(admin_ids: frozenset[int] = frozenset()) -> tuple[Dispatcher, AsyncContainer]:
-    # In production, take the whole wiring from your settings instead:
-    #     container = build_container(load_settings())   # starshop.entrypoints.composition / .settings
-    container = make_in_memory_container(default_policy(), default_config())
+    # The in-memory store and sandbox payments here; in production, pass your settings instead:
+    #     container = build_container(load_settings())   # starshop.entrypoints.ioc / .settings
+    container = build_container(Sections(policy=default_policy(), config=default_config(), database=None))
     dp = Dispatcher()
     dp.include_routers(my_router(), build_router(admin_ids=admin_ids))
     # starshop's handlers take their use cases from dishka: wire the container into *your* Dispatcher.

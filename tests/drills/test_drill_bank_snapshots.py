@@ -29,7 +29,7 @@ from starshop.application.use_cases.confirm_payment import ConfirmPayment
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.domain import DomainError, InsufficientFunds, PayWith, TxStatus
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.worker import Worker
 from tests.drills.conftest import SHARED_REDIS_URL

@@ -27,7 +27,7 @@ from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery
 from starshop.domain import TxStatus
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.worker import Worker
 from tests.drills.conftest import SHARED_REDIS_URL

@@ -23,7 +23,7 @@ import pytest
 
 from starshop.adapters.heleket import FakeHeleket
 from starshop.domain import TxStatus
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from tests.conftest import free_port, serving

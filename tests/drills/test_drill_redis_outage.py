@@ -32,7 +32,7 @@ from starshop.application.use_cases.create_recharge import CreateRecharge, Creat
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.domain import TxStatus
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.worker import Worker
 from tests.drills.proxy import FaultProxy

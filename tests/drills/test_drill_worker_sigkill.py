@@ -33,7 +33,7 @@ from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery
 from starshop.domain import TxStatus
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from tests.drills.conftest import SHARED_REDIS_URL
 from tests.drills.support import SEED, ScriptedFragment, balances, call, credit, eventually, register, transaction

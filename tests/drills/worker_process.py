@@ -20,7 +20,7 @@ import sys
 
 import starshop.adapters.sqla.migrate
 import starshop.entrypoints.cli
-import starshop.entrypoints.composition
+import starshop.entrypoints.ioc
 import starshop.entrypoints.worker  # imported once here, inherited by every child
 
 

@@ -263,8 +263,13 @@ class LedgerMachine(RuleBasedStateMachine):
         recipient=st.sampled_from(["gift_one", "gift_two"]),
         by_invoice=st.booleans(),
         key=st.sampled_from(KEYS),
+        retry=st.booleans(),
     )
-    def buy(self, user, stars, recipient, by_invoice, key):
+    def buy(self, user, stars, recipient, by_invoice, key, retry=False):
+        first = self.keyed.get((user, key)) if key else None
+        if retry and first is not None and first[0][0] == "purchase":  # a client retrying its own request
+            stars, recipient, pay_with = first[0][1]
+            by_invoice = pay_with is PayWith.INVOICE
         price = self.shop.policy.price(stars).amount
         pay_with = PayWith.INVOICE if by_invoice else PayWith.BALANCE
         data = BuyStarsInput(user_id=user, stars=stars, recipient=recipient, pay_with=pay_with, idempotency_key=key)

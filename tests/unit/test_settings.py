@@ -4,7 +4,24 @@ from decimal import Decimal
 
 import pytest
 
-from starshop.entrypoints.settings import Secret, SettingsError, load_settings
+from starshop.entrypoints.settings import (
+    SANDBOX_BOT_TOKEN,
+    SQLITE_DEFAULT,
+    AuthSettings,
+    BotSettings,
+    DatabaseSettings,
+    FragmentSettings,
+    HeleketSettings,
+    RateLimitSettings,
+    RedisSettings,
+    SandboxPaymentSettings,
+    Secret,
+    ServerSettings,
+    SettingsError,
+    WebhookSettings,
+    WorkerSettings,
+    load_settings,
+)
 
 
 def load(**env: str):
@@ -177,3 +194,89 @@ def test_a_malformed_operator_ceiling_is_refused_at_start(value, expected):
     assert lines[0].startswith("STARSHOP_")
     assert "OPERATOR_MAX_AMOUNT" in lines[0]
     assert expected in lines[0]
+
+
+def test_without_outside_services_the_sections_choose_every_embedded_stand_in():
+    sections = load().sections()
+    assert sections.database == DatabaseSettings(url=SQLITE_DEFAULT)
+    assert sections.redis is None
+    assert sections.payments == SandboxPaymentSettings(base_url="http://127.0.0.1:8000")
+    assert sections.delivery is None
+    assert sections.bot is None
+    assert sections.auth.mini_app_token == Secret(SANDBOX_BOT_TOKEN)
+    assert sections.server.sandbox
+
+
+def test_each_section_carries_its_own_settings_from_the_environment():
+    s = load(
+        PUBLIC_URL="https://shop.example",
+        DATABASE_URL="postgresql+asyncpg://u:pw@db/shop",
+        DATABASE_REPLICA_URL="postgresql+asyncpg://u:pw@replica/shop",
+        DATABASE_POOL_SIZE="7",
+        DATABASE_STATEMENT_TIMEOUT="5000",
+        REDIS_URL="redis://cache:6379/0",
+        REDIS_PREFIX="shop1:",
+        REDIS_DOWN_REFUSES="purchase",
+        RATE_LIMITS="message=5/10",
+        HELEKET_MERCHANT="m",
+        HELEKET_PAYMENT_KEY="k",
+        HELEKET_ALLOWED_IPS="31.133.220.8",
+        TRUSTED_PROXIES="10.0.0.2",
+        INVOICE_LIFETIME="900",
+        FRAGMENT_SEED="seed",
+        FRAGMENT_COOKIES="cookies",
+        FRAGMENT_TIMEOUT="30",
+        BOT_TOKEN="1:abc",
+        BOT_MODE="webhook",
+        BOT_WEBHOOK_SECRET="hook",
+        ADMIN_IDS="7,8",
+        API_KEYS="key1",
+        INIT_DATA_MAX_AGE="600",
+        RELAY_INTERVAL="2",
+        SWEEP_INTERVAL="40",
+    )
+    sections = s.sections()
+    redis = RedisSettings(url="redis://cache:6379/0", prefix="shop1:")
+    assert sections.database == DatabaseSettings(
+        url="postgresql+asyncpg://u:pw@db/shop",
+        replica_url="postgresql+asyncpg://u:pw@replica/shop",
+        pool_size=7,
+        statement_timeout_ms=5000,
+    )
+    assert sections.redis == redis
+    assert sections.rate_limits == RateLimitSettings(
+        limits={"message": (5, 10.0)}, refuse_when_down=frozenset({"purchase"})
+    )
+    assert sections.payments == HeleketSettings(
+        merchant="m",
+        payment_key=Secret("k"),
+        url="https://api.heleket.com",
+        callback_url="https://shop.example/webhooks/heleket",
+        lifetime=900,
+    )
+    assert sections.delivery == FragmentSettings(
+        seed=Secret("seed"), cookies=Secret("cookies"), url="https://api.fragment-api.net", timeout=30.0
+    )
+    assert sections.bot == BotSettings(
+        token=Secret("1:abc"),
+        mode="webhook",
+        webhook_secret=Secret("hook"),
+        admin_ids=frozenset({7, 8}),
+        base_url="https://shop.example",
+        storage_redis=redis,
+    )
+    assert sections.auth == AuthSettings(
+        mini_app_token=Secret("1:abc"), init_data_max_age=600, api_keys=frozenset({Secret("key1")})
+    )
+    assert sections.webhook == WebhookSettings(
+        allowed_sources=frozenset({"31.133.220.8"}), trusted_proxies=frozenset({"10.0.0.2"})
+    )
+    assert sections.worker == WorkerSettings(relay_every=2.0, sweep_every=40.0)
+    assert sections.server == ServerSettings(base_url="https://shop.example", sandbox=False)
+    assert (sections.policy, sections.config) == (s.policy(), s.shop_config())
+
+
+def test_outside_a_whole_sandbox_without_a_bot_the_mini_app_section_has_no_token():
+    sections = load(HELEKET_MERCHANT="m", HELEKET_PAYMENT_KEY="k").sections()
+    assert sections.auth.mini_app_token is None
+    assert not sections.server.sandbox

@@ -21,7 +21,7 @@ class StartupError(Exception):
 
 
 def _database_url(settings: Settings) -> str:
-    from starshop.entrypoints.composition import SQLITE_DEFAULT
+    from starshop.entrypoints.settings import SQLITE_DEFAULT
 
     return settings.database_url or SQLITE_DEFAULT
 
@@ -46,7 +46,7 @@ async def _prepare_database(settings: Settings) -> None:
 def _serve(settings: Settings, *, with_worker: bool) -> None:
     import uvicorn
 
-    from starshop.entrypoints.composition import build_container
+    from starshop.entrypoints.ioc import build_container
     from starshop.entrypoints.observability import Metrics
     from starshop.entrypoints.web import create_app
     from starshop.entrypoints.worker import Worker
@@ -94,11 +94,12 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
 
 
 def _bot_parts(settings: Settings) -> Any:
-    if settings.bot_token is None:
+    section = settings.sections().bot
+    if section is None:
         return None
-    from starshop.entrypoints.telegram import make_bot_parts
+    from starshop.entrypoints.ioc.telegram import make_bot_parts
 
-    return make_bot_parts(settings)
+    return make_bot_parts(section)
 
 
 def _mount_bot(
@@ -163,7 +164,7 @@ def _web(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, _: argparse.Namespace) -> int:
-    from starshop.entrypoints.composition import build_container
+    from starshop.entrypoints.ioc import build_container
     from starshop.entrypoints.worker import Worker
 
     async def main() -> None:
@@ -194,7 +195,7 @@ def _bot(settings: Settings, _: argparse.Namespace) -> int:
     if settings.bot_token is None:
         raise StartupError("STARSHOP_BOT_TOKEN is not set: there is no bot to run")
     from starshop.entrypoints.bot import build_dispatcher, run_polling
-    from starshop.entrypoints.composition import build_container
+    from starshop.entrypoints.ioc import build_container
 
     async def main() -> None:
         await _prepare_database(settings)
@@ -237,7 +238,7 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
     from starshop.application.ports import DeliveryLookupFailed
     from starshop.application.use_cases.audit_ledger import AuditLedger
     from starshop.application.use_cases.audit_provider import AuditProvider
-    from starshop.entrypoints.composition import build_container
+    from starshop.entrypoints.ioc import build_container
 
     if args.since is not None and not args.provider:
         raise StartupError("--since sets the window of --provider: add --provider")

@@ -186,3 +186,37 @@ def new_request_id(given: str | None) -> str:
     if given and len(given) <= 64 and given.replace("-", "").isalnum():
         return given
     return uuid.uuid4().hex
+
+
+ReadinessCheck = Callable[[], Awaitable[tuple[bool, str]]]
+
+
+class Readiness:
+    """Named checks; ready when all pass. Each answers ``(ok, detail)`` and never raises."""
+
+    def __init__(self, checks: dict[str, ReadinessCheck] | None = None) -> None:
+        self.checks = dict(checks or {})
+
+    async def run(self) -> tuple[bool, dict[str, dict[str, Any]]]:
+        results: dict[str, dict[str, Any]] = {}
+        for name, check in self.checks.items():
+            try:
+                ok, detail = await check()
+            except Exception as exc:
+                ok, detail = False, f"{type(exc).__name__}: {exc}"
+            results[name] = {"ok": ok, "detail": detail}
+        return all(r["ok"] for r in results.values()), results
+
+
+class MetricsRefresh:
+    """Gauges read on scrape: outbox depth and lag, task queue depth."""
+
+    def __init__(self, *probes: Callable[[], Awaitable[None]]) -> None:
+        self._probes = probes
+
+    async def __call__(self) -> None:
+        for probe in self._probes:
+            try:
+                await probe()
+            except Exception:
+                continue

@@ -19,6 +19,8 @@ from starshop.domain import Currency, DomainError, Money, PurchasePolicy, Underp
 
 # The public token the sandbox signs Mini App initData with; trusted only where ``Settings.sandbox`` holds.
 SANDBOX_BOT_TOKEN = "0:sandbox"
+SQLITE_DEFAULT = "sqlite+aiosqlite:///./starshop.db"
+TASK_CONCURRENCY = 8  # delivery tasks one worker handles at once on the Redis queue
 
 PREFIX = "STARSHOP_"
 T = TypeVar("T")
@@ -37,6 +39,120 @@ class Secret:
         return "Secret('***')"
 
     __str__ = __repr__
+
+
+# The sections: each technology's provider reads its own, typed, from the container's context (``Settings.sections``).
+
+
+@attrs.frozen(kw_only=True)
+class DatabaseSettings:
+    url: str = SQLITE_DEFAULT
+    replica_url: str | None = None
+    pool_size: int = 10
+    statement_timeout_ms: int = 30_000
+
+
+@attrs.frozen(kw_only=True)
+class RedisSettings:
+    url: str
+    prefix: str = "starshop:"
+
+
+@attrs.frozen(kw_only=True)
+class RateLimitSettings:
+    limits: Mapping[str, tuple[int, float]] = attrs.field(factory=dict)
+    refuse_when_down: frozenset[str] = frozenset()
+
+
+@attrs.frozen(kw_only=True)
+class HeleketSettings:
+    merchant: str
+    payment_key: Secret
+    url: str
+    callback_url: str
+    lifetime: int
+
+
+@attrs.frozen(kw_only=True)
+class SandboxPaymentSettings:
+    """Invoices paid on our own ``/sandbox`` page at ``base_url``."""
+
+    base_url: str
+
+
+@attrs.frozen(kw_only=True)
+class FragmentSettings:
+    seed: Secret
+    cookies: Secret | None
+    url: str
+    timeout: float
+
+
+@attrs.frozen(kw_only=True)
+class BotSettings:
+    """``storage_redis``: where dialogs and ``/lang`` choices are kept (memory when ``None``)."""
+
+    token: Secret
+    mode: str = "polling"
+    webhook_secret: Secret | None = None
+    telegram_url: str | None = None
+    admin_ids: frozenset[int] = frozenset()
+    base_url: str = "http://127.0.0.1:8000"
+    storage_redis: RedisSettings | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AuthSettings:
+    """``mini_app_token`` signs Mini App initData (``None``: every Mini App request is refused)."""
+
+    mini_app_token: Secret | None = None
+    init_data_max_age: int = 86_400
+    api_keys: frozenset[Secret] = frozenset()
+
+
+@attrs.frozen(kw_only=True)
+class WebhookSettings:
+    """``max_body_bytes`` is the one size limit of a webhook body (413 above it); ``allowed_sources`` empty means the
+    address check is off; ``trusted_proxies`` are the only peers whose ``X-Forwarded-For`` is believed."""
+
+    max_body_bytes: int = 64 * 1024
+    allowed_sources: frozenset[str] = frozenset()
+    trusted_proxies: frozenset[str] = frozenset()
+
+
+@attrs.frozen(kw_only=True)
+class WorkerSettings:
+    relay_every: float = 1.0
+    sweep_every: float = 30.0
+
+
+@attrs.frozen(kw_only=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = "http://127.0.0.1:8000"
+    sandbox: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Sections:
+    """What the container is built from. ``database=None`` is the in-memory store (the test kit, an embedder's
+    tests); ``redis=None`` the in-process twins; ``delivery=None`` the sandbox delivery; ``bot=None`` no bot."""
+
+    policy: PurchasePolicy
+    config: ShopConfig
+    database: DatabaseSettings | None = attrs.field(factory=DatabaseSettings)
+    redis: RedisSettings | None = None
+    rate_limits: RateLimitSettings = attrs.field(factory=RateLimitSettings)
+    payments: HeleketSettings | SandboxPaymentSettings = attrs.field(
+        factory=lambda: SandboxPaymentSettings(base_url=ServerSettings().base_url)
+    )
+    delivery: FragmentSettings | None = None
+    bot: BotSettings | None = None
+    auth: AuthSettings = attrs.field(factory=AuthSettings)
+    webhook: WebhookSettings = attrs.field(factory=WebhookSettings)
+    worker: WorkerSettings = attrs.field(factory=WorkerSettings)
+    server: ServerSettings = attrs.field(factory=ServerSettings)
 
 
 class SettingsError(Exception):
@@ -156,6 +272,62 @@ class Settings:
             lookup_after=timedelta(seconds=self.delivery_lookup_after),
             unknown_deadline=timedelta(seconds=self.delivery_unknown_deadline),
             operator_max_amount=self.operator_max_amount,
+        )
+
+    def sections(self) -> Sections:
+        """The typed sections each part of the shop reads; which adapters serve is decided here."""
+        redis = RedisSettings(url=self.redis_url, prefix=self.redis_prefix) if self.redis_url else None
+        payments: HeleketSettings | SandboxPaymentSettings = SandboxPaymentSettings(base_url=self.base_url)
+        if self.heleket_merchant is not None and self.heleket_payment_key is not None:
+            payments = HeleketSettings(
+                merchant=self.heleket_merchant,
+                payment_key=self.heleket_payment_key,
+                url=self.heleket_url,
+                callback_url=f"{self.base_url}/webhooks/heleket",
+                lifetime=self.invoice_lifetime,
+            )
+        delivery = None
+        if self.fragment_seed is not None:
+            delivery = FragmentSettings(
+                seed=self.fragment_seed,
+                cookies=self.fragment_cookies,
+                url=self.fragment_url,
+                timeout=self.fragment_timeout,
+            )
+        bot = None
+        if self.bot_token is not None:
+            bot = BotSettings(
+                token=self.bot_token,
+                mode=self.bot_mode,
+                webhook_secret=self.bot_webhook_secret,
+                telegram_url=self.telegram_url,
+                admin_ids=self.admin_ids,
+                base_url=self.base_url,
+                storage_redis=redis,
+            )
+        mini_app = self.mini_app_token()
+        return Sections(
+            policy=self.policy(),
+            config=self.shop_config(),
+            database=DatabaseSettings(
+                url=self.database_url or SQLITE_DEFAULT,
+                replica_url=self.database_replica_url,
+                pool_size=self.database_pool_size,
+                statement_timeout_ms=self.database_statement_timeout,
+            ),
+            redis=redis,
+            rate_limits=RateLimitSettings(limits=dict(self.rate_limits), refuse_when_down=self.redis_down_refuses),
+            payments=payments,
+            delivery=delivery,
+            bot=bot,
+            auth=AuthSettings(
+                mini_app_token=Secret(mini_app) if mini_app is not None else None,
+                init_data_max_age=self.init_data_max_age,
+                api_keys=self.api_keys,
+            ),
+            webhook=WebhookSettings(allowed_sources=self.heleket_allowed_ips, trusted_proxies=self.trusted_proxies),
+            worker=WorkerSettings(relay_every=self.relay_interval, sweep_every=self.sweep_interval),
+            server=ServerSettings(host=self.host, port=self.port, base_url=self.base_url, sandbox=self.sandbox),
         )
 
     def describe(self) -> list[str]:

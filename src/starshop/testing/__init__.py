@@ -1,5 +1,23 @@
-"""The public test kit for developers who embed starshop: strategies and a ready in-memory wiring."""
+"""The public test kit for developers who embed starshop: strategies, and the shop's own container with fakes."""
 
-from starshop.testing.wiring import InMemoryShop, build_in_memory_shop, build_shop, default_config, default_policy
+from starshop.testing.wiring import (
+    Fakes,
+    FakesProvider,
+    InMemoryShop,
+    build_in_memory_shop,
+    build_shop,
+    default_config,
+    default_policy,
+    per_request,
+)
 
-__all__ = ["InMemoryShop", "build_in_memory_shop", "build_shop", "default_config", "default_policy"]
+__all__ = [
+    "Fakes",
+    "FakesProvider",
+    "InMemoryShop",
+    "build_in_memory_shop",
+    "build_shop",
+    "default_config",
+    "default_policy",
+    "per_request",
+]

@@ -1,22 +1,22 @@
-"""Every use case wired on the in-memory adapters, with handles on the fakes so a test can script them."""
+"""The shop as production builds it (``starshop.entrypoints.ioc``), with scriptable fakes overriding the adapters
+that talk to the outside, and one request scope per use-case call, as each web request or worker step has."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from decimal import Decimal
+from typing import Concatenate, Generic, ParamSpec, TypeVar, overload
 
 import attrs
+from dishka import AsyncContainer, Provider, Scope, provide
 
 from starshop.adapters.memory import (
     FixedClock,
     InMemoryCache,
     InMemoryEventPublisher,
-    InMemoryLedgerReader,
-    InMemoryOutboxUnitOfWork,
     InMemoryStore,
     InMemoryTaskQueue,
-    InMemoryTransactionReader,
-    InMemoryUnitOfWork,
     RecordingNotifier,
     ScriptedPaymentGateway,
     ScriptedStarDelivery,
@@ -26,8 +26,15 @@ from starshop.adapters.memory import (
 from starshop.application.config import ShopConfig
 from starshop.application.ports import (
     DELIVER_PURCHASE,
-    LedgerReader,
-    OutboxUnitOfWork,
+    Cache,
+    Clock,
+    EventPublisher,
+    IdGenerator,
+    Notifier,
+    PaymentGateway,
+    RateLimiter,
+    StarDelivery,
+    TaskQueue,
     TransactionFilter,
     TransactionReader,
     UnitOfWork,
@@ -50,8 +57,14 @@ from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy
+from starshop.entrypoints.ioc import build_container
+from starshop.entrypoints.ioc.probes import QueueDepth
+from starshop.entrypoints.settings import DatabaseSettings, Sections
 
 USD = Currency.of("USD")
+U = TypeVar("U")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def default_policy(**changes: object) -> PurchasePolicy:
@@ -64,15 +77,12 @@ def default_config(**changes: object) -> ShopConfig:
     return attrs.evolve(base, **changes)  # type: ignore[arg-type]
 
 
-@attrs.define
-class InMemoryShop:
-    """Every use case plus handles on the fakes. ``store`` is the in-memory store, or ``None`` when the shop runs
-    on another persistence (see ``build_shop``); ``transaction``/``transactions`` read through the ports either way."""
+@attrs.frozen
+class Fakes:
+    """The outside world, scripted: the test holds these and the container hands them to every use case."""
 
-    store: InMemoryStore | None
-    reader: TransactionReader
-    uow: Callable[[], UnitOfWork]
     clock: FixedClock
+    ids: SequentialIds
     gateway: ScriptedPaymentGateway
     delivery: ScriptedStarDelivery
     cache: InMemoryCache
@@ -80,28 +90,190 @@ class InMemoryShop:
     notifier: RecordingNotifier
     publisher: InMemoryEventPublisher
     queue: InMemoryTaskQueue
+
+    @classmethod
+    def made(cls, config: ShopConfig) -> Fakes:
+        clock = FixedClock()
+        return cls(
+            clock=clock,
+            ids=SequentialIds(),
+            gateway=ScriptedPaymentGateway(clock, lifetime=config.invoice_lifetime),
+            delivery=ScriptedStarDelivery(),
+            cache=InMemoryCache(),
+            limiter=UnlimitedRateLimiter(),
+            notifier=RecordingNotifier(),
+            publisher=InMemoryEventPublisher(),
+            queue=InMemoryTaskQueue(),
+        )
+
+
+class FakesProvider(Provider):
+    """Overrides every port that reaches outside the process (or keeps time and ids) with the given fakes."""
+
+    scope = Scope.APP
+
+    def __init__(self, fakes: Fakes) -> None:
+        super().__init__()
+        self.fakes = fakes
+
+    @provide(override=True)
+    def clock(self) -> Clock:
+        return self.fakes.clock
+
+    @provide(override=True)
+    def ids(self) -> IdGenerator:
+        return self.fakes.ids
+
+    @provide(override=True)
+    def gateway(self) -> PaymentGateway:
+        return self.fakes.gateway
+
+    @provide(override=True)
+    def delivery(self) -> StarDelivery:
+        return self.fakes.delivery
+
+    @provide(override=True)
+    def cache(self) -> Cache:
+        return self.fakes.cache
+
+    @provide(override=True)
+    def limiter(self) -> RateLimiter:
+        return self.fakes.limiter
+
+    @provide(override=True)
+    def notifier(self) -> Notifier:
+        return self.fakes.notifier
+
+    @provide(override=True)
+    def publisher(self) -> EventPublisher:
+        return self.fakes.publisher
+
+    @provide(override=True)
+    def queue(self) -> TaskQueue:
+        return self.fakes.queue
+
+    @provide(override=True)
+    def depth(self) -> QueueDepth:
+        tasks = self.fakes.queue
+
+        async def measure() -> int:
+            return len(tasks.tasks)
+
+        return QueueDepth(measure)
+
+
+class _GivenStore(Provider):
+    """The in-memory store the kit made, so ``shop.store`` is at hand without an await."""
+
+    scope = Scope.APP
+
+    def __init__(self, store: InMemoryStore) -> None:
+        super().__init__()
+        self.given = store
+
+    @provide(override=True)
+    def store(self) -> InMemoryStore:
+        return self.given
+
+
+def per_request(
+    container: AsyncContainer, kind: type[U], call: Callable[Concatenate[U, P], Awaitable[R]]
+) -> Callable[P, Awaitable[R]]:
+    """``call`` on a ``kind`` resolved in a request scope of its own, as a web request or a worker step runs it."""
+
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        async with container() as request:
+            return await call(await request.get(kind), *args, **kwargs)
+
+    return run
+
+
+class UseCase(Generic[U, P, R]):
+    """A shop attribute that calls the use case ``kind`` in a request scope of its own."""
+
+    def __init__(self, kind: type[U], call: Callable[Concatenate[U, P], Awaitable[R]]) -> None:
+        self.kind, self.call = kind, call
+
+    @overload
+    def __get__(self, shop: None, owner: type[object]) -> UseCase[U, P, R]: ...
+    @overload
+    def __get__(self, shop: InMemoryShop, owner: type[object]) -> Callable[P, Awaitable[R]]: ...
+    def __get__(self, shop: InMemoryShop | None, owner: type[object]) -> UseCase[U, P, R] | Callable[P, Awaitable[R]]:
+        if shop is None:
+            return self
+        return per_request(shop.container, self.kind, self.call)
+
+
+@attrs.define
+class InMemoryShop:
+    """Every use case on the production container plus handles on the fakes. ``store`` is the in-memory store, or
+    ``None`` when the shop runs on a SQL database (see ``build_shop``); ``transaction``/``transactions`` read through
+    the ports either way. ``aclose()`` closes the container (a SQL shop's engine)."""
+
+    container: AsyncContainer
+    fakes: Fakes
+    store: InMemoryStore | None
     policy: PurchasePolicy
     config: ShopConfig
-    register_user: RegisterUser
-    get_balance: GetBalance
-    get_history: GetHistory
-    quote_stars: QuoteStars
-    create_recharge: CreateRecharge
-    confirm_payment: ConfirmPayment
-    buy_stars: BuyStars
-    record_delivery: RecordDelivery
-    deliver_purchase: DeliverPurchase
-    reconcile_purchases: ReconcilePurchases
-    resolve_purchase: ResolvePurchase
-    expire_stale_invoices: ExpireStaleInvoices
-    grant_bonus: GrantBonus
-    adjust_balance: AdjustBalance
-    audit_ledger: AuditLedger
-    audit_provider: AuditProvider
-    relay_outbox: RelayOutbox
+
+    register_user = UseCase(RegisterUser, RegisterUser.__call__)
+    get_balance = UseCase(GetBalance, GetBalance.__call__)
+    get_history = UseCase(GetHistory, GetHistory.__call__)
+    quote_stars = UseCase(QuoteStars, QuoteStars.__call__)
+    create_recharge = UseCase(CreateRecharge, CreateRecharge.__call__)
+    confirm_payment = UseCase(ConfirmPayment, ConfirmPayment.__call__)
+    buy_stars = UseCase(BuyStars, BuyStars.__call__)
+    record_delivery = UseCase(RecordDelivery, RecordDelivery.__call__)
+    deliver_purchase = UseCase(DeliverPurchase, DeliverPurchase.__call__)
+    reconcile_purchases = UseCase(ReconcilePurchases, ReconcilePurchases.__call__)
+    resolve_purchase = UseCase(ResolvePurchase, ResolvePurchase.__call__)
+    expire_stale_invoices = UseCase(ExpireStaleInvoices, ExpireStaleInvoices.__call__)
+    grant_bonus = UseCase(GrantBonus, GrantBonus.__call__)
+    adjust_balance = UseCase(AdjustBalance, AdjustBalance.__call__)
+    audit_ledger = UseCase(AuditLedger, AuditLedger.__call__)
+    audit_provider = UseCase(AuditProvider, AuditProvider.__call__)
+    relay_outbox = UseCase(RelayOutbox, RelayOutbox.__call__)
+
+    @property
+    def clock(self) -> FixedClock:
+        return self.fakes.clock
+
+    @property
+    def gateway(self) -> ScriptedPaymentGateway:
+        return self.fakes.gateway
+
+    @property
+    def delivery(self) -> ScriptedStarDelivery:
+        return self.fakes.delivery
+
+    @property
+    def cache(self) -> InMemoryCache:
+        return self.fakes.cache
+
+    @property
+    def limiter(self) -> UnlimitedRateLimiter:
+        return self.fakes.limiter
+
+    @property
+    def notifier(self) -> RecordingNotifier:
+        return self.fakes.notifier
+
+    @property
+    def publisher(self) -> InMemoryEventPublisher:
+        return self.fakes.publisher
+
+    @property
+    def queue(self) -> InMemoryTaskQueue:
+        return self.fakes.queue
 
     def money(self, value: str) -> Money:
         return Money.of(value, self.config.currency)
+
+    @asynccontextmanager
+    async def uow(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work of its own, entered (it rolls back unless committed)."""
+        async with self.container() as request, await request.get(UnitOfWork) as uow:
+            yield uow
 
     async def transaction(self, tx_id: str) -> Transaction:
         async with self.uow() as uow:
@@ -110,7 +282,8 @@ class InMemoryShop:
         return tx
 
     async def transactions(self) -> list[Transaction]:
-        page = await self.reader.search(TransactionFilter(), limit=1_000_000, offset=0)
+        reader = await self.container.get(TransactionReader)
+        page = await reader.search(TransactionFilter(), limit=1_000_000, offset=0)
         return list(page.items)
 
     async def invoice_of(self, purchase_id: str) -> Transaction | None:
@@ -128,79 +301,38 @@ class InMemoryShop:
                 assert task == DELIVER_PURCHASE
                 await self.deliver_purchase(tx_id)
 
+    async def aclose(self) -> None:
+        await self.container.close()
+
 
 def build_in_memory_shop(
     *,
     policy: PurchasePolicy | None = None,
     config: ShopConfig | None = None,
     underpayment: UnderpaymentPolicy | None = None,
+    overrides: Sequence[Provider] = (),
 ) -> InMemoryShop:
-    store = InMemoryStore()
-    return build_shop(
-        uow=lambda: InMemoryUnitOfWork(store),
-        outbox_uow=lambda: InMemoryOutboxUnitOfWork(store),
-        reader=InMemoryTransactionReader(store),
-        ledger=InMemoryLedgerReader(store),
-        store=store,
-        policy=policy,
-        config=config,
-        underpayment=underpayment,
-    )
+    return build_shop(policy=policy, config=config, underpayment=underpayment, overrides=overrides)
 
 
 def build_shop(
     *,
-    uow: Callable[[], UnitOfWork],
-    outbox_uow: Callable[[], OutboxUnitOfWork],
-    reader: TransactionReader,
-    ledger: LedgerReader,
-    store: InMemoryStore | None = None,
+    database: DatabaseSettings | None = None,
     policy: PurchasePolicy | None = None,
     config: ShopConfig | None = None,
     underpayment: UnderpaymentPolicy | None = None,
+    overrides: Sequence[Provider] = (),
 ) -> InMemoryShop:
-    """Every use case on the persistence given (in-memory, or a SQL database) and scriptable fakes for the rest."""
-    clock = FixedClock()
-    ids = SequentialIds()
+    """The production container on ``database`` (the in-memory store when ``None``), with fakes for the rest;
+    ``overrides`` (providers whose factories say ``override=True``) replace any part, fakes and use cases too."""
     policy = policy or default_policy()
     config = config or default_config()
     if underpayment is not None:
         config = attrs.evolve(config, underpayment=underpayment)
-    gateway = ScriptedPaymentGateway(clock, lifetime=config.invoice_lifetime)
-    delivery = ScriptedStarDelivery()
-    cache, limiter = InMemoryCache(), UnlimitedRateLimiter()
-    notifier, publisher, queue = RecordingNotifier(), InMemoryEventPublisher(), InMemoryTaskQueue()
-    record = RecordDelivery(uow(), clock)
-    confirm = ConfirmPayment(uow(), clock, config)
-    return InMemoryShop(
-        store=store,
-        reader=reader,
-        uow=uow,
-        clock=clock,
-        gateway=gateway,
-        delivery=delivery,
-        cache=cache,
-        limiter=limiter,
-        notifier=notifier,
-        publisher=publisher,
-        queue=queue,
-        policy=policy,
-        config=config,
-        register_user=RegisterUser(uow(), clock, cache, config.currency),
-        get_balance=GetBalance(uow()),
-        get_history=GetHistory(reader),
-        quote_stars=QuoteStars(policy),
-        create_recharge=CreateRecharge(uow(), gateway, clock, ids, limiter, config),
-        confirm_payment=confirm,
-        buy_stars=BuyStars(uow(), policy, delivery, gateway, clock, ids, limiter, config),
-        record_delivery=record,
-        deliver_purchase=DeliverPurchase(uow(), delivery, clock, record),
-        reconcile_purchases=ReconcilePurchases(uow(), delivery, queue, clock, record, config),
-        resolve_purchase=ResolvePurchase(uow(), delivery, clock, record, config),
-        expire_stale_invoices=ExpireStaleInvoices(uow(), gateway, clock, confirm, config),
-        grant_bonus=GrantBonus(uow(), clock, ids, config),
-        adjust_balance=AdjustBalance(uow(), clock, ids, config),
-        audit_ledger=AuditLedger(ledger),
-        audit_provider=AuditProvider(ledger, delivery, clock, config),
-        relay_outbox=RelayOutbox(outbox_uow(), notifier, publisher, queue, clock),
-    )
+    fakes = Fakes.made(config)
+    replaced: list[Provider] = [FakesProvider(fakes)]
+    store = InMemoryStore() if database is None else None
+    if store is not None:
+        replaced.append(_GivenStore(store))
+    container = build_container(Sections(policy=policy, config=config, database=database), *replaced, *overrides)
+    return InMemoryShop(container=container, fakes=fakes, store=store, policy=policy, config=config)

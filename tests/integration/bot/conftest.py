@@ -23,7 +23,7 @@ from starshop.adapters.memory import ScriptedPaymentGateway, ScriptedStarDeliver
 from starshop.adapters.redis import RedisCache, redis_from_url
 from starshop.adapters.telegram.fake_bot_api import BOT_ID, Call, FakeBotApi
 from starshop.application.config import ShopConfig
-from starshop.application.ports import PaymentGateway, RateLimiter, StarDelivery, UnitOfWork
+from starshop.application.ports import UnitOfWork
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
 from starshop.domain import User
@@ -34,12 +34,11 @@ from starshop.entrypoints.bot import (
     telegram_lifespan,
     telegram_webhook_handler,
 )
-from starshop.entrypoints.composition import build_container
-from starshop.entrypoints.providers import make_in_memory_container
+from starshop.entrypoints.ioc import build_container
+from starshop.entrypoints.ioc.telegram import make_bot_parts
 from starshop.entrypoints.settings import Secret, Settings
-from starshop.entrypoints.telegram import make_bot_parts
 from starshop.entrypoints.web import create_app
-from starshop.testing import default_config, default_policy
+from starshop.testing import Fakes, build_in_memory_shop, default_config
 from tests.conftest import free_port, serving
 
 ADMIN = 900
@@ -58,8 +57,11 @@ def _confirms(button: dict[str, Any]) -> bool:
 class BotHarness:
     """Feeds updates as a given user and returns what the bot said through the fake Bot API."""
 
-    def __init__(self, fake: FakeBotApi, bot: Bot, dp: Dispatcher, container: AsyncContainer) -> None:
+    def __init__(
+        self, fake: FakeBotApi, bot: Bot, dp: Dispatcher, container: AsyncContainer, fakes: Fakes | None = None
+    ) -> None:
         self.fake, self.bot, self.dp, self.container = fake, bot, dp, container
+        self._fakes = fakes
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
 
@@ -143,20 +145,19 @@ class BotHarness:
             money = default_config().currency_money(amount)
             await grant(OperatorCredit(operator_id=ADMIN, user_id=user_id, amount=money, reason="test"))
 
+    @property
+    def fakes(self) -> Fakes:
+        assert self._fakes is not None, "only the in-memory harness has fakes"
+        return self._fakes
+
     async def delivery(self) -> ScriptedStarDelivery:
-        found = await self.container.get(StarDelivery)
-        assert isinstance(found, ScriptedStarDelivery)
-        return found
+        return self.fakes.delivery
 
     async def gateway(self) -> ScriptedPaymentGateway:
-        found = await self.container.get(PaymentGateway)
-        assert isinstance(found, ScriptedPaymentGateway)
-        return found
+        return self.fakes.gateway
 
     async def limiter(self) -> UnlimitedRateLimiter:
-        found = await self.container.get(RateLimiter)
-        assert isinstance(found, UnlimitedRateLimiter)
-        return found
+        return self.fakes.limiter
 
 
 @pytest.fixture
@@ -169,13 +170,14 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 async def bot_harness(
     fake: FakeBotApi, *providers: Provider, config: ShopConfig | None = None
 ) -> AsyncIterator[BotHarness]:
-    """The bot on a fresh in-memory container (``providers`` override its parts), started as the dishka trap says."""
-    container = make_in_memory_container(default_policy(), config or default_config(), *providers)
+    """The bot on the test kit's shop (``providers`` override its parts), started as the dishka trap says."""
+    shop = build_in_memory_shop(config=config, overrides=providers)
+    container = shop.container
     dp = build_dispatcher(container, admin_ids={ADMIN})
     bot = make_bot(fake)
     await dp.emit_startup(bot=bot)
     try:
-        yield BotHarness(fake, bot, dp, container)
+        yield BotHarness(fake, bot, dp, container, shop.fakes)
     finally:
         await dp.emit_shutdown(bot=bot)
         await bot.session.close()
@@ -232,7 +234,7 @@ async def shop_bot(stack: dict[str, Any], fake: FakeBotApi) -> AsyncIterator[Sho
         rate_limits={},
         **stack,  # type: ignore[arg-type]
     )
-    parts = make_bot_parts(settings)
+    parts = make_bot_parts(settings.sections().bot)
     container = build_container(settings, bot=parts)
     dp = build_dispatcher(container, storage=parts.storage, admin_ids=settings.admin_ids)
     shared, client = None, None

@@ -19,9 +19,9 @@ from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
 from starshop.entrypoints.bot import SECRET_HEADER
 from starshop.entrypoints.cli import _mount_bot
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
+from starshop.entrypoints.ioc.telegram import make_bot_parts
 from starshop.entrypoints.settings import Secret, Settings
-from starshop.entrypoints.telegram import make_bot_parts
 from starshop.entrypoints.web import create_app
 from tests.conftest import free_port, serving
 
@@ -84,7 +84,7 @@ async def running(stack: dict[str, object], fake: FakeBotApi, mode: str = "webho
         rate_limits={"message": (1000, 60.0)},
         **stack,  # type: ignore[arg-type]
     )
-    bot = make_bot_parts(settings)
+    bot = make_bot_parts(settings.sections().bot)
     container = build_container(settings, bot=bot)
     background: list[Any] = []
     stop: list[Any] = []

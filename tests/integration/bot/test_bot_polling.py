@@ -5,14 +5,13 @@ import time
 
 from starshop.adapters.telegram.fake_bot_api import FakeBotApi
 from starshop.entrypoints.bot import build_dispatcher, run_polling, set_bot_commands
-from starshop.entrypoints.providers import make_in_memory_container
-from starshop.testing import default_config, default_policy
+from starshop.testing import build_in_memory_shop
 
 from .conftest import ADMIN, make_bot
 
 
 async def test_polling_answers_queued_updates(fake: FakeBotApi) -> None:
-    container = make_in_memory_container(default_policy(), default_config())
+    container = build_in_memory_shop().container
     dp = build_dispatcher(container, admin_ids={ADMIN})
     bot = make_bot(fake)
     user = {"id": 101, "is_bot": False, "first_name": "Alice", "language_code": "ru"}

@@ -9,14 +9,14 @@ from aiogram.fsm.storage.redis import RedisStorage
 
 from starshop.adapters.redis import redis_from_url
 from starshop.entrypoints.bot.language import remember_language, remembered_language
+from starshop.entrypoints.ioc.telegram import make_bot_parts
 from starshop.entrypoints.settings import Secret, Settings
-from starshop.entrypoints.telegram import make_bot_parts
 
 TOKEN = "4242:storage-test-token"
 
 
 async def test_without_redis_the_dialog_storage_is_in_memory():
-    parts = make_bot_parts(Settings(bot_token=Secret(TOKEN)))
+    parts = make_bot_parts(Settings(bot_token=Secret(TOKEN)).sections().bot)
     try:
         assert isinstance(parts.storage, MemoryStorage)
     finally:
@@ -26,7 +26,7 @@ async def test_without_redis_the_dialog_storage_is_in_memory():
 @pytest.mark.redis
 async def test_with_redis_two_instances_share_a_dialog():
     settings = Settings(bot_token=Secret(TOKEN), redis_url="redis://127.0.0.1:6379/0")
-    one, two = make_bot_parts(settings), make_bot_parts(settings)
+    one, two = make_bot_parts(settings.sections().bot), make_bot_parts(settings.sections().bot)
     key = StorageKey(bot_id=4242, chat_id=int(uuid.uuid4().int % 10**9), user_id=1)
     try:
         assert isinstance(one.storage, RedisStorage)
@@ -46,7 +46,7 @@ async def test_with_redis_a_language_chosen_on_one_instance_is_used_by_another_u
     """The /lang choice is kept under its own destiny: aiogram's default Redis key builder refuses destinies."""
     prefix = f"storage-test-{uuid.uuid4().hex[:8]}:"
     settings = Settings(bot_token=Secret(TOKEN), redis_url="redis://127.0.0.1:6379/0", redis_prefix=prefix)
-    one, two = make_bot_parts(settings), make_bot_parts(settings)
+    one, two = make_bot_parts(settings.sections().bot), make_bot_parts(settings.sections().bot)
     user = int(uuid.uuid4().int % 10**9)
     try:
         assert await remembered_language(two.storage, 4242, user) is None

@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from starshop.adapters.memory import SystemClock
 from starshop.adapters.sqla.migrate import head_revision
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -211,26 +210,18 @@ async def test_audit_provider_lists_each_order_and_purchase_the_provider_disagre
     from decimal import Decimal
 
     from starshop.adapters.fragment import FakeFragment
-    from starshop.adapters.sqla.engine import create_engine
-    from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
-    from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
     from starshop.application.ports import Delivered
     from starshop.application.use_cases.buy_stars import BuyStarsInput
     from starshop.application.use_cases.create_recharge import CreateRechargeInput
     from starshop.application.use_cases.record_delivery import DeliveryResult
     from starshop.application.use_cases.register_user import TelegramProfile
     from starshop.domain import DeliveryReceipt, PaymentStatus
+    from starshop.entrypoints.settings import DatabaseSettings
     from starshop.testing import build_shop
 
     seed = " ".join(["abandon"] * 23 + ["art"])
     fake = FakeFragment(seed=seed, users={"alice_user", "bob_builder"}, balance=Decimal(100))
-    engine = create_engine(sqlite_url, pool_size=1, max_overflow=0)
-    shop = build_shop(
-        uow=lambda: SqlaUnitOfWork(engine, SystemClock()),
-        outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
-        reader=SqlaTransactionReader(engine),
-        ledger=SqlaLedgerReader(engine),
-    )
+    shop = build_shop(database=DatabaseSettings(url=sqlite_url, pool_size=1))
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     shop.clock.advance(t0 - shop.clock.now())
     await shop.register_user(TelegramProfile(user_id=7, username="seven"))
@@ -249,7 +240,7 @@ async def test_audit_provider_lists_each_order_and_purchase_the_provider_disagre
     await bought(100, "alice_user", order.ref_id)
     stray = fake.add_order("bob_builder", 50, created_at=t0 + timedelta(seconds=2))
     unseen = await bought(200, "bob_builder", "Ref#missing")
-    await engine.dispose()
+    await shop.aclose()
 
     env = {"STARSHOP_DATABASE_URL": sqlite_url, "STARSHOP_FRAGMENT_SEED": seed} | HELEKET_KEYS
     async with fake.running() as url:

@@ -21,7 +21,7 @@ from starshop.application.use_cases.reconcile_purchases import ReconcilePurchase
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.domain import Currency, Money, TxStatus
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.worker import Worker
 

@@ -11,25 +11,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from starshop.adapters.memory import SequentialIds, SystemClock
-from starshop.adapters.sqla.engine import create_engine
-from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
-from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
 from starshop.application.errors import AlreadySettled, IdempotencyConflict
 from starshop.application.ports import Delivered
-from starshop.application.use_cases.adjust_balance import AdjustBalance
-from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
-from starshop.application.use_cases.confirm_payment import ConfirmPayment
+from starshop.application.use_cases.buy_stars import BuyStarsInput
 from starshop.application.use_cases.create_recharge import CreateRechargeInput
-from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
-from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
-from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
-from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery
+from starshop.application.use_cases.grant_bonus import OperatorCredit
+from starshop.application.use_cases.record_delivery import DeliveryResult
 from starshop.application.use_cases.register_user import TelegramProfile
-from starshop.application.use_cases.resolve_purchase import OperatorVerdict, ResolvePurchase, Verdict
+from starshop.application.use_cases.resolve_purchase import OperatorVerdict, Verdict
 from starshop.domain import InsufficientFunds, PaymentStatus, TxStatus
+from starshop.entrypoints.settings import DatabaseSettings
 from starshop.testing import InMemoryShop, build_shop
 
 pytestmark = pytest.mark.postgres
@@ -37,59 +29,12 @@ ROUNDS = 12
 
 
 @pytest.fixture
-async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(pg_url, pool_size=10, max_overflow=10, statement_timeout_ms=20_000)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def shop(engine: AsyncEngine) -> InMemoryShop:
-    return build_shop(
-        uow=lambda: SqlaUnitOfWork(engine, SystemClock()),
-        outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
-        reader=SqlaTransactionReader(engine),
-        ledger=SqlaLedgerReader(engine),
-    )
-
-
-class Sides:
-    """Use cases that each get a connection of their own, sharing the shop's clock and fakes."""
-
-    def __init__(self, shop: InMemoryShop, engine: AsyncEngine) -> None:
-        self.shop, self.engine = shop, engine
-        self.ids = SequentialIds("race")  # apart from the shop's own ids
-
-    def uow(self) -> SqlaUnitOfWork:
-        return SqlaUnitOfWork(self.engine, SystemClock())
-
-    def confirm(self) -> ConfirmPayment:
-        return ConfirmPayment(self.uow(), self.shop.clock, self.shop.config)
-
-    def expire(self) -> ExpireStaleInvoices:
-        s = self.shop
-        return ExpireStaleInvoices(self.uow(), s.gateway, s.clock, self.confirm(), s.config)
-
-    def buy(self) -> BuyStars:
-        s = self.shop
-        return BuyStars(self.uow(), s.policy, s.delivery, s.gateway, s.clock, self.ids, s.limiter, s.config)
-
-    def adjust(self) -> AdjustBalance:
-        return AdjustBalance(self.uow(), self.shop.clock, self.ids, self.shop.config)
-
-    def record(self) -> RecordDelivery:
-        return RecordDelivery(self.uow(), self.shop.clock)
-
-    def resolve(self) -> ResolvePurchase:
-        s = self.shop
-        return ResolvePurchase(self.uow(), s.delivery, s.clock, self.record(), s.config)
-
-    def reconcile(self) -> ReconcilePurchases:
-        s = self.shop
-        return ReconcilePurchases(self.uow(), s.delivery, s.queue, s.clock, self.record(), s.config)
-
-    def bonus(self) -> GrantBonus:
-        return GrantBonus(self.uow(), self.shop.clock, self.ids, self.shop.config)
+async def shop(pg_url: str) -> AsyncIterator[InMemoryShop]:
+    """Each call runs in a request scope of its own, so each side of a pair has its own unit of work and
+    connection, as two web requests or worker steps have."""
+    shop = build_shop(database=DatabaseSettings(url=pg_url, pool_size=20, statement_timeout_ms=20_000))
+    yield shop
+    await shop.aclose()
 
 
 async def settle(shop: InMemoryShop) -> None:
@@ -103,8 +48,7 @@ async def balance(shop: InMemoryShop, user: int) -> tuple[Decimal, Decimal]:
     return found.amount.amount, found.held.amount
 
 
-async def test_a_paid_webhook_racing_the_expiry_sweep_credits_exactly_once(shop: InMemoryShop, engine) -> None:
-    sides = Sides(shop, engine)
+async def test_a_paid_webhook_racing_the_expiry_sweep_credits_exactly_once(shop: InMemoryShop) -> None:
     await shop.register_user(TelegramProfile(user_id=1))
     credited = Decimal(0)
     for n in range(ROUNDS):
@@ -112,7 +56,7 @@ async def test_a_paid_webhook_racing_the_expiry_sweep_credits_exactly_once(shop:
         result = await shop.create_recharge(CreateRechargeInput(user_id=1, amount=amount))
         shop.clock.advance(shop.config.invoice_lifetime + shop.config.invoice_expiry_grace + timedelta(seconds=1))
         note = shop.gateway.set_status(result.recharge.order_id, PaymentStatus.PAID, paid=amount)
-        await asyncio.gather(sides.confirm()(note), sides.expire()())
+        await asyncio.gather(shop.confirm_payment(note), shop.expire_stale_invoices())
         credited += amount.amount
         tx = await shop.transaction(result.recharge.id)
         assert tx.status is TxStatus.COMPLETED
@@ -121,16 +65,15 @@ async def test_a_paid_webhook_racing_the_expiry_sweep_credits_exactly_once(shop:
 
 
 async def test_a_negative_adjustment_racing_a_purchase_never_spends_the_same_money_twice(
-    shop: InMemoryShop, engine
+    shop: InMemoryShop,
 ) -> None:
-    sides = Sides(shop, engine)
     await shop.register_user(TelegramProfile(user_id=2))
     price = shop.policy.price(100).amount
     for n in range(ROUNDS):
         await shop.grant_bonus(OperatorCredit(operator_id=1, user_id=2, amount=shop.money(str(price)), reason="r"))
         before, held = await balance(shop, 2)
-        buy = sides.buy()(BuyStarsInput(user_id=2, stars=100, recipient=f"gift_{n}", idempotency_key=f"k{n}"))
-        take = sides.adjust()(OperatorCredit(operator_id=1, user_id=2, amount=-shop.money(str(price)), reason="r"))
+        buy = shop.buy_stars(BuyStarsInput(user_id=2, stars=100, recipient=f"gift_{n}", idempotency_key=f"k{n}"))
+        take = shop.adjust_balance(OperatorCredit(operator_id=1, user_id=2, amount=-shop.money(str(price)), reason="r"))
         outcomes = await asyncio.gather(buy, take, return_exceptions=True)
         refused = [o for o in outcomes if isinstance(o, InsufficientFunds)]
         assert len(refused) == 1, outcomes  # the money covered one of them, never both
@@ -141,26 +84,24 @@ async def test_a_negative_adjustment_racing_a_purchase_never_spends_the_same_mon
         await settle(shop)
 
 
-async def test_a_bonus_racing_a_purchase_keeps_both(shop: InMemoryShop, engine) -> None:
-    sides = Sides(shop, engine)
+async def test_a_bonus_racing_a_purchase_keeps_both(shop: InMemoryShop) -> None:
     await shop.register_user(TelegramProfile(user_id=3))
     price = shop.policy.price(50).amount
     await shop.grant_bonus(OperatorCredit(operator_id=1, user_id=3, amount=shop.money(str(price)), reason="seed"))
     for n in range(ROUNDS):
         before, _ = await balance(shop, 3)
-        buy = sides.buy()(BuyStarsInput(user_id=3, stars=50, recipient=f"gift_{n}", idempotency_key=f"b{n}"))
-        gift = sides.bonus()(OperatorCredit(operator_id=1, user_id=3, amount=shop.money(str(price)), reason="r"))
+        buy = shop.buy_stars(BuyStarsInput(user_id=3, stars=50, recipient=f"gift_{n}", idempotency_key=f"b{n}"))
+        gift = shop.grant_bonus(OperatorCredit(operator_id=1, user_id=3, amount=shop.money(str(price)), reason="r"))
         await asyncio.gather(buy, gift)
         await shop.run_background()
         assert await balance(shop, 3) == (before, 0)  # a bonus of the price in, the price out
         await settle(shop)
 
 
-async def test_capture_resolve_and_reconcile_racing_settle_a_purchase_once(shop: InMemoryShop, engine) -> None:
+async def test_capture_resolve_and_reconcile_racing_settle_a_purchase_once(shop: InMemoryShop) -> None:
     """A purchase whose provider call timed out is settled three ways at once: the call's own late receipt (when
     the stars were bought), an operator's verdict and the reconciler. Exactly one of them settles it, the way the
     provider's orders say; the others change nothing."""
-    sides = Sides(shop, engine)
     await shop.register_user(TelegramProfile(user_id=4))
     price = shop.policy.price(50).amount
     start = shop.clock.now()
@@ -176,12 +117,14 @@ async def test_capture_resolve_and_reconcile_racing_settle_a_purchase_once(shop:
         before, _ = await balance(shop, 4)
         verdict = Verdict.DELIVERED if bought else Verdict.REFUSED
         racers = [
-            sides.resolve()(OperatorVerdict(tx_id=tx_id, verdict=verdict, reason="checked", ref_id=f"Ref#{tx_id}")),
-            sides.reconcile()(),
+            shop.resolve_purchase(
+                OperatorVerdict(tx_id=tx_id, verdict=verdict, reason="checked", ref_id=f"Ref#{tx_id}")
+            ),
+            shop.reconcile_purchases(),
         ]
         if bought:
             receipt = shop.delivery.orders[-1].receipt
-            racers.append(sides.record()(DeliveryResult(tx_id=tx_id, outcome=Delivered(receipt=receipt))))
+            racers.append(shop.record_delivery(DeliveryResult(tx_id=tx_id, outcome=Delivered(receipt=receipt))))
         outcomes = await asyncio.gather(*racers, return_exceptions=True)
         unexpected = [o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, AlreadySettled)]
         assert not unexpected, unexpected
@@ -195,16 +138,14 @@ async def test_capture_resolve_and_reconcile_racing_settle_a_purchase_once(shop:
     assert provider.orders_checked == provider.purchases_checked == ROUNDS // 2
 
 
-async def test_a_bonus_and_an_adjustment_racing_with_one_key_make_one_row_and_no_deadlock(
-    shop: InMemoryShop, engine
-) -> None:
-    sides = Sides(shop, engine)
+async def test_a_bonus_and_an_adjustment_racing_with_one_key_make_one_row_and_no_deadlock(shop: InMemoryShop) -> None:
     await shop.register_user(TelegramProfile(user_id=5))
     for n in range(ROUNDS):
-        key = f"op-{n}"
-        one = shop.money("1")
-        bonus = sides.bonus()(OperatorCredit(operator_id=1, user_id=5, amount=one, reason="r", idempotency_key=key))
-        adjust = sides.adjust()(OperatorCredit(operator_id=1, user_id=5, amount=one, reason="r", idempotency_key=key))
+        key, one = f"op-{n}", shop.money("1")
+        bonus = shop.grant_bonus(OperatorCredit(operator_id=1, user_id=5, amount=one, reason="r", idempotency_key=key))
+        adjust = shop.adjust_balance(
+            OperatorCredit(operator_id=1, user_id=5, amount=one, reason="r", idempotency_key=key)
+        )
         outcomes = await asyncio.gather(bonus, adjust, return_exceptions=True)
         refused = [o for o in outcomes if isinstance(o, IdempotencyConflict)]
         assert len(refused) == 1, outcomes  # one row for the key; the other request is a conflict, not a deadlock

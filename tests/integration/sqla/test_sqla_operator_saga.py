@@ -1,9 +1,9 @@
 """Operators inside the saga (issue 13, items 9 and 10): every rule on memory, SQLite and Postgres."""
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqla_support import Persistence
 
 from starshop.application.errors import (
     AlreadySettled,
@@ -20,6 +20,7 @@ from starshop.application.use_cases.register_user import TelegramProfile
 from starshop.application.use_cases.resolve_purchase import OperatorVerdict, Verdict
 from starshop.domain import DeliveryReceipt, PaymentStatus, PayWith, TxStatus
 from starshop.domain.events import OperatorAttention
+from starshop.entrypoints.settings import DatabaseSettings
 from starshop.testing import InMemoryShop, build_shop
 
 ALICE = 1001
@@ -27,14 +28,14 @@ PAST_LOOKUP = timedelta(minutes=4)  # the default lookup delay is 3 minutes
 
 
 @pytest.fixture
-async def shop(persistence: Persistence) -> InMemoryShop:
-    shop = build_shop(
-        uow=persistence.uow, outbox_uow=persistence.outbox_uow, reader=persistence.reader, ledger=persistence.ledger
-    )
+async def shop(backend: tuple[str, str | None]) -> AsyncIterator[InMemoryShop]:
+    _, url = backend
+    shop = build_shop(database=DatabaseSettings(url=url) if url is not None else None)
     await shop.register_user(TelegramProfile(user_id=ALICE, username="alice", language_code="en"))
     recharge = await shop.create_recharge(CreateRechargeInput(user_id=ALICE, amount=shop.money("10")))
     await shop.confirm_payment(shop.gateway.set_status(recharge.recharge.order_id, PaymentStatus.PAID))
-    return shop
+    yield shop
+    await shop.aclose()
 
 
 async def purchase(shop: InMemoryShop, *outcomes: str, stars: int = 100) -> str:

@@ -10,7 +10,7 @@ from starshop.application.use_cases.get_shop_stats import GetShopStats
 from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.domain import Currency, Money
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Settings
 
 pytestmark = pytest.mark.postgres

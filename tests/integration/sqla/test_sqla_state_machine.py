@@ -6,10 +6,7 @@ from hypothesis import HealthCheck, settings
 from tests.db import create_database, database_url, drop_database, run_in_thread
 from tests.unit.test_ledger_state_machine import LedgerMachine
 
-from starshop.adapters.memory import SystemClock
-from starshop.adapters.sqla.engine import create_engine
-from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
-from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
+from starshop.entrypoints.settings import DatabaseSettings
 from starshop.testing import build_shop
 
 pytestmark = pytest.mark.postgres
@@ -24,19 +21,11 @@ def _template(pg_template: str) -> None:
 class PostgresLedgerMachine(LedgerMachine):
     def build(self, policy):
         self.database = run_in_thread(create_database(TEMPLATE["name"]))
-        self.engine = create_engine(database_url(self.database), pool_size=2, max_overflow=2)
-        engine = self.engine
-        return build_shop(
-            uow=lambda: SqlaUnitOfWork(engine, SystemClock()),
-            outbox_uow=lambda: SqlaOutboxUnitOfWork(engine),
-            reader=SqlaTransactionReader(engine),
-            ledger=SqlaLedgerReader(engine),
-            underpayment=policy,
-        )
+        return build_shop(database=DatabaseSettings(url=database_url(self.database), pool_size=4), underpayment=policy)
 
     def teardown(self) -> None:
-        if hasattr(self, "engine"):
-            self.run(self.engine.dispose())
+        if hasattr(self, "database"):
+            self.run(self.shop.aclose())
             run_in_thread(drop_database(self.database))
         super().teardown()
 

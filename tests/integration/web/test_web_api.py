@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app

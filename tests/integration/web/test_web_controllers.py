@@ -7,15 +7,14 @@ from dishka.integrations.litestar import setup_dishka
 from litestar import Controller, Litestar
 from litestar.routes import HTTPRoute
 
-from starshop.entrypoints.composition import build_container
-from starshop.entrypoints.providers import make_in_memory_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.api.account import AccountController
 from starshop.entrypoints.web.api.identity import mini_app_user, operator_key
 from starshop.entrypoints.web.auth import init_data_for
 from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
-from starshop.testing import default_config, default_policy
+from starshop.testing import build_in_memory_shop
 
 from .conftest import free_port, serving
 
@@ -25,7 +24,7 @@ OP = {"X-API-Key": OPERATOR_KEY}
 
 
 def api_handlers():
-    app = create_app(make_in_memory_container(default_policy(), default_config()))
+    app = create_app(build_in_memory_shop().container)
     for route in app.routes:
         if isinstance(route, HTTPRoute) and route.path.startswith("/api/v1") and "/schema" not in route.path:
             for handler in route.route_handlers:
@@ -45,7 +44,7 @@ def test_every_api_route_belongs_to_a_controller_whose_guard_hands_its_handlers_
 
 
 async def test_every_documented_operation_documents_its_answer_as_a_typed_body():
-    container = make_in_memory_container(default_policy(), default_config())
+    container = build_in_memory_shop().container
     async with serving(create_app(container)) as url, httpx.AsyncClient(base_url=url) as client:
         schema = (await client.get("/api/v1/schema/openapi.json")).json()
     operations = [
@@ -99,7 +98,7 @@ async def test_a_mini_app_controller_mounted_without_its_guard_serves_nobody():
     class Unguarded(AccountController):
         guards = []
 
-    container = make_in_memory_container(default_policy(), default_config())
+    container = build_in_memory_shop().container
     app = Litestar(route_handlers=[Unguarded], exception_handlers=EXCEPTION_HANDLERS)
     setup_dishka(container, app)
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:

@@ -15,12 +15,11 @@ from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
 from starshop.domain import TxStatus
-from starshop.entrypoints.composition import build_container
-from starshop.entrypoints.providers import HeleketWebhookProvider, make_in_memory_container
-from starshop.entrypoints.settings import Secret, Settings
+from starshop.entrypoints.ioc import build_container
+from starshop.entrypoints.settings import Secret, Sections, Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.heleket import WebhookSettings, client_address
-from starshop.testing import default_config, default_policy
+from starshop.testing import build_in_memory_shop, default_config, default_policy
 
 from .conftest import free_port, serving
 
@@ -209,11 +208,9 @@ def test_the_client_address_comes_from_a_trusted_proxy_only():
 
 
 async def test_a_refused_source_address_gets_403():
-    container = make_in_memory_container(
-        default_policy(),
-        default_config(),
-        HeleketWebhookProvider("k", WebhookSettings(allowed_sources=frozenset({"31.133.220.8"}))),
-    )
+    webhook = WebhookSettings(allowed_sources=frozenset({"31.133.220.8"}))
+    sections = Sections(policy=default_policy(), config=default_config(), database=None, webhook=webhook)
+    container = build_container(sections)
     async with serving(create_app(container)) as url, httpx.AsyncClient() as client:
         response = await client.post(
             f"{url}/webhooks/heleket", content=b"{}", headers={"X-Forwarded-For": "31.133.220.8"}
@@ -224,7 +221,7 @@ async def test_a_refused_source_address_gets_403():
 
 async def test_a_failing_background_loop_is_logged_at_once_and_a_failing_stop_step_spares_the_rest(caplog):
     """The app's lifespan: what breaks in the background is said while the app serves; shutdown goes on."""
-    container = make_in_memory_container(default_policy(), default_config())
+    container = build_in_memory_shop().container
     closed: list[str] = []
 
     async def broken() -> None:

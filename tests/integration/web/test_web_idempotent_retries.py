@@ -11,7 +11,7 @@ import asyncio
 import httpx
 import pytest
 
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.worker import Worker

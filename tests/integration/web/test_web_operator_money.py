@@ -5,7 +5,7 @@ import asyncio
 import httpx
 import pytest
 
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.auth import init_data_for

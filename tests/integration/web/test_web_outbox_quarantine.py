@@ -10,7 +10,7 @@ from sqlalchemy import insert
 
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.tables import outbox
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app

@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from starshop.adapters.sqla.migrate import upgrade
-from starshop.entrypoints.composition import build_container
+from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, init_data_for

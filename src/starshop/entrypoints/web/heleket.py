@@ -11,7 +11,6 @@ import ipaddress
 import logging
 from typing import Any
 
-import attrs
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Request, Response, post
 from msgspec import Struct
@@ -20,19 +19,12 @@ from starshop.application.errors import InvalidSignature, MalformedNotification
 from starshop.application.ports import WebhookVerifier
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
 from starshop.entrypoints.observability import Metrics
+from starshop.entrypoints.settings import WebhookSettings
 from starshop.entrypoints.web.errors import error_response
 
+__all__ = ["WebhookSettings", "client_address", "heleket_webhook"]
+
 log = logging.getLogger("starshop.webhooks.heleket")
-
-
-@attrs.frozen(kw_only=True)
-class WebhookSettings:
-    """``max_body_bytes`` is the one size limit of a webhook body (413 above it); ``allowed_sources`` empty means the
-    address check is off; ``trusted_proxies`` are the only peers whose ``X-Forwarded-For`` is believed."""
-
-    max_body_bytes: int = 64 * 1024
-    allowed_sources: frozenset[str] = frozenset()
-    trusted_proxies: frozenset[str] = frozenset()
 
 
 def client_address(peer: str | None, forwarded_for: str | None, trusted: frozenset[str]) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from dishka.integrations.litestar import FromDishka, inject
@@ -12,40 +12,16 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from starshop.entrypoints.observability import Metrics, new_request_id, request_id
+from starshop.entrypoints.observability import (
+    Metrics,
+    MetricsRefresh,
+    Readiness,
+    ReadinessCheck,
+    new_request_id,
+    request_id,
+)
 
-ReadinessCheck = Callable[[], Awaitable[tuple[bool, str]]]
-
-
-class Readiness:
-    """Named checks; ready when all pass. Each answers ``(ok, detail)`` and never raises."""
-
-    def __init__(self, checks: dict[str, ReadinessCheck] | None = None) -> None:
-        self.checks = dict(checks or {})
-
-    async def run(self) -> tuple[bool, dict[str, dict[str, Any]]]:
-        results: dict[str, dict[str, Any]] = {}
-        for name, check in self.checks.items():
-            try:
-                ok, detail = await check()
-            except Exception as exc:
-                ok, detail = False, f"{type(exc).__name__}: {exc}"
-            results[name] = {"ok": ok, "detail": detail}
-        return all(r["ok"] for r in results.values()), results
-
-
-class MetricsRefresh:
-    """Gauges read on scrape: outbox depth and lag, task queue depth."""
-
-    def __init__(self, *probes: Callable[[], Awaitable[None]]) -> None:
-        self._probes = probes
-
-    async def __call__(self) -> None:
-        for probe in self._probes:
-            try:
-                await probe()
-            except Exception:
-                continue
+__all__ = ["MetricsRefresh", "Readiness", "ReadinessCheck", "metrics_endpoint", "observe", "ready"]
 
 
 def observe(metrics: Metrics) -> Callable[[ASGIApp], ASGIApp]:

@@ -18,7 +18,7 @@ from litestar.params import Parameter
 from msgspec import Struct
 
 from starshop.adapters.sandbox import SANDBOX_ACTIONS, SandboxPaymentGateway
-from starshop.entrypoints.settings import Settings
+from starshop.entrypoints.settings import SandboxPaymentSettings
 from starshop.entrypoints.web.auth import MAX_USER_ID, SANDBOX_BOT_TOKEN, MiniAppAuth, init_data_for
 from starshop.entrypoints.web.errors import error_response
 
@@ -81,7 +81,7 @@ class SandboxController(Controller):
         action: str,
         request: Request[Any, Any, Any],
         sandbox: FromDishka[SandboxPaymentGateway],
-        settings: FromDishka[Settings],
+        settings: FromDishka[SandboxPaymentSettings],
     ) -> Response[Any]:
         invoice = sandbox.by_uuid(invoice_uuid)
         if invoice is None:

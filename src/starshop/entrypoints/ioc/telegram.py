@@ -13,16 +13,14 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from dishka import Provider, Scope, provide
-from sqlalchemy.ext.asyncio import AsyncEngine
+from dishka import AsyncContainer, Provider, Scope, from_context, provide
 
 from starshop.adapters.redis import redis_from_url
-from starshop.adapters.sqla.uow import SqlaUnitOfWork
 from starshop.adapters.telegram.notifier import AiogramNotifier
-from starshop.application.ports import Clock, Notifier
+from starshop.application.ports import Notifier
 from starshop.application.use_cases.get_user import GetUser
 from starshop.entrypoints.bot.language import remembered_language
-from starshop.entrypoints.settings import Settings
+from starshop.entrypoints.settings import BotSettings, RedisSettings
 
 
 @attrs.frozen
@@ -35,40 +33,38 @@ class BotParts:
         await self.storage.close()
 
 
-def make_bot_parts(settings: Settings) -> BotParts:
-    assert settings.bot_token is not None
+def make_bot_parts(settings: BotSettings) -> BotParts:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_url)) if settings.telegram_url else None
-    bot = Bot(settings.bot_token.reveal(), session=session)
-    return BotParts(bot, dialog_storage(settings))
+    bot = Bot(settings.token.reveal(), session=session)
+    return BotParts(bot, dialog_storage(settings.storage_redis))
 
 
-def dialog_storage(settings: Settings) -> BaseStorage:
+def dialog_storage(redis: RedisSettings | None) -> BaseStorage:
     """Redis when it is configured: keys under ``STARSHOP_REDIS_PREFIX`` (``<prefix>fsm:...``), a cluster URL
     served by the cluster client, and destinies on (the ``/lang`` choice is kept under its own destiny)."""
-    if not settings.redis_url:
+    if redis is None:
         return MemoryStorage()
-    keys = DefaultKeyBuilder(prefix=f"{settings.redis_prefix}fsm", with_destiny=True)
-    return RedisStorage(redis_from_url(settings.redis_url), key_builder=keys)  # type: ignore[arg-type]
+    keys = DefaultKeyBuilder(prefix=f"{redis.prefix}fsm", with_destiny=True)
+    return RedisStorage(redis_from_url(redis.url), key_builder=keys)  # type: ignore[arg-type]
 
 
-class BotNotifierProvider(Provider):
+class TelegramProvider(Provider):
     """Users hear about their payments and purchases in the bot, in their language; operators about flags."""
 
     scope = Scope.APP
-
-    def __init__(self, parts: BotParts, admin_ids: frozenset[int]) -> None:
-        super().__init__()
-        self.parts, self.admin_ids = parts, admin_ids
+    settings = from_context(provides=BotSettings, scope=Scope.APP)
+    parts = from_context(provides=BotParts, scope=Scope.APP)
 
     @provide
-    def notifier(self, engine: AsyncEngine, clock: Clock) -> Notifier:
-        bot, storage = self.parts.bot, self.parts.storage
+    def notifier(self, parts: BotParts, settings: BotSettings, container: AsyncContainer) -> Notifier:
+        bot, storage = parts.bot, parts.storage
 
         async def language_of(user_id: int) -> str | None:
             chosen = await remembered_language(storage, bot.id, user_id)
             if chosen is not None:
                 return chosen
-            user = await GetUser(SqlaUnitOfWork(engine, clock))(user_id)
+            async with container() as scope:
+                user = await (await scope.get(GetUser))(user_id)
             return user.language_code if user else None
 
-        return AiogramNotifier(bot, language_of, admin_ids=self.admin_ids)
+        return AiogramNotifier(bot, language_of, admin_ids=settings.admin_ids)

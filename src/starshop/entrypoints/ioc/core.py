@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from dishka import Provider, Scope, from_context, provide
+
+from starshop.adapters.memory import SystemClock, UuidIds
+from starshop.application.config import ShopConfig
+from starshop.application.ports import Clock, IdGenerator
+from starshop.domain import Currency, PurchasePolicy
+from starshop.entrypoints.observability import Metrics
+from starshop.entrypoints.settings import RateLimitSettings, WebhookSettings
+
+
+class CoreProvider(Provider):
+    """Time, ids, and the sections several technologies read (each section is declared here or in its provider,
+    never twice)."""
+
+    scope = Scope.APP
+    policy = from_context(provides=PurchasePolicy, scope=Scope.APP)
+    config = from_context(provides=ShopConfig, scope=Scope.APP)
+    metrics = from_context(provides=Metrics, scope=Scope.APP)
+    webhook = from_context(provides=WebhookSettings, scope=Scope.APP)
+    rate_limits = from_context(provides=RateLimitSettings, scope=Scope.APP)
+    clock = provide(SystemClock, provides=Clock)
+    ids = provide(UuidIds, provides=IdGenerator)
+
+    @provide
+    def currency(self, config: ShopConfig) -> Currency:
+        return config.currency

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from dishka import Provider, Scope, decorate, provide
+
+from starshop.adapters.resilience import BreakerState, CircuitBreaker
+from starshop.application.ports import EventPublisher, PaymentGateway, StarDelivery
+from starshop.entrypoints.ioc.probes import DatabaseHealth, OutboxBacklog, QueueDepth, RedisHealth
+from starshop.entrypoints.observability import (
+    CountingPublisher,
+    Metrics,
+    MetricsRefresh,
+    Readiness,
+    TimedPaymentGateway,
+    TimedStarDelivery,
+)
+
+
+class ObservabilityProvider(Provider):
+    """Metrics, timed outbound ports, event counts, and the readiness checks of ``/health/ready``.
+
+    It comes last in the list: a decorator wraps only what the providers before it give (overrides included)."""
+
+    scope = Scope.APP
+
+    @decorate
+    def timed_gateway(self, inner: PaymentGateway, metrics: Metrics) -> PaymentGateway:
+        return TimedPaymentGateway(inner, metrics)
+
+    @decorate
+    def timed_delivery(self, inner: StarDelivery, metrics: Metrics) -> StarDelivery:
+        return TimedStarDelivery(inner, metrics)
+
+    @decorate
+    def counted_events(self, inner: EventPublisher, metrics: Metrics) -> EventPublisher:
+        return CountingPublisher(inner, metrics)
+
+    @provide
+    def readiness(
+        self, database: DatabaseHealth, gateway: PaymentGateway, delivery: StarDelivery, redis: RedisHealth
+    ) -> Readiness:
+        checks = {"database": database.check, "redis": redis.check}
+        for name, port in (("heleket", gateway), ("fragment", delivery)):
+            breaker = _breaker_of(port)
+            if breaker is not None:
+                checks[f"{name}_circuit"] = _breaker_check(breaker)
+        return Readiness(checks)
+
+    @provide
+    def refresh(self, metrics: Metrics, backlog: OutboxBacklog, depth: QueueDepth) -> MetricsRefresh:
+        async def outbox() -> None:
+            pending, oldest, quarantined = await backlog.measure()
+            metrics.outbox_depth.set(pending)
+            metrics.outbox_lag.set(oldest)
+            metrics.outbox_quarantined.set(quarantined)
+
+        async def queue() -> None:
+            metrics.queue_depth.set(await depth.measure())
+
+        return MetricsRefresh(outbox, queue)
+
+
+def _breaker_of(port: object) -> CircuitBreaker | None:
+    inner = getattr(port, "inner", port)
+    breaker = getattr(inner, "breaker", None)
+    return breaker if isinstance(breaker, CircuitBreaker) else None
+
+
+def _breaker_check(breaker: CircuitBreaker) -> Callable[[], Awaitable[tuple[bool, str]]]:
+    async def check() -> tuple[bool, str]:
+        state = breaker.state
+        return state is not BreakerState.OPEN, state.value
+
+    return check

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide, provide_all
+
+from starshop.application.ports import Clock, EventPublisher, Notifier, OutboxUnitOfWork, TaskQueue
+from starshop.application.use_cases.adjust_balance import AdjustBalance
+from starshop.application.use_cases.audit_ledger import AuditLedger
+from starshop.application.use_cases.audit_provider import AuditProvider
+from starshop.application.use_cases.buy_stars import BuyStars
+from starshop.application.use_cases.confirm_payment import ConfirmPayment
+from starshop.application.use_cases.create_recharge import CreateRecharge
+from starshop.application.use_cases.deliver_purchase import DeliverPurchase
+from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
+from starshop.application.use_cases.get_balance import GetBalance
+from starshop.application.use_cases.get_history import GetHistory
+from starshop.application.use_cases.get_shop_stats import GetShopStats
+from starshop.application.use_cases.get_transaction import GetTransaction
+from starshop.application.use_cases.get_user import GetUser
+from starshop.application.use_cases.grant_bonus import GrantBonus
+from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
+from starshop.application.use_cases.quote_stars import QuoteStars
+from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
+from starshop.application.use_cases.record_delivery import RecordDelivery
+from starshop.application.use_cases.register_user import RegisterUser
+from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.application.use_cases.resolve_purchase import ResolvePurchase
+from starshop.application.use_cases.search_transactions import SearchTransactions
+
+
+class UseCasesProvider(Provider):
+    """Every use case, one per request scope; adding one is one line here. It never changes between adapters."""
+
+    scope = Scope.REQUEST
+    use_cases = provide_all(
+        RegisterUser,
+        GetBalance,
+        GetHistory,
+        GetShopStats,
+        GetTransaction,
+        GetUser,
+        SearchTransactions,
+        QuoteStars,
+        CreateRecharge,
+        ConfirmPayment,
+        BuyStars,
+        RecordDelivery,
+        DeliverPurchase,
+        ReconcilePurchases,
+        ResolvePurchase,
+        ExpireStaleInvoices,
+        GrantBonus,
+        AdjustBalance,
+        AuditLedger,
+        AuditProvider,
+        ListQuarantinedEvents,
+    )
+
+    @provide
+    def relay_outbox(
+        self, uow: OutboxUnitOfWork, notifier: Notifier, publisher: EventPublisher, queue: TaskQueue, clock: Clock
+    ) -> RelayOutbox:
+        return RelayOutbox(uow, notifier, publisher, queue, clock)
