@@ -6,12 +6,22 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING
+
+import attrs
 
 import starshop
-from starshop.entrypoints.settings import Settings, SettingsError, load_settings
+from starshop.entrypoints.settings import BotSettings, RedisSettings, Sections, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # the runners import these only when they run: the command starts fast
+    from dishka import AsyncContainer
+    from litestar.types import ControllerRouterHandler
+
+    from starshop.entrypoints.ioc.telegram import BotParts
+    from starshop.entrypoints.runtime import Piece
 
 log = logging.getLogger("starshop")
 
@@ -48,34 +58,25 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
 
     from starshop.entrypoints.ioc import build_container
     from starshop.entrypoints.observability import Metrics
+    from starshop.entrypoints.runtime import closing, worker_piece
     from starshop.entrypoints.web import create_app
-    from starshop.entrypoints.worker import Worker
 
     asyncio.run(_prepare_database(settings))
+    sections = settings.sections()
     metrics = Metrics()
-    bot = _bot_parts(settings)
-    container = build_container(settings, metrics=metrics, bot=bot)
-    background: list[Any] = []
-    stop: list[Any] = []
-    close: list[Any] = []
-    routes: list[Any] = []
-    lifespans: list[Any] = []
-    if with_worker:
-        worker = Worker(container, relay_every=settings.relay_interval, sweep_every=settings.sweep_interval)
-        background.append(worker.run)
-        stop.append(worker.stop)
+    bot = _bot_parts(sections)
+    container = build_container(sections, metrics=metrics, bot=bot)
+    pieces: list[Piece] = []
+    routes: list[ControllerRouterHandler] = []
     if bot is not None:
-        _mount_bot(settings, container, bot, background, stop, close, routes, lifespans)
-    app = create_app(
-        container,
-        metrics=metrics,
-        sandbox=settings.sandbox,
-        background=background,
-        stop=stop,
-        close=close,
-        extra_routes=routes,
-        lifespans=lifespans,
-    )
+        pieces.append(partial(closing, bot.close))  # after the worker and the poller have ended: they send through it
+    if with_worker:
+        pieces.append(worker_piece(container, sections.worker))
+    if bot is not None and sections.bot is not None:
+        mounted = _mount_bot(sections.bot, sections.redis, container, bot)
+        pieces += mounted.pieces
+        routes += mounted.routes
+    app = create_app(container, metrics=metrics, sandbox=settings.sandbox, routes=routes, pieces=pieces)
     for line in settings.describe():
         log.info(line)
     print(f"starshop {starshop.__version__} serving on http://{settings.host}:{settings.port}", flush=True)
@@ -93,26 +94,25 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
     )
 
 
-def _bot_parts(settings: Settings) -> Any:
-    section = settings.sections().bot
-    if section is None:
+def _bot_parts(sections: Sections) -> BotParts | None:
+    if sections.bot is None:
         return None
     from starshop.entrypoints.ioc.telegram import make_bot_parts
 
-    return make_bot_parts(section)
+    return make_bot_parts(sections.bot)
+
+
+@attrs.frozen
+class MountedBot:
+    pieces: list[Piece]
+    routes: list[ControllerRouterHandler]
 
 
 def _mount_bot(
-    settings: Settings,
-    container: Any,
-    bot: Any,
-    background: list[Any],
-    stop: list[Any],
-    close: list[Any],
-    routes: list[Any],
-    lifespans: list[Any],
-) -> None:
-    """Polling: a background task. Webhook: ``POST /webhooks/telegram`` on this app, registered with Telegram."""
+    settings: BotSettings, redis: RedisSettings | None, container: AsyncContainer, bot: BotParts
+) -> MountedBot:
+    """Polling: a background piece. Webhook: ``POST /webhooks/telegram`` on this app, the Dispatcher started with
+    it, and the webhook registered with Telegram."""
     from starshop.entrypoints.bot import (
         UpdateDeduplicator,
         build_dispatcher,
@@ -121,36 +121,38 @@ def _mount_bot(
         telegram_lifespan,
         telegram_webhook_handler,
     )
+    from starshop.entrypoints.runtime import in_background
 
     dp = build_dispatcher(container, storage=bot.storage, admin_ids=settings.admin_ids)
-    if settings.bot_mode == "polling":
+    if settings.mode == "polling":
 
         async def poll() -> None:
             await run_polling(bot.bot, dp, admin_ids=settings.admin_ids, handle_signals=False)
 
-        background.append(poll)
-        stop.append(dp.stop_polling)
-    else:
-        secret = settings.bot_webhook_secret.reveal() if settings.bot_webhook_secret else ""
-        shared = None
-        if settings.redis_url:  # several web instances agree on which of them handles an update
-            from starshop.adapters.redis import RedisCache, redis_from_url
+        return MountedBot(pieces=[partial(in_background, "telegram polling", poll, dp.stop_polling)], routes=[])
+    secret = settings.webhook_secret.reveal() if settings.webhook_secret else ""
+    shared = None
+    if redis is not None:  # several web instances agree on which of them handles an update
+        from starshop.adapters.redis import RedisCache, redis_from_url
 
-            shared = RedisCache(redis_from_url(settings.redis_url), prefix=settings.redis_prefix)
-        routes.append(telegram_webhook_handler(dp, bot.bot, secret, deduplicator=UpdateDeduplicator(shared=shared)))
-        lifespans.append(telegram_lifespan(dp, bot.bot))
+        shared = RedisCache(redis_from_url(redis.url), prefix=redis.prefix)
+    route = telegram_webhook_handler(dp, bot.bot, secret, deduplicator=UpdateDeduplicator(shared=shared))
 
-        async def register() -> None:
-            await set_bot_commands(bot.bot, admin_ids=settings.admin_ids)
-            await bot.bot.set_webhook(
-                f"{settings.base_url}/webhooks/telegram",
-                secret_token=secret,
-                allowed_updates=dp.resolve_used_update_types(),
-            )
-            log.info("telegram webhook set to %s/webhooks/telegram", settings.base_url)
+    async def register() -> None:
+        await set_bot_commands(bot.bot, admin_ids=settings.admin_ids)
+        await bot.bot.set_webhook(
+            f"{settings.base_url}/webhooks/telegram",
+            secret_token=secret,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+        log.info("telegram webhook set to %s/webhooks/telegram", settings.base_url)
 
-        background.append(register)
-    close.append(bot.close)  # after the worker and the poller have ended: they send through it
+    registration = partial(in_background, "telegram webhook registration", register, _nothing)
+    return MountedBot(pieces=[telegram_lifespan(dp, bot.bot), registration], routes=[route])
+
+
+def _nothing() -> None:
+    return None
 
 
 def _run(settings: Settings, _: argparse.Namespace) -> int:
@@ -165,63 +167,62 @@ def _web(settings: Settings, _: argparse.Namespace) -> int:
 
 def _worker(settings: Settings, _: argparse.Namespace) -> int:
     from starshop.entrypoints.ioc import build_container
+    from starshop.entrypoints.runtime import closing, container_piece, running, stop_on_signals
     from starshop.entrypoints.worker import Worker
 
     async def main() -> None:
         await _prepare_database(settings)
-        bot = _bot_parts(settings)
-        container = build_container(settings, bot=bot)
-        worker = Worker(container, relay_every=settings.relay_interval, sweep_every=settings.sweep_interval)
-        loop = asyncio.get_running_loop()
-        import signal
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, worker.stop)
-        try:
-            await worker.run()
-        finally:
-            await container.close()
-            if bot is not None:
-                await bot.close()
+        sections = settings.sections()
+        bot = _bot_parts(sections)
+        container = build_container(sections, bot=bot)
+        pieces: list[Piece] = [container_piece(container)]
+        if bot is not None:
+            pieces.append(partial(closing, bot.close))
+        async with running(pieces):
+            worker = Worker(container, relay_every=sections.worker.relay_every, sweep_every=sections.worker.sweep_every)
+            with stop_on_signals(worker.stop):
+                await worker.run()
 
     for line in settings.describe():
         log.info(line)
-    _run_loop(main())
+    _run_loop(main)
     return 0
 
 
 def _bot(settings: Settings, _: argparse.Namespace) -> int:
     """The bot alone in polling mode (the worker sends its notifications)."""
-    if settings.bot_token is None:
+    sections = settings.sections()
+    if sections.bot is None:
         raise StartupError("STARSHOP_BOT_TOKEN is not set: there is no bot to run")
     from starshop.entrypoints.bot import build_dispatcher, run_polling
     from starshop.entrypoints.ioc import build_container
+    from starshop.entrypoints.ioc.telegram import make_bot_parts
+    from starshop.entrypoints.runtime import closing, container_piece, running
+
+    section = sections.bot
 
     async def main() -> None:
         await _prepare_database(settings)
-        bot = _bot_parts(settings)
-        container = build_container(settings, bot=bot)
-        dp = build_dispatcher(container, storage=bot.storage, admin_ids=settings.admin_ids)
-        try:
-            await run_polling(bot.bot, dp, admin_ids=settings.admin_ids)
-        finally:
-            await container.close()
-            await bot.close()
+        bot = make_bot_parts(section)
+        container = build_container(sections, bot=bot)
+        async with running([container_piece(container), partial(closing, bot.close)]):
+            dp = build_dispatcher(container, storage=bot.storage, admin_ids=section.admin_ids)
+            await run_polling(bot.bot, dp, admin_ids=section.admin_ids)
 
     for line in settings.describe():
         log.info(line)
-    _run_loop(main())
+    _run_loop(main)
     return 0
 
 
-def _run_loop(main: Coroutine[Any, Any, None]) -> None:
+def _run_loop(main: Callable[[], Coroutine[object, object, None]]) -> None:
     """A long-running process on uvloop when it is installed, as uvicorn picks it for the web app."""
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency except on Windows
-        asyncio.run(main)
+        asyncio.run(main())
         return
-    uvloop.run(main)
+    uvloop.run(main())
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -364,8 +365,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _with(settings: Settings, **changes: object) -> Settings:
-    import attrs
-
     return attrs.evolve(settings, **changes)  # type: ignore[arg-type]
 
 

@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import httpx
@@ -36,6 +37,7 @@ from starshop.entrypoints.bot import (
 )
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.ioc.telegram import make_bot_parts
+from starshop.entrypoints.runtime import closing
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.testing import Fakes, build_in_memory_shop, default_config
@@ -242,7 +244,9 @@ async def shop_bot(stack: dict[str, Any], fake: FakeBotApi) -> AsyncIterator[Sho
         client = redis_from_url(settings.redis_url)
         shared = RedisCache(client, prefix=settings.redis_prefix)
     route = telegram_webhook_handler(dp, parts.bot, WEBHOOK_SECRET, deduplicator=UpdateDeduplicator(shared=shared))
-    app = create_app(container, extra_routes=[route], lifespans=[telegram_lifespan(dp, parts.bot)], close=[parts.close])
+    app = create_app(
+        container, routes=[route], pieces=[partial(closing, parts.close), telegram_lifespan(dp, parts.bot)]
+    )
     try:
         async with serving(app, port) as url:
             yield ShopBot(fake, parts.bot, dp, container, f"{url}/webhooks/telegram")

@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from starshop.entrypoints.bot import SECRET_HEADER
 from starshop.entrypoints.cli import _mount_bot
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.ioc.telegram import make_bot_parts
+from starshop.entrypoints.runtime import closing
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from tests.conftest import free_port, serving
@@ -84,17 +86,13 @@ async def running(stack: dict[str, object], fake: FakeBotApi, mode: str = "webho
         rate_limits={"message": (1000, 60.0)},
         **stack,  # type: ignore[arg-type]
     )
-    bot = make_bot_parts(settings.sections().bot)
-    container = build_container(settings, bot=bot)
-    background: list[Any] = []
-    stop: list[Any] = []
-    close: list[Any] = []
-    routes: list[Any] = []
-    lifespans: list[Any] = []
-    _mount_bot(settings, container, bot, background, stop, close, routes, lifespans)
-    app = create_app(
-        container, sandbox=True, background=background, stop=stop, close=close, extra_routes=routes, lifespans=lifespans
-    )
+    sections = settings.sections()
+    assert sections.bot is not None
+    bot = make_bot_parts(sections.bot)
+    container = build_container(sections, bot=bot)
+    mounted = _mount_bot(sections.bot, sections.redis, container, bot)
+    pieces = [partial(closing, bot.close), *mounted.pieces]
+    app = create_app(container, sandbox=True, routes=mounted.routes, pieces=pieces)
     async with serving(app, port) as url:
         yield Shop(url, container, fake)
 

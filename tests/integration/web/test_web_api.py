@@ -9,7 +9,8 @@ import pytest
 
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.observability import Metrics
-from starshop.entrypoints.settings import Secret, Settings
+from starshop.entrypoints.runtime import worker_piece
+from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.auth import init_data_for, sign_init_data
 
@@ -28,8 +29,6 @@ def tma(user=ALICE, token=BOT_TOKEN, **kw) -> dict[str, str]:
 
 @pytest.fixture
 async def api(stack):
-    from starshop.entrypoints.worker import Worker
-
     port = free_port()
     settings = Settings(
         port=port,
@@ -41,8 +40,8 @@ async def api(stack):
     )
     metrics = Metrics()
     container = build_container(settings, metrics=metrics)
-    worker = Worker(container, relay_every=0.05, sweep_every=3600)
-    app = create_app(container, metrics=metrics, sandbox=True, background=[worker.run], stop=[worker.stop])
+    worker = worker_piece(container, WorkerSettings(relay_every=0.05, sweep_every=3600))
+    app = create_app(container, metrics=metrics, sandbox=True, pieces=[worker])
     async with serving(app, port) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
         yield client
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from functools import partial
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from starshop.application.use_cases.register_user import RegisterUser, TelegramP
 from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
 from starshop.domain import TxStatus
 from starshop.entrypoints.ioc import build_container
+from starshop.entrypoints.runtime import closing, in_background
 from starshop.entrypoints.settings import Secret, Sections, Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.heleket import WebhookSettings, client_address
@@ -233,7 +235,8 @@ async def test_a_failing_background_loop_is_logged_at_once_and_a_failing_stop_st
     async def close_session() -> None:
         closed.append("session")
 
-    app = create_app(container, background=[broken], stop=[stop_that_fails], close=[close_session])
+    poller = partial(in_background, "poller", broken, stop_that_fails)
+    app = create_app(container, pieces=[partial(closing, close_session), poller])
     async with serving(app) as url, httpx.AsyncClient() as client:
         assert (await client.get(f"{url}/health/live")).status_code == 200  # the app serves on
         assert any("background task" in r.getMessage() and r.exc_info for r in caplog.records)

@@ -159,11 +159,12 @@ def telegram_webhook_handler(
     return telegram_webhook
 
 
-def telegram_lifespan(dp: Dispatcher, bot: Bot) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
-    """A Litestar lifespan hook: the Dispatcher's startup (where dishka wraps the handlers) and shutdown."""
+def telegram_lifespan(dp: Dispatcher, bot: Bot) -> Callable[..., AbstractAsyncContextManager[None]]:
+    """The Dispatcher's startup (where dishka wraps the handlers) and shutdown: a Litestar lifespan hook, or a
+    runtime piece called with no argument."""
 
     @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+    async def lifespan(_: Litestar | None = None) -> AsyncIterator[None]:
         await dp.emit_startup(bot=bot, dispatcher=dp)
         try:
             yield
