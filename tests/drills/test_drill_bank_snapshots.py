@@ -182,7 +182,7 @@ async def test_every_snapshot_taken_while_money_moves_satisfies_the_invariants(p
                         return False
                 return True
 
-            await eventually(settled, within=30, every=0.3, what="every funded purchase settled or flagged")
+            await eventually(settled, within=90, every=0.3, what="every funded purchase settled or flagged")
         finally:
             for worker in workers:
                 worker.stop()
