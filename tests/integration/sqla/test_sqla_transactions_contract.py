@@ -265,8 +265,8 @@ async def test_queued_and_in_flight_purchases(persistence: Persistence) -> None:
         purchase("p2", 1, updated_at=at(1), stars=102),
         purchase("p3", 1, updated_at=at(1), funded=False, stars=103),
         purchase("p4", 1, updated_at=at(9), stars=104),
-        purchase("p5", 1, status=TxStatus.PROCESSING, attempt_started_at=at(4), stars=105),
-        purchase("p6", 1, status=TxStatus.PROCESSING, attempt_started_at=at(2), stars=106),
+        purchase("p5", 1, status=TxStatus.PROCESSING, attempt_started_at=at(4), updated_at=at(6), stars=105),
+        purchase("p6", 1, status=TxStatus.PROCESSING, attempt_started_at=at(2), updated_at=at(7), stars=106),
         purchase("p7", 1, status=TxStatus.PROCESSING, attempt_started_at=at(8), stars=107),
         purchase("p8", 1, status=TxStatus.COMPLETED, attempt_started_at=at(1), updated_at=at(1), stars=108),
     )
@@ -274,5 +274,5 @@ async def test_queued_and_in_flight_purchases(persistence: Persistence) -> None:
         queued = await uow.transactions.queued_purchases(updated_before=at(5), limit=10)
         assert [tx.id for tx in queued] == ["p2", "p1"]
         in_flight = await uow.transactions.in_flight_purchases(started_before=at(5), limit=10)
-        assert [tx.id for tx in in_flight] == ["p6", "p5"]
-        assert [tx.id for tx in await uow.transactions.in_flight_purchases(started_before=at(5), limit=1)] == ["p6"]
+        assert [tx.id for tx in in_flight] == ["p5", "p6"]  # the least recently looked at first, not the oldest
+        assert [tx.id for tx in await uow.transactions.in_flight_purchases(started_before=at(5), limit=1)] == ["p5"]

@@ -118,6 +118,32 @@ async def test_an_unknown_outcome_past_the_deadline_is_flagged_once(shop, alice)
     assert sum(isinstance(e, OperatorAttention) for e in shop.notifier.sent) == 1
 
 
+async def test_flagged_purchases_never_starve_the_lookup_of_newer_ones():
+    """Flagged purchases stay open (an operator decides), so a sweep that always took the oldest attempts first
+    would, once a batch of them piled up, never look up a newer purchase again: each sweep takes the purchases
+    looked at least recently instead."""
+    from starshop.application.use_cases.register_user import TelegramProfile
+
+    shop = build_in_memory_shop(config=default_config(batch_size=2))
+    await shop.register_user(TelegramProfile(user_id=ALICE))
+    await fund(shop, ALICE, "20")
+    shop.delivery.script("unknown", "unknown", "unknown")
+    for n in range(3):
+        await shop.buy_stars(buy(100, recipient=f"@never_found_{n}"))
+    await shop.run_background()
+    shop.clock.advance(timedelta(hours=1))
+    for _ in range(2):
+        await shop.reconcile_purchases()
+    assert sum(tx.flag is not None for tx in shop.store.tables.transactions.values()) == 3
+    shop.delivery.script("unknown_bought")
+    late = await shop.buy_stars(buy(100, recipient="@bought_late"))
+    await shop.run_background()
+    shop.clock.advance(timedelta(minutes=4))
+    reports = [await shop.reconcile_purchases() for _ in range(3)]
+    assert sum(r.delivered for r in reports) == 1
+    assert shop.store.tables.transactions[late.purchase.id].status is TxStatus.COMPLETED
+
+
 async def test_a_failed_lookup_changes_nothing(shop, alice):
     await fund(shop, alice, "10")
     shop.delivery.script("unknown")

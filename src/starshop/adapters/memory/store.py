@@ -223,7 +223,7 @@ class _Transactions:
             and tx.attempt_started_at is not None
             and tx.attempt_started_at < started_before
         ]
-        return sorted(found, key=lambda tx: (tx.attempt_started_at, tx.id))[:limit]
+        return sorted(found, key=lambda tx: (tx.updated_at, tx.id))[:limit]  # least recently looked at first
 
 
 class _Outbox:

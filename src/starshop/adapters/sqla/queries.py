@@ -182,7 +182,7 @@ IN_FLIGHT_PURCHASES = Query(
         _t.attempt_started_at.is_not(None),
         _t.attempt_started_at < bindparam("started_before", type_=UtcDateTime()),
     )
-    .order_by(_t.attempt_started_at, _t.id)
+    .order_by(_t.updated_at, _t.id)  # least recently looked at first
     .limit(_LIMIT)
 )
 

@@ -106,7 +106,8 @@ class TransactionRepository(Protocol):
         ...
 
     async def in_flight_purchases(self, *, started_before: datetime, limit: int) -> list[Transaction]:
-        """``processing`` purchases whose attempt started before the time given."""
+        """``processing`` purchases whose attempt started before the time given, the least recently looked at
+        (``updated_at``) first."""
         ...
 
 

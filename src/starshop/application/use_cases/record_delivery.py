@@ -121,10 +121,10 @@ class RecordDelivery:
                 )
                 return Recorded.FAILED
             case Unknown(reason=reason):
+                # Touched on every look, so the sweep takes the purchases looked at least recently first: open
+                # flagged purchases never starve the lookup of newer ones.
+                await uow.transactions.update(tx.evolve(outcome_unknown=True, failure_reason=reason, updated_at=now))
                 if not tx.outcome_unknown:
-                    await uow.transactions.update(
-                        tx.evolve(outcome_unknown=True, failure_reason=reason, updated_at=now)
-                    )
                     await uow.outbox.add(
                         PurchaseDelayed(user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient)
                     )
