@@ -30,8 +30,9 @@ from starshop.application.use_cases.create_recharge import CreateRecharge, Creat
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.domain import DomainError, InsufficientFunds, PayWith, TxStatus
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.settings import Secret, Settings
-from starshop.entrypoints.worker import Worker
+from starshop.entrypoints.runtime import running
+from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
+from starshop.entrypoints.worker import worker_pieces
 from tests.drills.conftest import SHARED_REDIS_URL
 from tests.drills.support import (
     SEED,
@@ -156,9 +157,8 @@ async def test_every_snapshot_taken_while_money_moves_satisfies_the_invariants(p
             """In a thread with its own event loop: the load does not delay the observer."""
             asyncio.run(read_every_100_ms())
 
-        workers = [Worker(c, relay_every=0.05, sweep_every=0.3) for c in containers]
-        running = [asyncio.create_task(w.run()) for w in workers]
-        try:
+        cadence = WorkerSettings(relay_every=0.05, sweep_every=0.3)
+        async with running([piece for c in containers for piece in worker_pieces(c, cadence)]):
             await register(shop, *USERS)
             for user in USERS:
                 await call(shop, GrantBonus, credit(user, "20.00"))
@@ -182,11 +182,7 @@ async def test_every_snapshot_taken_while_money_moves_satisfies_the_invariants(p
                         return False
                 return True
 
-            await eventually(settled, within=90, every=0.3, what="every funded purchase settled or flagged")
-        finally:
-            for worker in workers:
-                worker.stop()
-            await asyncio.gather(*running, return_exceptions=True)
+            await eventually(settled, within=60, every=0.3, what="every funded purchase settled or flagged")
         try:
             engine = create_async_engine(pg_url, isolation_level="REPEATABLE READ")
             async with engine.connect() as conn:

@@ -28,8 +28,9 @@ from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery
 from starshop.domain import TxStatus
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.settings import Secret, Settings
-from starshop.entrypoints.worker import Worker
+from starshop.entrypoints.runtime import running
+from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
+from starshop.entrypoints.worker import worker_pieces
 from tests.drills.conftest import SHARED_REDIS_URL
 from tests.drills.support import (
     FAULTS_BY_PREFIX,
@@ -79,9 +80,8 @@ async def test_fragment_failures_under_load_are_reconciled_and_nothing_is_bought
         )
         containers = [build_container(settings, QuickBreakerDelivery(fragment_url, TIMEOUT)) for _ in range(WORKERS)]
         shop = containers[0]
-        workers = [Worker(c, relay_every=0.05, sweep_every=0.5) for c in containers]
-        running = [asyncio.create_task(w.run()) for w in workers]
-        try:
+        cadence = WorkerSettings(relay_every=0.05, sweep_every=0.5)
+        async with running([piece for c in containers for piece in worker_pieces(c, cadence)]):
             await register(shop, *USERS)
             for user in USERS:
                 await call(shop, GrantBonus, credit(user, "200.00"))
@@ -109,10 +109,6 @@ async def test_fragment_failures_under_load_are_reconciled_and_nothing_is_bought
 
             await eventually(settled, within=40, every=0.25, what="every purchase settled or flagged")
             settle_time = asyncio.get_running_loop().time() - started
-        finally:
-            for worker in workers:
-                worker.stop()
-            await asyncio.gather(*running, return_exceptions=True)
 
         try:
             outcomes: Counter[str] = Counter()

@@ -19,6 +19,7 @@ Proven, against docs/redis.md:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections import Counter
 from decimal import Decimal
@@ -33,8 +34,9 @@ from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.domain import TxStatus
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.settings import Secret, Settings
-from starshop.entrypoints.worker import Worker
+from starshop.entrypoints.runtime import running
+from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
+from starshop.entrypoints.worker import worker_pieces
 from tests.drills.proxy import FaultProxy
 from tests.drills.support import (
     SEED,
@@ -62,8 +64,7 @@ class Shop:
         self.names = (f"redisdrill_{n:04d}" for n in itertools.count())
         self.purchases: dict[str, str] = {}  # purchase id -> recipient
         self.bonuses: dict[int, Decimal] = dict.fromkeys(USERS, BONUS)
-        self.worker: Worker | None = None
-        self.worker_task: asyncio.Task[None] | None = None
+        self.worker = contextlib.AsyncExitStack()
 
     async def buy(self, user_id: int) -> str:
         """``ok`` (committed), or ``limited`` (refused by the rate limiter: nothing written)."""
@@ -81,14 +82,12 @@ class Shop:
         self.bonuses[user_id] += Decimal(amount)
         return str(tx.id)
 
-    def start_worker(self) -> None:
-        self.worker = Worker(self.container, relay_every=0.05, sweep_every=0.25)
-        self.worker_task = asyncio.create_task(self.worker.run())
+    async def start_worker(self) -> None:
+        cadence = WorkerSettings(relay_every=0.05, sweep_every=0.25)
+        await self.worker.enter_async_context(running(worker_pieces(self.container, cadence)))
 
     async def stop_worker(self) -> None:
-        assert self.worker is not None and self.worker_task is not None
-        self.worker.stop()
-        await self.worker_task
+        await self.worker.aclose()
 
     async def statuses(self, ids) -> Counter[TxStatus]:
         return Counter([(await transaction(self.container, tx_id)).status for tx_id in ids])
@@ -136,7 +135,7 @@ async def test_redis_outages_degrade_as_documented_and_recover_by_themselves(
             await asyncio.wait_for(listening.wait(), 5)
 
             # --- up: everything works
-            shop.start_worker()
+            await shop.start_worker()
             assert [await shop.buy(user) for user in USERS * 3] == ["ok"] * 9
             await cache.set("drill:{u:1}:probe", "before", ttl=60)
             assert await cache.get("drill:{u:1}:probe") == "before"
@@ -165,14 +164,15 @@ async def test_redis_outages_degrade_as_documented_and_recover_by_themselves(
             await cache.set("drill:{u:1}:probe", "during", ttl=60)  # dropped, not an error
             relayed = await call(container, RelayOutbox)
             assert relayed.failed >= 6, relayed  # enqueue raised: the events stay in the outbox
-            shop.start_worker()  # a worker started while Redis is away keeps trying
+            await shop.start_worker()  # a worker started while Redis is away keeps trying
             assert [await shop.buy(user) for user in USERS] == ["limited"] * 3
             with pytest.raises(RateLimited):
                 await call(container, CreateRecharge, CreateRechargeInput(user_id=LISTENER, amount=usd("5.00")))
             dropped = await shop.bonus(LISTENER, "2.00")  # operator credits are not limited; the event is dropped
             await asyncio.sleep(1.5)
             assert await shop.statuses(waiting) == Counter({TxStatus.PENDING: 6})  # held, neither lost nor refunded
-            assert not shop.worker_task.done()
+            alive = {task.get_name() for task in asyncio.all_tasks() if not task.done()}
+            assert {"relay", "task runner", "sweeper"} <= alive  # no piece of the worker gave up
             await proxy.resume()
 
             await eventually(shop.all_delivered, within=10, what="the sweep re-driving the purchases of outage 1")
@@ -205,7 +205,7 @@ async def test_redis_outages_degrade_as_documented_and_recover_by_themselves(
 
             await asyncio.to_thread(private_redis.stop)
             buyer = asyncio.create_task(buying())
-            shop.start_worker()
+            await shop.start_worker()
             await asyncio.sleep(1.5)
             phase = "starting"
             await asyncio.to_thread(private_redis.start)  # empty: the queued tasks are gone
@@ -243,9 +243,7 @@ async def test_redis_outages_degrade_as_documented_and_recover_by_themselves(
         finally:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)
-            if shop.worker is not None:
-                shop.worker.stop()
-                await asyncio.gather(shop.worker_task, return_exceptions=True)
+            await shop.stop_worker()  # nothing left to stop when the drill got to its end
             await container.close()
 
 

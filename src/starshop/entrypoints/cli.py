@@ -58,8 +58,9 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
 
     from starshop.entrypoints.ioc import build_container
     from starshop.entrypoints.observability import Metrics
-    from starshop.entrypoints.runtime import closing, worker_piece
+    from starshop.entrypoints.runtime import closing
     from starshop.entrypoints.web import create_app
+    from starshop.entrypoints.worker import worker_pieces
 
     asyncio.run(_prepare_database(settings))
     sections = settings.sections()
@@ -71,7 +72,7 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
     if bot is not None:
         pieces.append(partial(closing, bot.close))  # after the worker and the poller have ended: they send through it
     if with_worker:
-        pieces.append(worker_piece(container, sections.worker))
+        pieces += worker_pieces(container, sections.worker)
     if bot is not None and sections.bot is not None:
         mounted = _mount_bot(sections.bot, sections.redis, container, bot)
         pieces += mounted.pieces
@@ -168,7 +169,7 @@ def _web(settings: Settings, _: argparse.Namespace) -> int:
 def _worker(settings: Settings, _: argparse.Namespace) -> int:
     from starshop.entrypoints.ioc import build_container
     from starshop.entrypoints.runtime import closing, container_piece, running, stop_on_signals
-    from starshop.entrypoints.worker import Worker
+    from starshop.entrypoints.worker import worker_pieces
 
     async def main() -> None:
         await _prepare_database(settings)
@@ -178,10 +179,12 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
         pieces: list[Piece] = [container_piece(container)]
         if bot is not None:
             pieces.append(partial(closing, bot.close))
-        async with running(pieces):
-            worker = Worker(container, relay_every=sections.worker.relay_every, sweep_every=sections.worker.sweep_every)
-            with stop_on_signals(worker.stop):
-                await worker.run()
+        stopping = asyncio.Event()
+        with stop_on_signals(stopping.set):
+            async with running([*pieces, *worker_pieces(container, sections.worker)]):
+                log.info("worker started")
+                await stopping.wait()
+        log.info("worker stopped")
 
     for line in settings.describe():
         log.info(line)

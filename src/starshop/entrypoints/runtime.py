@@ -13,9 +13,6 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 
 from dishka import AsyncContainer
 
-from starshop.entrypoints.settings import WorkerSettings
-from starshop.entrypoints.worker import Worker
-
 log = logging.getLogger("starshop.runtime")
 
 Piece = Callable[[], AbstractAsyncContextManager[None]]
@@ -66,16 +63,6 @@ async def closing(close: Step) -> AsyncIterator[None]:
 
 def container_piece(container: AsyncContainer) -> Piece:
     return lambda: closing(container.close)
-
-
-def worker_piece(container: AsyncContainer, settings: WorkerSettings) -> Piece:
-    """The relay, the task runner and the sweeps (``Worker``), each step in a request scope of its own."""
-
-    def piece() -> AbstractAsyncContextManager[None]:
-        worker = Worker(container, relay_every=settings.relay_every, sweep_every=settings.sweep_every)
-        return in_background("worker", worker.run, worker.stop)
-
-    return piece
 
 
 @asynccontextmanager

@@ -22,8 +22,9 @@ from starshop.application.use_cases.register_user import RegisterUser, TelegramP
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.domain import Currency, Money, TxStatus
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.settings import Secret, Settings
-from starshop.entrypoints.worker import Worker
+from starshop.entrypoints.runtime import running
+from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
+from starshop.entrypoints.worker import worker_pieces
 
 SEED = " ".join(["abandon"] * 23 + ["art"])
 USER = 501
@@ -51,15 +52,10 @@ class Shop:
 
     async def work(self, until, *, limit=10.0):
         """Run a worker until ``until()`` holds (polling the database, as an operator would)."""
-        worker = Worker(self.container, relay_every=0.02, sweep_every=0.05)
-        task = asyncio.create_task(worker.run())
-        try:
+        async with running(worker_pieces(self.container, WorkerSettings(relay_every=0.02, sweep_every=0.05))):
             async with asyncio.timeout(limit):
                 while not await until():  # noqa: ASYNC110 - the condition lives in the database
                     await asyncio.sleep(0.02)
-        finally:
-            worker.stop()
-            await task
 
 
 @pytest.fixture(autouse=True)

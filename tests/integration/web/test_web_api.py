@@ -9,10 +9,10 @@ import pytest
 
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.observability import Metrics
-from starshop.entrypoints.runtime import worker_piece
 from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.auth import init_data_for, sign_init_data
+from starshop.entrypoints.worker import worker_pieces
 
 from .conftest import free_port, serving
 
@@ -40,8 +40,8 @@ async def api(stack):
     )
     metrics = Metrics()
     container = build_container(settings, metrics=metrics)
-    worker = worker_piece(container, WorkerSettings(relay_every=0.05, sweep_every=3600))
-    app = create_app(container, metrics=metrics, sandbox=True, pieces=[worker])
+    worker = worker_pieces(container, WorkerSettings(relay_every=0.05, sweep_every=3600))
+    app = create_app(container, metrics=metrics, sandbox=True, pieces=worker)
     async with serving(app, port) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
         yield client
 

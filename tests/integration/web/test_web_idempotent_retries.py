@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.runtime import worker_piece
 from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.web import create_app
+from starshop.entrypoints.worker import worker_pieces
 
 from .conftest import free_port, serving
 from .test_web_api import BOT_TOKEN, OPERATOR_KEY, pay, tma, wait_for
@@ -33,8 +33,8 @@ async def api(stack):
         **stack,
     )
     container = build_container(settings)
-    worker = worker_piece(container, WorkerSettings(relay_every=0.01, sweep_every=3600))
-    app = create_app(container, sandbox=True, pieces=[worker])
+    worker = worker_pieces(container, WorkerSettings(relay_every=0.01, sweep_every=3600))
+    app = create_app(container, sandbox=True, pieces=worker)
     async with serving(app, port) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
         yield client
 

@@ -12,9 +12,9 @@ from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.tables import outbox
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.observability import Metrics
-from starshop.entrypoints.runtime import worker_piece
 from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.web import create_app
+from starshop.entrypoints.worker import worker_pieces
 
 from .conftest import free_port, serving
 from .test_web_api import BOT_TOKEN, OPERATOR_KEY, pay, tma
@@ -28,8 +28,8 @@ async def shop(stack):
     settings = Settings(port=port, bot_token=Secret(BOT_TOKEN), api_keys=frozenset({Secret(OPERATOR_KEY)}), **stack)
     metrics = Metrics()
     container = build_container(settings, metrics=metrics)
-    worker = worker_piece(container, WorkerSettings(relay_every=0.05, sweep_every=3600))
-    app = create_app(container, metrics=metrics, sandbox=True, pieces=[worker])
+    worker = worker_pieces(container, WorkerSettings(relay_every=0.05, sweep_every=3600))
+    app = create_app(container, metrics=metrics, sandbox=True, pieces=worker)
     async with serving(app, port) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
         yield client, settings.database_url
 

@@ -21,6 +21,7 @@ from starshop.application.ports.infra import (
     Notifier,
     RateLimiter,
     TaskQueue,
+    TaskRunner,
 )
 from starshop.application.ports.payments import (
     InvoiceRequest,
@@ -79,6 +80,7 @@ __all__ = [
     "ShopStats",
     "StarDelivery",
     "TaskQueue",
+    "TaskRunner",
     "TransactionFilter",
     "TransactionReader",
     "TransactionRepository",

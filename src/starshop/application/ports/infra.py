@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
@@ -80,6 +80,16 @@ class TaskQueue(Protocol):
     async def enqueue(self, task: str, tx_id: str) -> None:
         """Tasks carry ids only; the database row is the source of truth."""
         ...
+
+
+class TaskRunner(Protocol):
+    """The consuming side of a task queue: the worker's task runner."""
+
+    async def run(self, handlers: Mapping[str, Callable[[str], Awaitable[None]]]) -> None:
+        """Call the handler named by each task with its id until ``stop()``; the task in hand is finished first."""
+        ...
+
+    def stop(self) -> None: ...
 
 
 DELIVER_PURCHASE = "deliver_purchase"

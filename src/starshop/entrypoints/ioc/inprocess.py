@@ -5,10 +5,9 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from starshop.adapters.inprocess import InProcessCache, InProcessEventBus, InProcessRateLimiter, InProcessTaskQueue
-from starshop.application.ports import Cache, EventPublisher, EventSubscriber, RateLimiter, TaskQueue
+from starshop.application.ports import Cache, EventPublisher, EventSubscriber, RateLimiter, TaskQueue, TaskRunner
 from starshop.entrypoints.ioc.probes import QueueDepth, RedisHealth
 from starshop.entrypoints.settings import RateLimitSettings
-from starshop.entrypoints.worker import TaskRunner
 
 
 class InProcessProvider(Provider):

@@ -14,10 +14,9 @@ from starshop.adapters.redis import (
     RedisTaskQueue,
     redis_from_url,
 )
-from starshop.application.ports import Cache, EventPublisher, EventSubscriber, RateLimiter, TaskQueue
+from starshop.application.ports import Cache, EventPublisher, EventSubscriber, RateLimiter, TaskQueue, TaskRunner
 from starshop.entrypoints.ioc.probes import QueueDepth, RedisHealth
 from starshop.entrypoints.settings import TASK_CONCURRENCY, RateLimitSettings, RedisSettings
-from starshop.entrypoints.worker import TaskRunner
 
 
 class RedisProvider(Provider):
