@@ -4,13 +4,14 @@ exactly-once by idempotency key."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 
 import attrs
 
 from starshop.application.config import ShopConfig
-from starshop.application.errors import IdempotencyConflict, OperatorLimitExceeded
+from starshop.application.errors import DuplicateTransaction, IdempotencyConflict, OperatorLimitExceeded, UnknownUser
 from starshop.application.ports import UnitOfWork
-from starshop.domain import Money, Transaction, TxType
+from starshop.domain import CurrencyMismatch, Money, Transaction, TxType
 
 # Operator keys live apart from the keys users send for their own requests (which never contain "/"), so
 # neither can take or block the other's.
@@ -58,3 +59,31 @@ async def earlier(uow: UnitOfWork, data: OperatorCredit, kind: TxType) -> Transa
         msg = "this idempotency key was already used for a different request"
         raise IdempotencyConflict(msg)
     return tx
+
+
+async def exactly_once(
+    uow: UnitOfWork, data: OperatorCredit, kind: TxType, move: Callable[[], Awaitable[Transaction]]
+) -> OperatorResult:
+    """``move`` once per idempotency key: the transaction the key already made is the answer, also when the same key
+    commits meanwhile (``move`` then fails on the key's unique index and its rollback undoes it)."""
+    existing = await earlier(uow, data, kind)
+    if existing is not None:
+        return OperatorResult(transaction=existing, replayed=True)
+    try:
+        return OperatorResult(transaction=await move())
+    except DuplicateTransaction:
+        existing = await earlier(uow, data, kind)
+        if existing is None:
+            raise
+        return OperatorResult(transaction=existing, replayed=True)
+
+
+async def check_account(uow: UnitOfWork, data: OperatorCredit) -> None:
+    """The user is registered and their balance is in the amount's currency (inside the caller's unit of work)."""
+    current = await uow.balances.get(data.user_id)
+    if current is None:
+        msg = f"user {data.user_id} is not registered"
+        raise UnknownUser(msg)
+    if current.currency != data.amount.currency:
+        msg = f"balances are in {current.currency}, not {data.amount.currency}"
+        raise CurrencyMismatch(msg)

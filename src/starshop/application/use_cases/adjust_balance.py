@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from starshop.application.config import ShopConfig
-from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import Clock, IdGenerator, UnitOfWork
-from starshop.application.use_cases._operator import OperatorCredit, OperatorResult, check_ceiling, earlier
+from starshop.application.use_cases._operator import (
+    OperatorCredit,
+    OperatorResult,
+    check_account,
+    check_ceiling,
+    exactly_once,
+)
 from starshop.application.use_cases._shared import balance_changed
-from starshop.domain import CurrencyMismatch, InvalidAmount, Transaction, TxType
+from starshop.domain import InvalidAmount, Transaction, TxType
 
 
 class AdjustBalance:
@@ -31,16 +36,7 @@ class AdjustBalance:
             msg = "an adjustment needs a reason"
             raise InvalidAmount(msg)
         check_ceiling(data.amount, self._config)
-        existing = await earlier(self._uow, data, TxType.ADJUSTMENT)
-        if existing is not None:
-            return OperatorResult(transaction=existing, replayed=True)
-        try:
-            return OperatorResult(transaction=await self._adjust(data))
-        except DuplicateTransaction:  # the same key committed meanwhile: that one is the answer
-            existing = await earlier(self._uow, data, TxType.ADJUSTMENT)
-            if existing is None:
-                raise
-            return OperatorResult(transaction=existing, replayed=True)
+        return await exactly_once(self._uow, data, TxType.ADJUSTMENT, lambda: self._adjust(data))
 
     async def _adjust(self, data: OperatorCredit) -> Transaction:
         tx = Transaction.adjustment(
@@ -54,13 +50,7 @@ class AdjustBalance:
             fingerprint=data.idempotency_key and data.fingerprint(TxType.ADJUSTMENT),
         )
         async with self._uow as uow:
-            current = await uow.balances.get(data.user_id)
-            if current is None:
-                msg = f"user {data.user_id} is not registered"
-                raise UnknownUser(msg)
-            if current.currency != data.amount.currency:
-                msg = f"balances are in {current.currency}, not {data.amount.currency}"
-                raise CurrencyMismatch(msg)
+            await check_account(uow, data)
             # the balance row first, then the journal (the lock order); a key taken meanwhile fails the insert and
             # the rollback undoes the change
             if data.amount.is_positive:

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from starshop.application.config import ShopConfig
-from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import Clock, IdGenerator, UnitOfWork
-from starshop.application.use_cases._operator import OperatorCredit, OperatorResult, check_ceiling, earlier
+from starshop.application.use_cases._operator import (
+    OperatorCredit,
+    OperatorResult,
+    check_account,
+    check_ceiling,
+    exactly_once,
+)
 from starshop.application.use_cases._shared import balance_changed
-from starshop.domain import CurrencyMismatch, InvalidAmount, Transaction, TxType
+from starshop.domain import InvalidAmount, Transaction, TxType
 from starshop.domain.events import BonusGranted
 
 __all__ = ["GrantBonus", "OperatorCredit", "OperatorResult"]
@@ -30,16 +35,7 @@ class GrantBonus:
             msg = f"a bonus must be positive, got {data.amount}"
             raise InvalidAmount(msg)
         check_ceiling(data.amount, self._config)
-        existing = await earlier(self._uow, data, TxType.BONUS)
-        if existing is not None:
-            return OperatorResult(transaction=existing, replayed=True)
-        try:
-            return OperatorResult(transaction=await self._grant(data))
-        except DuplicateTransaction:  # the same key committed meanwhile: that one is the answer
-            existing = await earlier(self._uow, data, TxType.BONUS)
-            if existing is None:
-                raise
-            return OperatorResult(transaction=existing, replayed=True)
+        return await exactly_once(self._uow, data, TxType.BONUS, lambda: self._grant(data))
 
     async def _grant(self, data: OperatorCredit) -> Transaction:
         tx = Transaction.bonus(
@@ -53,13 +49,7 @@ class GrantBonus:
             fingerprint=data.idempotency_key and data.fingerprint(TxType.BONUS),
         )
         async with self._uow as uow:
-            current = await uow.balances.get(data.user_id)
-            if current is None:
-                msg = f"user {data.user_id} is not registered"
-                raise UnknownUser(msg)
-            if current.currency != data.amount.currency:
-                msg = f"balances are in {current.currency}, not {data.amount.currency}"
-                raise CurrencyMismatch(msg)
+            await check_account(uow, data)
             balance = await uow.balances.credit(data.user_id, data.amount)  # the balance row first, then the journal
             await uow.transactions.add(tx)
             await uow.outbox.add(
