@@ -12,7 +12,7 @@ from starshop.application.config import ShopConfig
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.application.use_cases.quote_stars import QuoteStars
-from starshop.domain import Money, PayWith
+from starshop.domain import Money, PayWith, PurchasePolicy
 from starshop.entrypoints.web.api import views
 from starshop.entrypoints.web.api.base import MiniAppController
 from starshop.entrypoints.web.api.bodies import PurchaseBody, RechargeBody
@@ -22,6 +22,12 @@ from starshop.entrypoints.web.api.identity import MiniAppCaller
 
 class ShopController(MiniAppController):
     path = "/api/v1"
+
+    @get("/shop")
+    @inject
+    async def shop(self, policy: FromDishka[PurchasePolicy], config: FromDishka[ShopConfig]) -> views.ShopInfo:
+        """The bounds of a purchase and a top-up, and the amounts a storefront offers at a tap."""
+        return views.ShopInfo.of(policy, config)
 
     @get("/quote")
     @inject
