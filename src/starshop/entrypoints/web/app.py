@@ -21,6 +21,7 @@ from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
 from starshop.entrypoints.web.heleket import heleket_webhook
 from starshop.entrypoints.web.observability import metrics_endpoint, observe, ready
 from starshop.entrypoints.web.sandbox import SANDBOX_ROUTES
+from starshop.entrypoints.web.storefront import storefront_routes
 
 
 class Live(Struct, kw_only=True):
@@ -47,6 +48,7 @@ def create_app(
     metrics = metrics or Metrics()
     lifespans = [_lifespan(piece) for piece in (container_piece(container), *pieces)]
     handlers: list[ControllerRouterHandler] = [live, ready, metrics_endpoint, heleket_webhook, *API_ROUTES, *routes]
+    handlers += storefront_routes(sandbox=sandbox)
     if sandbox:
         handlers += SANDBOX_ROUTES
     app = Litestar(
