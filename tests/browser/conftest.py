@@ -1,5 +1,5 @@
 """A real ``starshop run`` (the embedded default: SQLite, sandbox payments and delivery) and Debian's Chromium,
-one of each per session; every test gets a fresh browser context at 360×640 and fails if the page asked anything of
+one of each per session; every test gets a fresh browser context at 360x640 and fails if the page asked anything of
 another origin."""
 
 from __future__ import annotations
@@ -96,6 +96,11 @@ def launch_url(
     return f"{shop_url}/app#{launch_fragment(init_data, theme=THEMES[theme] if theme else None, platform='android')}"
 
 
-def shot(page: Page, name: str) -> None:
+def shot_path(name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    return SCREENSHOTS / f"{name}.png"
+
+
+def shot(page: Page, name: str) -> None:
+    """A 360x640 picture of the moment, kept in build/screenshots/storefront."""
+    page.screenshot(path=shot_path(name))

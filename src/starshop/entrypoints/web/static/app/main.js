@@ -342,6 +342,12 @@ function renderOrder() {
   else text = t("order_pending", values);
   const status = $("order-status");
   status.textContent = text;
+  if (tx.status === "completed" && tx.reference) {
+    const reference = document.createElement("span");
+    reference.className = "ref";
+    reference.textContent = t("reference", values);
+    status.append(" ", reference);
+  }
   status.dataset.status = tx.status;
   $("order-pay").hidden = !(tx.invoice_url && tx.pay_with === "invoice" && tx.status === "pending");
 }
