@@ -100,3 +100,29 @@ async def test_another_users_transaction_is_answered_as_unknown(api):
     assert stolen.json()["error"]["code"] == "unknown_transaction"
     forged = tma()["Authorization"].replace("alice", "mallory")
     assert (await api.get(f"/api/v1/transactions/{mine['id']}", headers={"Authorization": forged})).status_code == 401
+
+
+async def test_the_schema_declares_how_each_route_authenticates_and_the_idempotency_key_it_needs(api):
+    schema = (await api.get("/api/v1/schema/openapi.json")).json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["tma"] == {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "description": schemes["tma"]["description"],
+    }
+    assert (schemes["operatorKey"]["name"], schemes["operatorKey"]["in"]) == ("X-API-Key", "header")
+    paths = schema["paths"]
+    for path, method in [
+        ("/api/v1/purchases", "post"),
+        ("/api/v1/shop", "get"),
+        ("/api/v1/transactions/{tx_id}", "get"),
+    ]:
+        assert paths[path][method]["security"] == [{"tma": []}], path
+    assert paths["/api/v1/admin/audit"]["get"]["security"] == [{"operatorKey": []}]
+    for path in ("/api/v1/purchases", "/api/v1/recharges", "/api/v1/admin/users/{user_id}/bonus"):
+        [key] = [p for p in paths[path]["post"]["parameters"] if p["name"] == "Idempotency-Key"]
+        assert (key["in"], key["required"], key["schema"]["maxLength"]) == ("header", True, 64)
+    assert not any(
+        p["name"] == "Idempotency-Key" for p in paths["/api/v1/admin/reconcile"]["post"].get("parameters", [])
+    )
