@@ -119,12 +119,14 @@ def _mount_bot(
         build_dispatcher,
         run_polling,
         set_bot_commands,
+        storefront_url,
         telegram_lifespan,
         telegram_webhook_handler,
     )
     from starshop.entrypoints.runtime import in_background
 
-    dp = build_dispatcher(container, storage=bot.storage, admin_ids=settings.admin_ids)
+    shop_url = storefront_url(settings.base_url)
+    dp = build_dispatcher(container, storage=bot.storage, admin_ids=settings.admin_ids, shop_url=shop_url)
     if settings.mode == "polling":
 
         async def poll() -> None:
@@ -140,7 +142,7 @@ def _mount_bot(
     route = telegram_webhook_handler(dp, bot.bot, secret, deduplicator=UpdateDeduplicator(shared=shared))
 
     async def register() -> None:
-        await set_bot_commands(bot.bot, admin_ids=settings.admin_ids)
+        await set_bot_commands(bot.bot, admin_ids=settings.admin_ids, shop_url=shop_url)
         await bot.bot.set_webhook(
             f"{settings.base_url}/webhooks/telegram",
             secret_token=secret,

@@ -24,6 +24,7 @@ EN: dict[str, str] = {
     "btn_history": "📜 History",
     "btn_lang": "🌐 Language",
     "btn_help": "❓ Help",
+    "btn_shop": "🛍 Shop",
     "balance": "💰 Balance: {amount}\nAvailable: {available}\nReserved for orders in progress: {held}",
     "help": (
         "⭐ Starshop sells Telegram Stars.\n\n"
@@ -190,6 +191,7 @@ RU: dict[str, str] = {
     "btn_history": "📜 История",
     "btn_lang": "🌐 Язык",
     "btn_help": "❓ Помощь",
+    "btn_shop": "🛍 Магазин",
     "balance": "💰 Баланс: {amount}\nДоступно: {available}\nЗарезервировано под заказы: {held}",
     "help": (
         "⭐ Starshop продаёт Telegram Stars.\n\n"

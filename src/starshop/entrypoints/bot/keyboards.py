@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from starshop.adapters.telegram.i18n import text
 from starshop.domain import Money, PayWith
@@ -32,12 +32,16 @@ def _markup(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMar
     return InlineKeyboardMarkup(inline_keyboard=[list(row) for row in rows if row])
 
 
-def main_menu(lang: str) -> InlineKeyboardMarkup:
+def main_menu(lang: str, shop_url: str | None = None) -> InlineKeyboardMarkup:
+    """``shop_url``: the Mini App storefront (https, as Telegram requires), opened by a "🛍 Shop" button."""
+
     def item(key: str, action: str) -> InlineKeyboardButton:
         return _button(text(lang, key), MenuCb(action=action).pack())
 
+    shop = [InlineKeyboardButton(text=text(lang, "btn_shop"), web_app=WebAppInfo(url=shop_url))] if shop_url else []
     return _markup(
         [
+            shop,
             [item("btn_buy", "buy"), item("btn_balance", "balance")],
             [item("btn_topup", "topup"), item("btn_history", "history")],
             [item("btn_lang", "lang"), item("btn_help", "help")],

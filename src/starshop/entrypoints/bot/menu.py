@@ -32,7 +32,9 @@ async def start(
     lang: str,
     register: FromDishka[RegisterUser],
     get_balance: FromDishka[GetBalance],
+    shop_url: str | None = None,
 ) -> None:
+    """``shop_url`` (the dispatcher's, see ``build_dispatcher``) adds the storefront's button to the menu."""
     user = message.from_user
     assert user is not None
     await state.clear()
@@ -48,7 +50,7 @@ async def start(
     )
     balance = await get_balance(user.id)
     name = quoted(user.first_name)
-    await say(message, text(lang, "start", name=name, balance=balance.amount), keyboards.main_menu(lang))
+    await say(message, text(lang, "start", name=name, balance=balance.amount), keyboards.main_menu(lang, shop_url))
 
 
 def _within(value: str | None, limit: int) -> str | None:

@@ -10,6 +10,7 @@ from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar, get
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components
 from litestar.types import ControllerRouterHandler
 from msgspec import Struct
 
@@ -17,10 +18,12 @@ import starshop
 from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.runtime import Piece, container_piece
 from starshop.entrypoints.web.api import API_ROUTES
+from starshop.entrypoints.web.api.base import SECURITY_SCHEMES
 from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
 from starshop.entrypoints.web.heleket import heleket_webhook
 from starshop.entrypoints.web.observability import metrics_endpoint, observe, ready
 from starshop.entrypoints.web.sandbox import SANDBOX_ROUTES
+from starshop.entrypoints.web.storefront import storefront_routes
 
 
 class Live(Struct, kw_only=True):
@@ -47,6 +50,7 @@ def create_app(
     metrics = metrics or Metrics()
     lifespans = [_lifespan(piece) for piece in (container_piece(container), *pieces)]
     handlers: list[ControllerRouterHandler] = [live, ready, metrics_endpoint, heleket_webhook, *API_ROUTES, *routes]
+    handlers += storefront_routes(sandbox=sandbox)
     if sandbox:
         handlers += SANDBOX_ROUTES
     app = Litestar(
@@ -57,7 +61,12 @@ def create_app(
         # Logging is the process's (text or JSON lines, see observability.configure_logging): Litestar's default
         # would replace the root handler with its own plain-text one behind a queue thread.
         logging_config=None,
-        openapi_config=OpenAPIConfig(title="starshop", version=starshop.__version__, path="/api/v1/schema"),
+        openapi_config=OpenAPIConfig(
+            title="starshop",
+            version=starshop.__version__,
+            path="/api/v1/schema",
+            components=Components(security_schemes=dict(SECURITY_SCHEMES)),
+        ),
     )
     setup_dishka(container, app)
     return app

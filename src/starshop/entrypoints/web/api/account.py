@@ -8,6 +8,7 @@ from litestar.params import Parameter
 
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
+from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.entrypoints.web.api import views
 from starshop.entrypoints.web.api.base import MiniAppController
 from starshop.entrypoints.web.api.identity import MiniAppCaller
@@ -43,3 +44,13 @@ class AccountController(MiniAppController):
         result = await history(HistoryQuery(user_id=profile.user_id, page=page, page_size=page_size))
         items = [views.Transaction.of(tx) for tx in result.items]
         return views.History(items=items, total=result.total, page=page, page_size=page_size)
+
+    @get("/transactions/{tx_id:str}")
+    @inject
+    async def transaction(
+        self, caller: MiniAppCaller, get_tx: FromDishka[GetTransaction], tx_id: str = Parameter(max_length=64)
+    ) -> views.Transaction:
+        """One of the caller's transactions (a purchase's status, its provider reference or why it was refused);
+        another user's is answered as unknown, like one that does not exist."""
+        profile = await caller.registered()
+        return views.Transaction.of(await get_tx(tx_id, owner=profile.user_id))

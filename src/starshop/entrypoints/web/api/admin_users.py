@@ -18,7 +18,7 @@ from starshop.domain import MAX_USER_ID, Money
 from starshop.entrypoints.web.api import views
 from starshop.entrypoints.web.api.base import OperatorController
 from starshop.entrypoints.web.api.bodies import OperatorMoneyBody
-from starshop.entrypoints.web.api.idempotency import created, idempotency_key
+from starshop.entrypoints.web.api.idempotency import IdempotentOperation, created, idempotency_key
 from starshop.entrypoints.web.api.identity import Operator
 
 
@@ -52,7 +52,7 @@ class AdminUsersController(OperatorController):
             raise UnknownUser(msg)
         return views.User.of(found, await balances(user_id))
 
-    @post("/users/{user_id:int}/bonus", status_code=201)
+    @post("/users/{user_id:int}/bonus", status_code=201, operation_class=IdempotentOperation)
     @inject
     async def bonus(
         self,
@@ -67,7 +67,7 @@ class AdminUsersController(OperatorController):
         result = await grant(operator_credit(request, operator, user_id, data, config))
         return created(views.OperatorTransaction.of(result.transaction), replayed=result.replayed)
 
-    @post("/users/{user_id:int}/adjustments", status_code=201)
+    @post("/users/{user_id:int}/adjustments", status_code=201, operation_class=IdempotentOperation)
     @inject
     async def adjust(
         self,

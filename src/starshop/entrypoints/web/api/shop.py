@@ -12,16 +12,22 @@ from starshop.application.config import ShopConfig
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.application.use_cases.quote_stars import QuoteStars
-from starshop.domain import Money, PayWith
+from starshop.domain import Money, PayWith, PurchasePolicy
 from starshop.entrypoints.web.api import views
 from starshop.entrypoints.web.api.base import MiniAppController
 from starshop.entrypoints.web.api.bodies import PurchaseBody, RechargeBody
-from starshop.entrypoints.web.api.idempotency import created, idempotency_key
+from starshop.entrypoints.web.api.idempotency import IdempotentOperation, created, idempotency_key
 from starshop.entrypoints.web.api.identity import MiniAppCaller
 
 
 class ShopController(MiniAppController):
     path = "/api/v1"
+
+    @get("/shop")
+    @inject
+    async def shop(self, policy: FromDishka[PurchasePolicy], config: FromDishka[ShopConfig]) -> views.ShopInfo:
+        """The bounds of a purchase and a top-up, and the amounts a storefront offers at a tap."""
+        return views.ShopInfo.of(policy, config)
 
     @get("/quote")
     @inject
@@ -29,7 +35,7 @@ class ShopController(MiniAppController):
         """The exact price of ``stars`` stars."""
         return views.Quote.of(await quotes(stars))
 
-    @post("/recharges")
+    @post("/recharges", operation_class=IdempotentOperation)
     @inject
     async def create_recharge(
         self,
@@ -46,7 +52,7 @@ class ShopController(MiniAppController):
         result = await recharges(CreateRechargeInput(user_id=profile.user_id, amount=amount, idempotency_key=key))
         return created(views.Transaction.of(result.recharge, invoice_url=result.invoice.url), replayed=result.replayed)
 
-    @post("/purchases")
+    @post("/purchases", operation_class=IdempotentOperation)
     @inject
     async def create_purchase(
         self, request: Request[Any, Any, Any], data: PurchaseBody, caller: MiniAppCaller, buy: FromDishka[BuyStars]

@@ -7,11 +7,13 @@ Fields are encoded in the order they are declared here.
 
 from __future__ import annotations
 
+from decimal import Decimal as D
 from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from starshop import domain
+from starshop.application.config import ShopConfig
 from starshop.application.ports import QuarantinedMessage
 from starshop.application.use_cases.audit_ledger import AuditReport
 from starshop.application.use_cases.expire_stale_invoices import InvoiceReconciliation
@@ -22,6 +24,8 @@ from starshop.application.use_cases.register_user import TelegramProfile
 Decimal = Annotated[str, Meta(description='an exact decimal string, e.g. "10.50"')]
 Timestamp = Annotated[str, Meta(description="ISO 8601 with its UTC offset")]
 TxType = Literal["recharge", "purchase", "refund", "bonus", "adjustment"]
+STAR_AMOUNTS = (50, 100, 250, 500, 1000)  # the quick amounts, as the bot offers them
+RECHARGE_AMOUNTS = (D(5), D(10), D(25), D(50), D(100))
 TxStatus = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
 
 
@@ -97,6 +101,8 @@ class Transaction(Struct, kw_only=True):
     pay_with: Literal["balance", "invoice"] | UnsetType | None = UNSET
     delivery_unknown: bool | UnsetType = UNSET
     invoice_url: str | UnsetType = UNSET
+    reference: Annotated[str, Meta(description="the provider's reference of a delivered purchase")] | UnsetType = UNSET
+    reason: Annotated[str, Meta(description="why a purchase was refused")] | UnsetType = UNSET
 
     @classmethod
     def of(cls, tx: domain.Transaction, *, invoice_url: str | None = None) -> Transaction:
@@ -159,7 +165,36 @@ def _common(tx: domain.Transaction, invoice_url: str | None) -> dict[str, Any]:
         fields["invoice_url"] = invoice_url
     elif tx.invoice is not None:
         fields["invoice_url"] = tx.invoice.url
+    if tx.stars is not None and tx.status is domain.TxStatus.COMPLETED and tx.receipt is not None:
+        fields["reference"] = tx.receipt.ref_id
+    if tx.stars is not None and tx.status is domain.TxStatus.FAILED and tx.failure_reason:
+        fields["reason"] = tx.failure_reason
     return fields
+
+
+class ShopInfo(Struct, kw_only=True):
+    """What a storefront needs to draw its forms: the bounds the API enforces and the amounts it suggests."""
+
+    currency: str
+    min_stars: int
+    max_stars: int
+    star_amounts: list[int]
+    min_recharge: Decimal
+    max_recharge: Decimal
+    recharge_amounts: list[Decimal]
+
+    @classmethod
+    def of(cls, policy: domain.PurchasePolicy, config: ShopConfig) -> ShopInfo:
+        low, high = config.min_recharge.amount, config.max_recharge.amount
+        return cls(
+            currency=config.currency.code,
+            min_stars=domain.MIN_STARS,
+            max_stars=policy.max_stars,
+            star_amounts=[n for n in STAR_AMOUNTS if n <= policy.max_stars],
+            min_recharge=money(config.min_recharge),
+            max_recharge=money(config.max_recharge),
+            recharge_amounts=[format(a, "f") for a in RECHARGE_AMOUNTS if low <= a <= high],
+        )
 
 
 class History(Struct, kw_only=True):
