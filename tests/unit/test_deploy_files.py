@@ -5,10 +5,10 @@ from pathlib import Path
 
 import yaml
 
-from starshop.entrypoints.settings import load_settings
+from starshop.entrypoints.settings import PREFIX, SETTINGS, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-KNOWN = set(re.findall(r'r\.take\("([A-Z_]+)"', (ROOT / "src/starshop/entrypoints/settings.py").read_text()))
+KNOWN = {setting.name.removeprefix(PREFIX) for setting in SETTINGS}
 
 
 def names_in(text: str) -> set[str]:

@@ -2,10 +2,14 @@
 
 from decimal import Decimal
 
+import hypothesis
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from starshop.entrypoints.settings import (
     SANDBOX_BOT_TOKEN,
+    SETTINGS,
     SQLITE_DEFAULT,
     AuthSettings,
     BotSettings,
@@ -17,6 +21,7 @@ from starshop.entrypoints.settings import (
     SandboxPaymentSettings,
     Secret,
     ServerSettings,
+    Settings,
     SettingsError,
     WebhookSettings,
     WorkerSettings,
@@ -280,3 +285,112 @@ def test_outside_a_whole_sandbox_without_a_bot_the_mini_app_section_has_no_token
     sections = load(HELEKET_MERCHANT="m", HELEKET_PAYMENT_KEY="k").sections()
     assert sections.auth.mini_app_token is None
     assert not sections.server.sandbox
+
+
+def test_the_keyword_defaults_are_the_loaded_defaults():
+    assert Settings() == load()
+
+
+def test_every_declared_default_is_written_as_an_operator_would_write_it():
+    defaults = Settings()
+    for setting in SETTINGS:
+        assert setting.name.startswith("STARSHOP_")
+        if setting.default is not None:
+            assert setting.parser(setting.default) == getattr(defaults, setting.attribute), setting.name
+        else:
+            assert getattr(defaults, setting.attribute) is None, setting.name
+
+
+@pytest.mark.parametrize("level", ["debug", "Debug", "DEBUG", "warning", "error", "info"])
+def test_the_log_level_is_read_in_any_case(level):
+    assert load(LOG_LEVEL=level).log_level == level.upper()
+
+
+def test_other_names_stay_exact():
+    assert problems(ENV="Production") == ["STARSHOP_ENV: must be one of development, production, got 'Production'"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("PORT", "\uff18\uff10\uff10\uff10", "must be a whole number, got '\uff18\uff10\uff10\uff10'"),
+        ("PORT", "8_000", "must be a whole number"),
+        ("PORT", "0x1f", "must be a whole number"),
+        ("PORT", "9" * 5000, "must be between 1 and 65535"),
+        ("ADMIN_IDS", "1,٢", "comma-separated list of Telegram user ids"),
+        ("PRICE_PER_STAR", "1e-2", "plain digits"),
+        ("MARKUP", "0_1", "plain digits"),
+        ("MAX_RECHARGE", "Infinity", "must be a positive number"),
+        ("MAX_RECHARGE", "1" * 60, "at most 40 characters"),
+        ("FRAGMENT_TIMEOUT", "1" * 50, "at most 40 characters"),
+        ("SWEEP_INTERVAL", "99999999999", "at most 31536000 seconds"),
+        ("DELIVERY_UNKNOWN_DEADLINE", "1e400", "plain digits"),
+        ("RATE_LIMITS", "message=5/inf", "the window a number of seconds > 0"),
+        ("RATE_LIMITS", "=5/60", "rate limits look like"),
+        ("UNDERPAYMENT_POLICY", "all", "must be one of pro_rata, none, got 'all'"),
+    ],
+)
+def test_a_forged_value_gets_one_short_line_naming_the_setting(name, value, expected):
+    lines = problems(**{name: value})
+    assert len(lines) == 1
+    assert lines[0].startswith(f"STARSHOP_{name}: ")
+    assert expected in lines[0]
+    assert len(lines[0]) < 200
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "HELEKET_URL"])
+def test_a_malformed_url_is_refused_without_quoting_it(name):
+    lines = problems(**{name: "mysql://shop:hunter2@db/shop"})
+    assert lines[0].startswith(f"STARSHOP_{name}: must be a URL starting with")
+    assert "hunter2" not in "\n".join(lines)
+
+
+def test_secrets_never_appear_in_errors_or_reprs():
+    env = {
+        "ENV": "production",
+        "DATABASE_URL": "postgresql+asyncpg://shop:db-password@db/shop",
+        "REDIS_URL": "redis://:redis-password@cache:6379/0",
+        "BOT_TOKEN": "1:bot-secret",
+        "HELEKET_PAYMENT_KEY": "heleket-secret",
+        "FRAGMENT_SEED": "seed-secret",
+        "API_KEYS": "operator-secret",
+    }
+    secret_values = ["db-password", "redis-password", "bot-secret", "heleket-secret", "seed-secret", "operator-secret"]
+    with pytest.raises(SettingsError) as err:
+        load(**env)
+    assert not [s for s in secret_values if s in str(err.value)]
+    settings = load(**(env | {"ENV": "development", "HELEKET_MERCHANT": "m"}))
+    shown = repr(settings) + repr(settings.sections()) + "\n".join(settings.describe())
+    assert not [s for s in secret_values if s in shown]
+    assert "postgresql+asyncpg://shop:***@db/shop" in shown
+
+
+def _outcome(name: str, value: str) -> Settings | SettingsError:
+    base = {"STARSHOP_HELEKET_MERCHANT": "m", "STARSHOP_HELEKET_PAYMENT_KEY": "k"}  # the Fragment settings stand alone
+    try:
+        return load_settings(base | {name: value}, dotenv=None)
+    except SettingsError as exc:
+        return exc
+
+
+FORGERIES = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(["1e3", "NaN", "-0", "+5", ".", "1.", " ", "\x00", "9" * 400, "0.0000000001", "message=1/0"]),
+)
+
+
+@given(setting=st.sampled_from(SETTINGS), value=FORGERIES)
+@hypothesis.settings(max_examples=400, deadline=None)
+def test_any_value_of_any_setting_is_taken_or_refused_in_one_line_naming_it(setting, value):
+    outcome = _outcome(setting.name, value)
+    if isinstance(outcome, Settings):
+        outcome.sections()
+        outcome.describe()
+        return
+    assert outcome.problems
+    for line in outcome.problems:
+        assert line.startswith("STARSHOP_")
+        assert "\n" not in line
+        assert len(line) < 400
+    if setting.parser.sensitive and len(value.strip()) >= 4:  # unless the value is a word of the message itself
+        assert value.strip() not in str(outcome) or value.strip() in str(_outcome(setting.name, "§§§§"))

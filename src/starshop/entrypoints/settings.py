@@ -1,217 +1,325 @@
 """Settings from ``STARSHOP_*`` environment variables (and an optional ``.env``), validated at start.
 
-Every problem is reported on its own line; secrets are wrapped in ``Secret`` so they never print.
+``Settings`` is the one table of settings: each field is declared once with its variable, parser, default and doc
+(``setting(...)``); ``load_settings`` reads the environment through those declarations and docs/configuration.md
+is generated from them (``python -m starshop.entrypoints.settings_doc``). Every problem is reported on its own line
+naming the setting; secrets are wrapped in ``Secret`` and URLs show their password masked, so neither prints.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
 from starshop.application.config import ShopConfig
 from starshop.domain import Currency, DomainError, Money, PurchasePolicy, UnderpaymentPolicy
+from starshop.entrypoints.envfile import read_dotenv
+from starshop.entrypoints.settings_fields import (
+    PREFIX,
+    Secret,
+    Setting,
+    SettingsError,
+    choice,
+    currency_code,
+    decimal,
+    declared,
+    key_prefix,
+    rate_limit_rules,
+    redact_url,
+    seconds,
+    secret,
+    secrets,
+    setting,
+    text,
+    underpayment_policy,
+    url,
+    user_ids,
+    whole,
+    words,
+)
+
+__all__ = [
+    "PREFIX",
+    "SANDBOX_BOT_TOKEN",
+    "SETTINGS",
+    "SQLITE_DEFAULT",
+    "TASK_CONCURRENCY",
+    "AuthSettings",
+    "BotSettings",
+    "DatabaseSettings",
+    "FragmentSettings",
+    "HeleketSettings",
+    "RateLimitSettings",
+    "RedisSettings",
+    "SandboxPaymentSettings",
+    "Secret",
+    "Sections",
+    "ServerSettings",
+    "Settings",
+    "SettingsError",
+    "WebhookSettings",
+    "WorkerSettings",
+    "load_settings",
+    "read_dotenv",
+]
 
 # The public token the sandbox signs Mini App initData with; trusted only where ``Settings.sandbox`` holds.
 SANDBOX_BOT_TOKEN = "0:sandbox"
 SQLITE_DEFAULT = "sqlite+aiosqlite:///./starshop.db"
 TASK_CONCURRENCY = 8  # delivery tasks one worker handles at once on the Redis queue
 
-PREFIX = "STARSHOP_"
-T = TypeVar("T")
+# The groups of the docs' tables, in the order the fields below first use them.
+RUNTIME = "Runtime"
+STORES = "Database and Redis"
+PAYMENTS = "Payments (Heleket)"
+DELIVERY = "Delivery (Fragment)"
+PRICES = "Prices and limits"
+ACCESS = "Access"
 
-
-@attrs.frozen(repr=False)
-class Secret:
-    """Prints as ``***`` in logs, errors and reprs; ``reveal()`` gives it to the one place that needs it."""
-
-    _value: str
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-
-# The sections: each technology's provider reads its own, typed, from the container's context (``Settings.sections``).
-
-
-@attrs.frozen(kw_only=True)
-class DatabaseSettings:
-    url: str = SQLITE_DEFAULT
-    replica_url: str | None = None
-    pool_size: int = 10
-    statement_timeout_ms: int = 30_000
-
-
-@attrs.frozen(kw_only=True)
-class RedisSettings:
-    url: str
-    prefix: str = "starshop:"
-
-
-@attrs.frozen(kw_only=True)
-class RateLimitSettings:
-    limits: Mapping[str, tuple[int, float]] = attrs.field(factory=dict)
-    refuse_when_down: frozenset[str] = frozenset()
-
-
-@attrs.frozen(kw_only=True)
-class HeleketSettings:
-    merchant: str
-    payment_key: Secret
-    url: str
-    callback_url: str
-    lifetime: int
-
-
-@attrs.frozen(kw_only=True)
-class SandboxPaymentSettings:
-    """Invoices paid on our own ``/sandbox`` page at ``base_url``."""
-
-    base_url: str
-
-
-@attrs.frozen(kw_only=True)
-class FragmentSettings:
-    seed: Secret
-    cookies: Secret | None
-    url: str
-    timeout: float
-
-
-@attrs.frozen(kw_only=True)
-class BotSettings:
-    """``storage_redis``: where dialogs and ``/lang`` choices are kept (memory when ``None``)."""
-
-    token: Secret
-    mode: str = "polling"
-    webhook_secret: Secret | None = None
-    telegram_url: str | None = None
-    admin_ids: frozenset[int] = frozenset()
-    base_url: str = "http://127.0.0.1:8000"
-    storage_redis: RedisSettings | None = None
-
-
-@attrs.frozen(kw_only=True)
-class AuthSettings:
-    """``mini_app_token`` signs Mini App initData (``None``: every Mini App request is refused)."""
-
-    mini_app_token: Secret | None = None
-    init_data_max_age: int = 86_400
-    api_keys: frozenset[Secret] = frozenset()
-
-
-@attrs.frozen(kw_only=True)
-class WebhookSettings:
-    """``max_body_bytes`` is the one size limit of a webhook body (413 above it); ``allowed_sources`` empty means the
-    address check is off; ``trusted_proxies`` are the only peers whose ``X-Forwarded-For`` is believed."""
-
-    max_body_bytes: int = 64 * 1024
-    allowed_sources: frozenset[str] = frozenset()
-    trusted_proxies: frozenset[str] = frozenset()
-
-
-@attrs.frozen(kw_only=True)
-class WorkerSettings:
-    relay_every: float = 1.0
-    sweep_every: float = 30.0
-
-
-@attrs.frozen(kw_only=True)
-class ServerSettings:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    base_url: str = "http://127.0.0.1:8000"
-    sandbox: bool = False
-
-
-@attrs.frozen(kw_only=True)
-class Sections:
-    """What the container is built from. ``database=None`` is the in-memory store (the test kit, an embedder's
-    tests); ``redis=None`` the in-process twins; ``delivery=None`` the sandbox delivery; ``bot=None`` no bot."""
-
-    policy: PurchasePolicy
-    config: ShopConfig
-    database: DatabaseSettings | None = attrs.field(factory=DatabaseSettings)
-    redis: RedisSettings | None = None
-    rate_limits: RateLimitSettings = attrs.field(factory=RateLimitSettings)
-    payments: HeleketSettings | SandboxPaymentSettings = attrs.field(
-        factory=lambda: SandboxPaymentSettings(base_url=ServerSettings().base_url)
-    )
-    delivery: FragmentSettings | None = None
-    bot: BotSettings | None = None
-    auth: AuthSettings = attrs.field(factory=AuthSettings)
-    webhook: WebhookSettings = attrs.field(factory=WebhookSettings)
-    worker: WorkerSettings = attrs.field(factory=WorkerSettings)
-    server: ServerSettings = attrs.field(factory=ServerSettings)
-
-
-class SettingsError(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+HTTP = url("http", "https")
+DATABASE = url("postgresql+asyncpg", "sqlite+aiosqlite")
+REDIS = url("redis", "rediss", "redis+cluster", "rediss+cluster")
 
 
 @attrs.frozen(kw_only=True)
 class Settings:
-    env: str = "development"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    public_url: str | None = None
-    log_level: str = "INFO"
-    log_format: str = "text"
-    database_url: str | None = None
-    database_replica_url: str | None = None
-    database_pool_size: int = 10
-    database_statement_timeout: int = 30_000
-    redis_url: str | None = None
-    redis_prefix: str = "starshop:"
-    redis_down_refuses: frozenset[str] = frozenset({"recharge", "purchase"})
-    heleket_merchant: str | None = None
-    heleket_payment_key: Secret | None = None
-    heleket_url: str = "https://api.heleket.com"
-    heleket_allowed_ips: frozenset[str] = frozenset()
-    trusted_proxies: frozenset[str] = frozenset()
-    fragment_url: str = "https://api.fragment-api.net"
-    fragment_seed: Secret | None = None
-    fragment_cookies: Secret | None = None
-    fragment_timeout: float = 120.0
-    delivery_requeue_after: float = 60.0
-    delivery_lookup_after: float = 180.0
-    delivery_unknown_deadline: float = 1800.0
-    bot_token: Secret | None = None
-    bot_mode: str = "polling"
-    bot_webhook_secret: Secret | None = None
-    telegram_url: str | None = None
-    admin_ids: frozenset[int] = frozenset()
-    api_keys: frozenset[Secret] = frozenset()
-    init_data_max_age: int = 86_400
-    currency: Currency = attrs.field(factory=lambda: Currency.of("USD"))
-    price_per_star: Decimal = Decimal("0.015")
-    markup: Decimal = Decimal("0.10")
-    max_stars: int = 10_000
-    daily_purchases: int | None = None
-    daily_stars: int | None = None
-    min_recharge: Decimal = Decimal(1)
-    max_recharge: Decimal = Decimal(10_000)
-    operator_max_amount: Decimal = Decimal(1000)
-    invoice_lifetime: int = 3600
-    underpayment: UnderpaymentPolicy = UnderpaymentPolicy.NONE
-    wallet_floor: Decimal | None = None
-    rate_limits: Mapping[str, tuple[int, float]] = attrs.field(
-        factory=lambda: {"message": (30, 60.0), "recharge": (10, 60.0), "purchase": (10, 60.0)}
+    """Every ``STARSHOP_*`` setting, declared once: ``STARSHOP_`` + the attribute in capitals (unless ``env=``)."""
+
+    env: str = setting(
+        "development",
+        choice("development", "production"),
+        group=RUNTIME,
+        doc="Production refuses every stand-in: it requires `DATABASE_URL`, `REDIS_URL`, Heleket keys, a Fragment"
+        " seed and `PUBLIC_URL`, and never mounts the sandbox.",
     )
-    relay_interval: float = 1.0
-    sweep_interval: float = 30.0
+    host: str = setting("127.0.0.1", text(), group=RUNTIME, doc="listen address (`--host` overrides)")
+    port: int = setting("8000", whole(1, 65_535), group=RUNTIME, doc="listen port (`--port` overrides)")
+    public_url: str | None = setting(
+        None,
+        HTTP,
+        shown="`http://HOST:PORT`",
+        group=RUNTIME,
+        doc="the address the world reaches us at; Heleket's `url_callback` is `PUBLIC_URL/webhooks/heleket`",
+    )
+    log_level: str = setting(
+        "INFO",
+        choice("DEBUG", "INFO", "WARNING", "ERROR", any_case=True),
+        group=RUNTIME,
+        doc="least severe log record written",
+    )
+    log_format: str = setting(
+        "text",
+        choice("text", "json"),
+        group=RUNTIME,
+        doc="`json`: one object per line with `request_id` / `update_id`",
+    )
+    relay_interval: float = setting(
+        "1",
+        seconds(),
+        group=RUNTIME,
+        doc="between outbox relays when idle (the worker); while events keep coming it relays again after 20 ms, at"
+        " once after a full batch of 100",
+    )
+    sweep_interval: float = setting(
+        "30", seconds(), group=RUNTIME, doc="between sweeps (purchase and invoice reconciliation)"
+    )
+
+    database_url: str | None = setting(
+        None,
+        DATABASE,
+        shown="SQLite `./starshop.db`",
+        group=STORES,
+        doc="`postgresql+asyncpg://user:password@host:5432/db` or `sqlite+aiosqlite:///path`. The embedded SQLite"
+        " file is migrated on start; a configured database must be migrated with `starshop migrate`, or start-up"
+        " stops with one line saying so.",
+    )
+    database_replica_url: str | None = setting(
+        None,
+        DATABASE,
+        shown="none",
+        group=STORES,
+        doc="a read-only replica for history and statistics; every read that decides about money uses the primary",
+    )
+    database_pool_size: int = setting(
+        "10",
+        whole(1, 500),
+        group=STORES,
+        doc="connections per process, kept open; a unit of work waits up to 30 s for a free one (a replica has a"
+        " pool of its own)",
+    )
+    database_statement_timeout: int = setting(
+        "30000", whole(100, 3_600_000), group=STORES, doc="Postgres `statement_timeout` in milliseconds"
+    )
+    redis_url: str | None = setting(
+        None,
+        REDIS,
+        shown="in-process twins",
+        group=STORES,
+        doc="`redis://host:6379/0`, `rediss://…`, or a cluster: `redis+cluster://host:7000`",
+    )
+    redis_prefix: str = setting(
+        "starshop:", key_prefix(), group=STORES, doc="prefix of every Redis key (several shops can share a server)"
+    )
+    redis_down_refuses: frozenset[str] = setting(
+        "recharge,purchase",
+        words(),
+        group=STORES,
+        doc='actions the rate limiter refuses ("try again shortly") while Redis is unreachable; every other action'
+        " is allowed",
+    )
+    rate_limits: Mapping[str, tuple[int, float]] = setting(
+        "message=30/60,recharge=10/60,purchase=10/60",
+        rate_limit_rules(),
+        group=STORES,
+        doc="hits per window (seconds) per user and action; actions not listed are not limited",
+    )
+
+    heleket_merchant: str | None = setting(
+        None, text(), shown="none (sandbox)", group=PAYMENTS, doc="merchant UUID; set together with the payment key"
+    )
+    heleket_payment_key: Secret | None = setting(
+        None,
+        secret(),
+        shown="none (sandbox)",
+        group=PAYMENTS,
+        doc="the **payment** key (signs requests, verifies webhooks)",
+    )
+    heleket_url: str = setting("https://api.heleket.com", HTTP, group=PAYMENTS, doc="API base URL")
+    heleket_allowed_ips: frozenset[str] = setting(
+        "",
+        words(),
+        shown="off",
+        group=PAYMENTS,
+        doc="source addresses allowed to send webhooks (Heleket's is `31.133.220.8`)",
+    )
+    trusted_proxies: frozenset[str] = setting(
+        "",
+        words(),
+        shown="none",
+        group=PAYMENTS,
+        doc="addresses of our own proxies whose `X-Forwarded-For` is believed",
+    )
+    invoice_lifetime: int = setting(
+        "3600", whole(300, 43_200), group=PAYMENTS, doc="how long an invoice can be paid, seconds"
+    )
+    underpayment: UnderpaymentPolicy = setting(
+        "none",
+        underpayment_policy(),
+        env="UNDERPAYMENT_POLICY",
+        group=PAYMENTS,
+        doc="a final underpayment credits nothing (`none`) or what was received (`pro_rata`); flagged either way."
+        " An underpaid invoice of a purchase never funds it: the purchase is cancelled, what was received (with"
+        " `pro_rata`) stays on the balance, and the rest is never taken from the user's other money; they may buy"
+        " again paying from the balance",
+    )
+
+    fragment_seed: Secret | None = setting(
+        None,
+        secret(),
+        shown="none (sandbox)",
+        group=DELIVERY,
+        doc="the TON wallet's 24 words, sent to the hosted service (read docs/fragment.md first)",
+    )
+    fragment_cookies: Secret | None = setting(
+        None,
+        secret(),
+        shown="none",
+        group=DELIVERY,
+        doc="Fragment cookies: the KYC route is used and recipients are checked before money moves",
+    )
+    fragment_url: str = setting("https://api.fragment-api.net", HTTP, group=DELIVERY, doc="the hosted service")
+    fragment_timeout: float = setting("120", seconds(), group=DELIVERY, doc="read timeout of a purchase call")
+    delivery_requeue_after: float = setting(
+        "60", seconds(), group=DELIVERY, doc="a funded purchase nobody claimed for this long is queued again"
+    )
+    delivery_lookup_after: float = setting(
+        "180",
+        seconds(),
+        group=DELIVERY,
+        doc="an attempt this old is looked up at the provider; must exceed `FRAGMENT_TIMEOUT` by more than 5 s",
+    )
+    delivery_unknown_deadline: float = setting(
+        "1800", seconds(), group=DELIVERY, doc="an outcome still unknown after this long is flagged for an operator"
+    )
+    wallet_floor: Decimal | None = setting(
+        None,
+        decimal(),
+        shown="off",
+        group=DELIVERY,
+        doc="TON; below it, sales pause with a clear message and no money is taken",
+    )
+
+    currency: Currency = setting("USD", currency_code(), group=PRICES, doc="balance and invoice currency")
+    price_per_star: Decimal = setting(
+        "0.015", decimal(positive=True), group=PRICES, doc="price of one star in that currency"
+    )
+    markup: Decimal = setting(
+        "0.10",
+        decimal(),
+        group=PRICES,
+        doc="fraction added (0.10 = 10 %); the charge is rounded **up** to the currency's unit",
+    )
+    max_stars: int = setting(
+        "10000", whole(50, 1_000_000), group=PRICES, doc="most stars per purchase (the least is 50)"
+    )
+    daily_purchases: int | None = setting(
+        None, whole(1, 1_000_000), shown="off", group=PRICES, doc="purchases per user per UTC day"
+    )
+    daily_stars: int | None = setting(
+        None, whole(50, 100_000_000), shown="off", group=PRICES, doc="stars per user per UTC day"
+    )
+    min_recharge: Decimal = setting(
+        "1", decimal(positive=True), group=PRICES, doc="smallest top-up, at most the currency's decimals"
+    )
+    max_recharge: Decimal = setting(
+        "10000", decimal(positive=True), group=PRICES, doc="largest top-up, at most the currency's decimals"
+    )
+    operator_max_amount: Decimal = setting(
+        "1000",
+        decimal(positive=True),
+        group=PRICES,
+        doc="largest bonus or adjustment (either sign) one operator action may move, API and bot alike; at most the"
+        " currency's decimals",
+    )
+
+    bot_token: Secret | None = setting(
+        None,
+        secret(),
+        shown="none",
+        group=ACCESS,
+        doc="the Telegram bot token; also the key of Mini App `initData`. Without it, a shop that is a sandbox"
+        " throughout signs initData with a public sandbox token (see `/sandbox/login`); any other shop (real Heleket"
+        " keys, real delivery, production) refuses every Mini App request",
+    )
+    bot_mode: str = setting(
+        "polling",
+        choice("polling", "webhook"),
+        group=ACCESS,
+        doc="`webhook` needs `BOT_TOKEN`, `BOT_WEBHOOK_SECRET` and `PUBLIC_URL`",
+    )
+    bot_webhook_secret: Secret | None = setting(
+        None, secret(), shown="none", group=ACCESS, doc="Telegram's `X-Telegram-Bot-Api-Secret-Token`"
+    )
+    telegram_url: str | None = setting(None, HTTP, shown="Telegram", group=ACCESS, doc="a local Bot API server")
+    admin_ids: frozenset[int] = setting(
+        "", user_ids(), shown="none", group=ACCESS, doc="Telegram user ids of operators (bot commands)"
+    )
+    api_keys: frozenset[Secret] = setting(
+        "",
+        secrets(),
+        shown="none",
+        group=ACCESS,
+        doc="operator keys for `X-API-Key` (without any, the operator API refuses everyone)",
+    )
+    init_data_max_age: int = setting(
+        "86400", whole(1, 30 * 86_400), group=ACCESS, doc="oldest Mini App `auth_date` accepted, seconds ago"
+    )
 
     @property
     def production(self) -> bool:
@@ -334,10 +442,12 @@ class Settings:
         """What is in use, one line each, for the start-up log (no secrets)."""
         return [
             f"environment: {self.env}",
-            f"database: {_redact_url(self.database_url) if self.database_url else 'SQLite ./starshop.db (embedded)'}",
-            f"redis: {_redact_url(self.redis_url) if self.redis_url else 'in-process twins (embedded)'}",
-            "payments: " + ("SANDBOX (no real money)" if self.sandbox_payments else f"Heleket at {self.heleket_url}"),
-            "delivery: " + ("SANDBOX (no stars)" if self.sandbox_delivery else f"Fragment API at {self.fragment_url}"),
+            f"database: {redact_url(self.database_url) if self.database_url else 'SQLite ./starshop.db (embedded)'}",
+            f"redis: {redact_url(self.redis_url) if self.redis_url else 'in-process twins (embedded)'}",
+            "payments: "
+            + ("SANDBOX (no real money)" if self.sandbox_payments else f"Heleket at {redact_url(self.heleket_url)}"),
+            "delivery: "
+            + ("SANDBOX (no stars)" if self.sandbox_delivery else f"Fragment API at {redact_url(self.fragment_url)}"),
             f"bot: {self.bot_mode if self.bot_token else 'off (no STARSHOP_BOT_TOKEN)'}",
             "mini app sign-in: "
             + (
@@ -350,227 +460,182 @@ class Settings:
         ]
 
 
-def _redact_url(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        creds, _, host = rest.rpartition("@")
-        user = creds.split(":", 1)[0]
-        return f"{scheme}{sep}{user}:***@{host}"
-    return url
+def _url_repr(value: str | None) -> str:
+    return repr(None if value is None else redact_url(value))
 
 
-class _Reader:
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self.environ = environ
-        self.problems: list[str] = []
-        self.values: dict[str, Any] = {}
+# The sections: each technology's provider reads its own, typed, from the container's context (``Settings.sections``).
+# Where a section field is a setting, its default is the setting's (``DEFAULT``), never written again.
 
-    def take(self, name: str, parse: Callable[[str], T], field: str | None = None) -> None:
-        raw = self.environ.get(PREFIX + name)
-        if raw is None or raw.strip() == "":
-            return
-        try:
-            self.values[field or name.lower()] = parse(raw.strip())
-        except (ValueError, ArithmeticError, InvalidOperation, DomainError) as exc:
-            self.problems.append(f"{PREFIX}{name}: {exc}")
+DEFAULT = Settings()
 
 
-def _int(lo: int, hi: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            msg = f"must be a whole number, got {raw!r}"
-            raise ValueError(msg) from None
-        if not lo <= value <= hi:
-            msg = f"must be between {lo} and {hi}, got {value}"
-            raise ValueError(msg)
-        return value
-
-    return parse
+@attrs.frozen(kw_only=True)
+class DatabaseSettings:
+    url: str = attrs.field(default=SQLITE_DEFAULT, repr=_url_repr)
+    replica_url: str | None = attrs.field(default=None, repr=_url_repr)
+    pool_size: int = DEFAULT.database_pool_size
+    statement_timeout_ms: int = DEFAULT.database_statement_timeout
 
 
-def _decimal(*, positive: bool = False) -> Callable[[str], Decimal]:
-    def parse(raw: str) -> Decimal:
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            msg = f"not a decimal number: {raw!r}"
-            raise ValueError(msg) from None
-        if not value.is_finite() or value < 0 or (positive and value == 0):
-            msg = f"must be a {'positive' if positive else 'non-negative'} number, got {raw!r}"
-            raise ValueError(msg)
-        return value
-
-    return parse
+@attrs.frozen(kw_only=True)
+class RedisSettings:
+    url: str = attrs.field(repr=_url_repr)
+    prefix: str = DEFAULT.redis_prefix
 
 
-def _choice(*options: str) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        if raw not in options:
-            msg = f"must be one of {', '.join(options)}, got {raw!r}"
-            raise ValueError(msg)
-        return raw
-
-    return parse
+@attrs.frozen(kw_only=True)
+class RateLimitSettings:
+    limits: Mapping[str, tuple[int, float]] = attrs.field(factory=dict)
+    refuse_when_down: frozenset[str] = frozenset()
 
 
-def _url(*schemes: str) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        scheme = raw.partition("://")[0]
-        if "://" not in raw or scheme not in schemes:
-            msg = f"must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
-            raise ValueError(msg)
-        return raw.rstrip("/") if scheme.startswith("http") else raw
-
-    return parse
+@attrs.frozen(kw_only=True)
+class HeleketSettings:
+    merchant: str
+    payment_key: Secret
+    url: str
+    callback_url: str
+    lifetime: int
 
 
-def _seconds(raw: str) -> float:
-    return float(_decimal(positive=True)(raw))
+@attrs.frozen(kw_only=True)
+class SandboxPaymentSettings:
+    """Invoices paid on our own ``/sandbox`` page at ``base_url``."""
+
+    base_url: str
 
 
-def _prefix(raw: str) -> str:
-    if not all(ch.isalnum() or ch in ":_-." for ch in raw):
-        msg = "use letters, digits and : _ - . only"
-        raise ValueError(msg)
-    return raw
+@attrs.frozen(kw_only=True)
+class FragmentSettings:
+    seed: Secret
+    cookies: Secret | None
+    url: str
+    timeout: float
 
 
-def _ids(raw: str) -> frozenset[int]:
-    try:
-        return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
-    except ValueError:
-        msg = "must be a comma-separated list of Telegram user ids"
-        raise ValueError(msg) from None
+@attrs.frozen(kw_only=True)
+class BotSettings:
+    """``storage_redis``: where dialogs and ``/lang`` choices are kept (memory when ``None``)."""
+
+    token: Secret
+    mode: str = DEFAULT.bot_mode
+    webhook_secret: Secret | None = None
+    telegram_url: str | None = None
+    admin_ids: frozenset[int] = frozenset()
+    base_url: str = DEFAULT.base_url
+    storage_redis: RedisSettings | None = None
 
 
-def _words(raw: str) -> frozenset[str]:
-    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+@attrs.frozen(kw_only=True)
+class AuthSettings:
+    """``mini_app_token`` signs Mini App initData (``None``: every Mini App request is refused)."""
+
+    mini_app_token: Secret | None = None
+    init_data_max_age: int = DEFAULT.init_data_max_age
+    api_keys: frozenset[Secret] = frozenset()
 
 
-def _secret(raw: str) -> Secret:
-    return Secret(raw)
+@attrs.frozen(kw_only=True)
+class WebhookSettings:
+    """``max_body_bytes`` is the one size limit of a webhook body (413 above it); ``allowed_sources`` empty means the
+    address check is off; ``trusted_proxies`` are the only peers whose ``X-Forwarded-For`` is believed."""
+
+    max_body_bytes: int = 64 * 1024
+    allowed_sources: frozenset[str] = frozenset()
+    trusted_proxies: frozenset[str] = frozenset()
 
 
-def _secrets(raw: str) -> frozenset[Secret]:
-    return frozenset(Secret(word) for word in _words(raw))
+@attrs.frozen(kw_only=True)
+class WorkerSettings:
+    relay_every: float = DEFAULT.relay_interval
+    sweep_every: float = DEFAULT.sweep_interval
 
 
-def _limits(raw: str) -> dict[str, tuple[int, float]]:
-    """``message=30/60,purchase=10/60``: action = hits per window in seconds."""
-    limits: dict[str, tuple[int, float]] = {}
-    for part in _words(raw):
-        action, _, rule = part.partition("=")
-        hits, _, window = rule.partition("/")
-        try:
-            limits[action.strip()] = (int(hits), float(window))
-        except ValueError:
-            msg = f"rate limits look like message=30/60,purchase=10/60; {part!r} does not"
-            raise ValueError(msg) from None
-        if int(hits) < 0 or not float(window) > 0:
-            msg = f"{part!r}: hits must be >= 0 and the window > 0"
-            raise ValueError(msg)
-    return limits
+@attrs.frozen(kw_only=True)
+class ServerSettings:
+    host: str = DEFAULT.host
+    port: int = DEFAULT.port
+    base_url: str = DEFAULT.base_url
+    sandbox: bool = False
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """``KEY=VALUE`` lines; ``#`` comments, optional ``export`` and quotes. The process environment wins."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        text = line.strip()
-        if not text or text.startswith("#") or "=" not in text:
-            continue
-        key, _, value = text.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
+@attrs.frozen(kw_only=True)
+class Sections:
+    """What the container is built from. ``database=None`` is the in-memory store (the test kit, an embedder's
+    tests); ``redis=None`` the in-process twins; ``delivery=None`` the sandbox delivery; ``bot=None`` no bot."""
+
+    policy: PurchasePolicy
+    config: ShopConfig
+    database: DatabaseSettings | None = attrs.field(factory=DatabaseSettings)
+    redis: RedisSettings | None = None
+    rate_limits: RateLimitSettings = attrs.field(factory=RateLimitSettings)
+    payments: HeleketSettings | SandboxPaymentSettings = attrs.field(
+        factory=lambda: SandboxPaymentSettings(base_url=ServerSettings().base_url)
+    )
+    delivery: FragmentSettings | None = None
+    bot: BotSettings | None = None
+    auth: AuthSettings = attrs.field(factory=AuthSettings)
+    webhook: WebhookSettings = attrs.field(factory=WebhookSettings)
+    worker: WorkerSettings = attrs.field(factory=WorkerSettings)
+    server: ServerSettings = attrs.field(factory=ServerSettings)
+
+
+SETTINGS: tuple[Setting, ...] = declared(Settings)
+_BY_ATTRIBUTE = {s.attribute: s for s in SETTINGS}
+
+
+def _name(attribute: str) -> str:
+    return _BY_ATTRIBUTE[attribute].name
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
-    env = dict(read_dotenv(dotenv)) if dotenv is not None else {}
+    """``Settings`` from the environment (``environ`` or ``os.environ``) over the ``.env`` file's values;
+    ``SettingsError`` lists every problem, one line each, naming the setting."""
+    env = read_dotenv(dotenv) if dotenv is not None else {}
     env.update(os.environ if environ is None else environ)
-    r = _Reader(env)
-    r.take("ENV", _choice("development", "production"))
-    r.take("HOST", str)
-    r.take("PORT", _int(1, 65535))
-    r.take("PUBLIC_URL", _url("http", "https"))
-    r.take("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"))
-    r.take("LOG_FORMAT", _choice("text", "json"))
-    r.take("DATABASE_URL", _url("postgresql+asyncpg", "sqlite+aiosqlite"))
-    r.take("DATABASE_REPLICA_URL", _url("postgresql+asyncpg", "sqlite+aiosqlite"))
-    r.take("DATABASE_POOL_SIZE", _int(1, 500))
-    r.take("DATABASE_STATEMENT_TIMEOUT", _int(100, 3_600_000))
-    r.take("REDIS_URL", _url("redis", "rediss", "redis+cluster", "rediss+cluster"))
-    r.take("REDIS_PREFIX", _prefix)
-    r.take("REDIS_DOWN_REFUSES", _words)
-    r.take("HELEKET_MERCHANT", str)
-    r.take("HELEKET_PAYMENT_KEY", _secret)
-    r.take("HELEKET_URL", _url("http", "https"))
-    r.take("HELEKET_ALLOWED_IPS", _words)
-    r.take("TRUSTED_PROXIES", _words)
-    r.take("FRAGMENT_URL", _url("http", "https"))
-    r.take("FRAGMENT_SEED", _secret)
-    r.take("FRAGMENT_COOKIES", _secret)
-    r.take("FRAGMENT_TIMEOUT", _seconds)
-    r.take("DELIVERY_REQUEUE_AFTER", _seconds)
-    r.take("DELIVERY_LOOKUP_AFTER", _seconds)
-    r.take("DELIVERY_UNKNOWN_DEADLINE", _seconds)
-    r.take("BOT_TOKEN", _secret)
-    r.take("BOT_MODE", _choice("polling", "webhook"))
-    r.take("BOT_WEBHOOK_SECRET", _secret)
-    r.take("TELEGRAM_URL", _url("http", "https"))
-    r.take("ADMIN_IDS", _ids)
-    r.take("API_KEYS", _secrets)
-    r.take("INIT_DATA_MAX_AGE", _int(1, 30 * 86_400))
-    r.take("CURRENCY", Currency.of)
-    r.take("PRICE_PER_STAR", _decimal(positive=True))
-    r.take("MARKUP", _decimal())
-    r.take("MAX_STARS", _int(50, 1_000_000))
-    r.take("DAILY_PURCHASES", _int(1, 1_000_000))
-    r.take("DAILY_STARS", _int(50, 100_000_000))
-    r.take("MIN_RECHARGE", _decimal(positive=True))
-    r.take("MAX_RECHARGE", _decimal(positive=True))
-    r.take("OPERATOR_MAX_AMOUNT", _decimal(positive=True))
-    r.take("INVOICE_LIFETIME", _int(300, 43_200))
-    r.take("UNDERPAYMENT_POLICY", UnderpaymentPolicy, "underpayment")
-    r.take("WALLET_FLOOR", _decimal())
-    r.take("RATE_LIMITS", _limits)
-    r.take("RELAY_INTERVAL", _seconds)
-    r.take("SWEEP_INTERVAL", _seconds)
-    _cross_checks(r)
-    if r.problems:
-        raise SettingsError(r.problems)
-    settings = Settings(**r.values)
-    try:
-        settings.policy()
-        settings.shop_config().operator_ceiling  # noqa: B018 - built to be checked against the currency
-    except DomainError as exc:
-        names = "PRICE_PER_STAR / MIN_RECHARGE / MAX_RECHARGE / OPERATOR_MAX_AMOUNT"
-        raise SettingsError([f"{PREFIX}{names}: {exc}"]) from None
+    values, problems = _parse(env)
+    settings = Settings(**values)
+    problems += _cross_checks(settings) + _money_checks(settings)
+    if problems:
+        raise SettingsError(problems)
     return settings
 
 
-def _cross_checks(r: _Reader) -> None:
-    v = r.values
-    if ("heleket_merchant" in v) != ("heleket_payment_key" in v):
-        r.problems.append(f"{PREFIX}HELEKET_MERCHANT and {PREFIX}HELEKET_PAYMENT_KEY must be set together")
-    if "fragment_seed" in v and "heleket_merchant" not in v and "heleket_payment_key" not in v:
-        r.problems.append(
-            f"{PREFIX}FRAGMENT_SEED is set without {PREFIX}HELEKET_MERCHANT and {PREFIX}HELEKET_PAYMENT_KEY: sandbox"
-            " payments must never fund real deliveries; set the Heleket keys or remove the seed"
+def _parse(env: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    values: dict[str, Any] = {}
+    problems = []
+    for s in SETTINGS:
+        raw = env.get(s.name, "").strip()
+        if not raw:
+            continue
+        try:
+            values[s.attribute] = s.parser(raw)
+        except (ValueError, ArithmeticError, DomainError) as exc:
+            reason = " ".join(str(exc).split())
+            if s.parser.sensitive and raw in reason:  # a parser's message must never carry a secret
+                reason = "malformed (the value is not shown)"
+            problems.append(f"{s.name}: {reason}")
+    return values, problems
+
+
+def _cross_checks(s: Settings) -> list[str]:
+    """What no single setting can tell: settings that go together, and production's refusals."""
+    problems = []
+    if (s.heleket_merchant is None) != (s.heleket_payment_key is None):
+        problems.append(f"{_name('heleket_merchant')} and {_name('heleket_payment_key')} must be set together")
+    if s.fragment_seed is not None and s.heleket_merchant is None and s.heleket_payment_key is None:
+        problems.append(
+            f"{_name('fragment_seed')} is set without {_name('heleket_merchant')} and {_name('heleket_payment_key')}:"
+            " sandbox payments must never fund real deliveries; set the Heleket keys or remove the seed"
         )
-    if "fragment_cookies" in v and "fragment_seed" not in v:
-        r.problems.append(f"{PREFIX}FRAGMENT_COOKIES needs {PREFIX}FRAGMENT_SEED")
-    if v.get("bot_mode") == "webhook":
-        for name in ("bot_token", "bot_webhook_secret", "public_url"):
-            if name not in v:
-                r.problems.append(f"{PREFIX}{name.upper()} is required when {PREFIX}BOT_MODE=webhook")
-    if v.get("env") == "production":
+    if s.fragment_cookies is not None and s.fragment_seed is None:
+        problems.append(f"{_name('fragment_cookies')} needs {_name('fragment_seed')}")
+    if s.bot_mode == "webhook":
+        for attribute in ("bot_token", "bot_webhook_secret", "public_url"):
+            if getattr(s, attribute) is None:
+                problems.append(f"{_name(attribute)} is required when {_name('bot_mode')}=webhook")
+    if s.production:
         needed = {
             "database_url": "a Postgres database",
             "redis_url": "Redis",
@@ -578,17 +643,35 @@ def _cross_checks(r: _Reader) -> None:
             "fragment_seed": "a real delivery provider (sandbox delivery is refused in production)",
             "public_url": "the public URL Heleket calls back",
         }
-        for name, why in needed.items():
-            if name not in v:
-                r.problems.append(f"{PREFIX}{name.upper()} is required in production: {why}")
-        for name in ("database_url", "database_replica_url"):
-            if str(v.get(name, "")).startswith("sqlite"):
-                r.problems.append(f"{PREFIX}{name.upper()} must be Postgres in production, not SQLite")
-    lookup, timeout = v.get("delivery_lookup_after", 180.0), v.get("fragment_timeout", 120.0)
+        for attribute, why in needed.items():
+            if getattr(s, attribute) is None:
+                problems.append(f"{_name(attribute)} is required in production: {why}")
+        for attribute in ("database_url", "database_replica_url"):
+            if str(getattr(s, attribute) or "").startswith("sqlite"):
+                problems.append(f"{_name(attribute)} must be Postgres in production, not SQLite")
+    lookup, timeout = s.delivery_lookup_after, s.fragment_timeout
     if lookup <= timeout + 5:
-        r.problems.append(
-            f"{PREFIX}DELIVERY_LOOKUP_AFTER ({lookup:g} s) must exceed {PREFIX}FRAGMENT_TIMEOUT ({timeout:g} s) by more"
-            " than 5 s, or a purchase still in flight could be looked up as missing"
+        problems.append(
+            f"{_name('delivery_lookup_after')} ({lookup:g} s) must exceed {_name('fragment_timeout')} ({timeout:g} s)"
+            " by more than 5 s, or a purchase still in flight could be looked up as missing"
         )
-    if "min_recharge" in v and "max_recharge" in v and v["min_recharge"] > v["max_recharge"]:
-        r.problems.append(f"{PREFIX}MIN_RECHARGE must not exceed {PREFIX}MAX_RECHARGE")
+    if s.min_recharge > s.max_recharge:
+        problems.append(f"{_name('min_recharge')} must not exceed {_name('max_recharge')}")
+    return problems
+
+
+def _money_checks(s: Settings) -> list[str]:
+    """Amounts of money must fit the currency's decimals; each is named on its own."""
+    problems = []
+    for attribute in ("min_recharge", "max_recharge", "operator_max_amount"):
+        try:
+            Money.of(getattr(s, attribute), s.currency)
+        except DomainError as exc:
+            problems.append(f"{_name(attribute)}: {exc}")
+    if not problems:
+        try:
+            s.policy()
+            s.shop_config()
+        except (DomainError, ArithmeticError) as exc:
+            problems.append(f"{_name('price_per_star')} / {_name('markup')} / {_name('max_stars')}: {exc}")
+    return problems

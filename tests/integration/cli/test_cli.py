@@ -49,6 +49,16 @@ def test_bad_settings_exit_non_zero_with_one_line_each_and_no_traceback(tmp_path
     ]
 
 
+def test_a_malformed_dotenv_line_is_named_by_number_and_never_shown(tmp_path):
+    (tmp_path / ".env").write_text("STARSHOP_LOG_LEVEL=debug  # fine\nSTARSHOP_BOT_TOKEN 1:do-not-print\n")
+    result = starshop("audit", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("starshop: .env line 2: expected KEY=VALUE")
+    assert "do-not-print" not in result.stderr + result.stdout
+
+
 def test_an_unreachable_database_is_one_clear_line(tmp_path):
     port = free_port()
     result = starshop("audit", cwd=tmp_path, STARSHOP_DATABASE_URL=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x")
