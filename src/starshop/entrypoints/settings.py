@@ -108,6 +108,7 @@ class AuthSettings:
     mini_app_token: Secret | None = None
     init_data_max_age: int = 86_400
     api_keys: frozenset[Secret] = frozenset()
+    admin_ids: frozenset[int] = frozenset()
 
 
 @attrs.frozen(kw_only=True)
@@ -324,6 +325,7 @@ class Settings:
                 mini_app_token=Secret(mini_app) if mini_app is not None else None,
                 init_data_max_age=self.init_data_max_age,
                 api_keys=self.api_keys,
+                admin_ids=self.admin_ids,
             ),
             webhook=WebhookSettings(allowed_sources=self.heleket_allowed_ips, trusted_proxies=self.trusted_proxies),
             worker=WorkerSettings(relay_every=self.relay_interval, sweep_every=self.sweep_interval),

@@ -29,7 +29,10 @@ from starshop.application.ports.payments import (
     WebhookVerifier,
 )
 from starshop.application.ports.persistence import (
+    Activity,
+    ActivityFigures,
     BalanceRepository,
+    Bucket,
     ClaimResult,
     LedgerReader,
     LedgerTotals,
@@ -49,7 +52,10 @@ from starshop.application.ports.persistence import (
 
 __all__ = [
     "DELIVER_PURCHASE",
+    "Activity",
+    "ActivityFigures",
     "BalanceRepository",
+    "Bucket",
     "Cache",
     "ClaimResult",
     "Clock",

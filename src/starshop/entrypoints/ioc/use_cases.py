@@ -13,6 +13,7 @@ from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
+from starshop.application.use_cases.get_shop_activity import GetShopActivity
 from starshop.application.use_cases.get_shop_stats import GetShopStats
 from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
@@ -36,6 +37,7 @@ class UseCasesProvider(Provider):
         GetBalance,
         GetHistory,
         GetShopStats,
+        GetShopActivity,
         GetTransaction,
         GetUser,
         SearchTransactions,
