@@ -19,6 +19,7 @@ from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
+from starshop.application.use_cases.look_up_purchase import LookUpPurchase
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
@@ -49,6 +50,7 @@ class UseCasesProvider(Provider):
         DeliverPurchase,
         ReconcilePurchases,
         ResolvePurchase,
+        LookUpPurchase,
         ExpireStaleInvoices,
         GrantBonus,
         AdjustBalance,

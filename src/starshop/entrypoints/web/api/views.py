@@ -16,6 +16,7 @@ from starshop.application.ports import QuarantinedMessage
 from starshop.application.use_cases.audit_ledger import AuditReport
 from starshop.application.use_cases.expire_stale_invoices import InvoiceReconciliation
 from starshop.application.use_cases.get_shop_activity import PeriodFigures, ShopActivity
+from starshop.application.use_cases.look_up_purchase import PurchaseLookup
 from starshop.application.use_cases.quote_stars import Quote as StarsQuote
 from starshop.application.use_cases.reconcile_purchases import PurchaseReconciliation
 from starshop.application.use_cases.register_user import TelegramProfile
@@ -342,4 +343,28 @@ class Stats(Struct, kw_only=True):
                 StatsPeriod(first=p.first.isoformat(), last=p.last.isoformat(), **Figures.fields_of(p.figures))
                 for p in activity.periods
             ],
+        )
+
+
+class ProviderLookup(Struct, kw_only=True):
+    """What the provider shows for a purchase: its ``order`` (``null``: none) and whether an operator may settle the
+    purchase now (``settleable``; ``why_not`` says why not). With an order, only ``delivered`` with its ``ref_id``
+    is accepted; without one, only ``refused``."""
+
+    purchase: OperatorTransaction
+    order: Receipt | None
+    settleable: bool
+    why_not: str | None
+    accepted_verdict: Literal["delivered", "refused"]
+
+    @classmethod
+    def of(cls, lookup: PurchaseLookup) -> ProviderLookup:
+        found = lookup.order
+        order = None if found is None else Receipt(ref_id=found.ref_id, tx_hash=found.tx_hash, cost=found.cost)
+        return cls(
+            purchase=OperatorTransaction.of(lookup.purchase),
+            order=order,
+            settleable=lookup.settle_refusal is None,
+            why_not=lookup.settle_refusal,
+            accepted_verdict="refused" if found is None else "delivered",
         )
