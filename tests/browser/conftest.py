@@ -23,6 +23,7 @@ from tests.db import create_database, database_url, drop_database, run_in_thread
 CHROMIUM = "/usr/bin/chromium"
 OPERATOR_KEY = "console-operator-key-0123456789"
 ADMIN_ID = 777_001
+LOOKUP_AFTER = 6.5  # seconds before an operator may settle an unknown delivery (more than the timeout + 5 s)
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts" / "console"
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -43,8 +44,8 @@ def server(pg_template: str) -> Iterator[str]:
         "STARSHOP_ADMIN_IDS": str(ADMIN_ID),
         "STARSHOP_PORT": str(port),
         "STARSHOP_PUBLIC_URL": base,
-        "STARSHOP_DELIVERY_LOOKUP_AFTER": "8",
-        "STARSHOP_FRAGMENT_TIMEOUT": "2",
+        "STARSHOP_DELIVERY_LOOKUP_AFTER": str(LOOKUP_AFTER),
+        "STARSHOP_FRAGMENT_TIMEOUT": "1",
         "STARSHOP_LOG_LEVEL": "WARNING",
     }
     for unwanted in ("STARSHOP_BOT_TOKEN", "STARSHOP_ENV", "STARSHOP_HELEKET_MERCHANT", "STARSHOP_FRAGMENT_SEED"):

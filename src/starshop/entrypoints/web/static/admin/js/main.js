@@ -2,8 +2,9 @@
 import * as session from "./api.js";
 import { dashboard } from "./dashboard.js";
 import { clear, h } from "./dom.js";
+import { queues } from "./queues.js";
 
-const VIEWS = { dashboard };
+const VIEWS = { dashboard, queues };
 const state = {};
 const $ = (id) => document.getElementById(id);
 
