@@ -1,6 +1,6 @@
 """Browser tests: Playwright driving Debian's Chromium against a real ``starshop run`` server on Postgres and Redis.
 
-One server and one browser serve the whole session (each test gets its own page); screenshots go to
+One server and one browser serve all of them (each test gets its own page); screenshots go to
 ``.artifacts/console/`` (kept by CI as artefacts; docs/console/ holds the ones the docs show).
 """
 
@@ -78,8 +78,10 @@ def server(pg_template: str) -> Iterator[str]:
         run_in_thread(drop_database(name))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
+    """One Chromium for the package. Not the session: Playwright's sync API keeps an event loop running in this
+    thread while it lives, which the async tests that come after this package could not start beside."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: scripts/ensure-services installs Debian's chromium")

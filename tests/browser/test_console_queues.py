@@ -34,7 +34,8 @@ def test_an_operator_resolves_an_unknown_purchase_from_the_queue(page, server, o
     while button.is_disabled():  # the page asks the provider again on refresh
         assert time.monotonic() < deadline, "the purchase never became settleable"
         time.sleep(0.5)
-        page.get_by_role("button", name="Refresh").click()
+        with page.expect_response(lambda response: response.url.endswith("/lookup")):
+            page.get_by_role("button", name="Refresh").click()  # the page lists and asks the provider again
         item.get_by_text("Provider:").wait_for()
     item.get_by_label("reason").fill("provider shows no order")
     button.click()

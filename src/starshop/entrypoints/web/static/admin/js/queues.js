@@ -66,7 +66,7 @@ function resolver(tx, reload) {
         ? ["order ", h("code", {}, order.ref_id), order.cost ? ` (cost ${order.cost})` : "", " — the stars were bought"]
         : "no order for this purchase — nothing was bought",
       " · accepts ", h("strong", {}, found.accepted_verdict)),
-      found.settleable ? null : h("p", { class: "muted" }, "Not settleable now: " + found.why_not),
+      ...(found.settleable ? [] : [h("p", { class: "muted" }, "Not settleable now: " + found.why_not)]),
       form, message);
   }
   lookup();
