@@ -271,7 +271,10 @@ def test_each_section_carries_its_own_settings_from_the_environment():
         storage_redis=redis,
     )
     assert sections.auth == AuthSettings(
-        mini_app_token=Secret("1:abc"), init_data_max_age=600, api_keys=frozenset({Secret("key1")})
+        mini_app_token=Secret("1:abc"),
+        init_data_max_age=600,
+        api_keys=frozenset({Secret("key1")}),
+        admin_ids=frozenset({7, 8}),  # operators of the API too, signed in by initData (the console)
     )
     assert sections.webhook == WebhookSettings(
         allowed_sources=frozenset({"31.133.220.8"}), trusted_proxies=frozenset({"10.0.0.2"})

@@ -308,14 +308,20 @@ class Settings:
     )
     telegram_url: str | None = setting(None, HTTP, shown="Telegram", group=ACCESS, doc="a local Bot API server")
     admin_ids: frozenset[int] = setting(
-        "", user_ids(), shown="none", group=ACCESS, doc="Telegram user ids of operators (bot commands)"
+        "",
+        user_ids(),
+        shown="none",
+        group=ACCESS,
+        doc="Telegram user ids of operators (bot commands; the operator API and the console at `/admin` opened as a"
+        " Mini App)",
     )
     api_keys: frozenset[Secret] = setting(
         "",
         secrets(),
         shown="none",
         group=ACCESS,
-        doc="operator keys for `X-API-Key` (without any, the operator API refuses everyone)",
+        doc="operator keys for `X-API-Key` and the console's sign-in (without any, only `STARSHOP_ADMIN_IDS` inside"
+        " Telegram reach the operator API)",
     )
     init_data_max_age: int = setting(
         "86400", whole(1, 30 * 86_400), group=ACCESS, doc="oldest Mini App `auth_date` accepted, seconds ago"
@@ -432,6 +438,7 @@ class Settings:
                 mini_app_token=Secret(mini_app) if mini_app is not None else None,
                 init_data_max_age=self.init_data_max_age,
                 api_keys=self.api_keys,
+                admin_ids=self.admin_ids,
             ),
             webhook=WebhookSettings(allowed_sources=self.heleket_allowed_ips, trusted_proxies=self.trusted_proxies),
             worker=WorkerSettings(relay_every=self.relay_interval, sweep_every=self.sweep_interval),
@@ -534,6 +541,7 @@ class AuthSettings:
     mini_app_token: Secret | None = None
     init_data_max_age: int = DEFAULT.init_data_max_age
     api_keys: frozenset[Secret] = frozenset()
+    admin_ids: frozenset[int] = frozenset()
 
 
 @attrs.frozen(kw_only=True)

@@ -12,8 +12,11 @@ from typing import Self
 
 import attrs
 
+from starshop.adapters.memory.activity import activity_of
 from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import (
+    Activity,
+    Bucket,
     ClaimResult,
     LedgerTotals,
     OutboxMessage,
@@ -334,6 +337,10 @@ class InMemoryTransactionReader:
             )
 
         return _page([tx for tx in self._store.tables.transactions.values() if keep(tx)], limit, offset)
+
+    async def activity(self, *, since: datetime, until: datetime, bucket: Bucket) -> Activity:
+        t = self._store.tables
+        return activity_of(t.transactions.values(), t.users.values(), since=since, until=until, bucket=bucket)
 
     async def stats(self) -> ShopStats:
         t = self._store.tables

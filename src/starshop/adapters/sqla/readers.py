@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Date, case, cast, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starshop.adapters.sqla.rows import tx_from_row
 from starshop.adapters.sqla.tables import balances, outbox, transactions, users
 from starshop.adapters.sqla.types import money_neg, money_sum
-from starshop.application.ports import LedgerTotals, Page, ShopStats, TransactionFilter
+from starshop.application.ports import (
+    Activity,
+    ActivityFigures,
+    Bucket,
+    LedgerTotals,
+    Page,
+    ShopStats,
+    TransactionFilter,
+)
 from starshop.domain import Currency, Transaction, TxStatus, TxType
 
 _t = transactions.c
@@ -85,6 +94,67 @@ class SqlaTransactionReader:
             total_balance=_dec(total_balance),
             total_held=_dec(total_held),
         )
+
+    async def activity(self, *, since: datetime, until: datetime, bucket: Bucket) -> Activity:
+        period = _period(self._engine.dialect.name, _t.created_at, bucket).label("period_start")
+        by_period: ColumnElement[Any] = literal_column("period_start")
+        shopping = [
+            _t.created_at >= since,
+            _t.created_at < until,
+            _t.type.in_((TxType.RECHARGE.value, TxType.PURCHASE.value)),
+        ]
+        sums = (
+            select(period, _t.type, _t.status, func.count(), money_sum(_t.amount), func.sum(_t.stars))
+            .where(*shopping)
+            .group_by(by_period, _t.type, _t.status)
+        )
+        active = select(period, func.count(func.distinct(_t.user_id))).where(*shopping).group_by(by_period)
+        joined = _period(self._engine.dialect.name, users.c.created_at, bucket).label("period_start")
+        new = (
+            select(joined, func.count())
+            .where(users.c.created_at >= since, users.c.created_at < until)
+            .group_by(by_period)
+        )
+        figures: dict[date, dict[str, Any]] = {}
+
+        def of(key: object) -> dict[str, Any]:
+            day = key if isinstance(key, date) else date.fromisoformat(str(key))
+            return figures.setdefault(day, {"purchases_by_status": {}})
+
+        async with self._engine.connect() as s:
+            for key, kind, status, count, amount, stars in (await s.execute(sums)).all():
+                found = of(key)
+                if kind == TxType.PURCHASE.value:
+                    found["purchases_by_status"][status] = int(count)
+                if status != TxStatus.COMPLETED.value:
+                    continue
+                if kind == TxType.RECHARGE.value:
+                    found["recharged"] = _dec(amount)
+                else:
+                    found["sales"], found["stars"] = _dec(amount), int(stars or 0)
+            for key, count in (await s.execute(active)).all():
+                of(key)["active_users"] = int(count)
+            for key, count in (await s.execute(new)).all():
+                of(key)["new_users"] = int(count)
+            total_active = (
+                await s.execute(select(func.count(func.distinct(_t.user_id))).where(*shopping))
+            ).scalar_one()
+        return Activity(
+            periods={key: ActivityFigures(**found) for key, found in figures.items()}, active_users=int(total_active)
+        )
+
+
+def _period(dialect: str, column: ColumnElement[datetime], bucket: Bucket) -> ColumnElement[Any]:
+    """The first UTC day of the period a timestamp falls in (its day, or the Monday of its ISO week)."""
+    if dialect == "sqlite":  # a naive UTC text; its day is read as text, since SQLite rounds 23:59:59.9995 up
+        day = func.substr(column, 1, 10)
+        if bucket is Bucket.DAY:
+            return day
+        return func.date(day, literal_column("'weekday 0'"), literal_column("'-6 days'"))
+    utc = func.timezone(literal_column("'UTC'"), column)
+    if bucket is Bucket.DAY:
+        return cast(utc, Date)
+    return cast(func.date_trunc(literal_column("'week'"), utc), Date)
 
 
 _REFS_PER_QUERY = 500

@@ -30,7 +30,10 @@ from starshop.application.ports.payments import (
     WebhookVerifier,
 )
 from starshop.application.ports.persistence import (
+    Activity,
+    ActivityFigures,
     BalanceRepository,
+    Bucket,
     ClaimResult,
     LedgerReader,
     LedgerTotals,
@@ -50,7 +53,10 @@ from starshop.application.ports.persistence import (
 
 __all__ = [
     "DELIVER_PURCHASE",
+    "Activity",
+    "ActivityFigures",
     "BalanceRepository",
+    "Bucket",
     "Cache",
     "ClaimResult",
     "Clock",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from types import TracebackType
@@ -238,6 +238,43 @@ class ShopStats:
     total_held: Decimal
 
 
+class Bucket(StrEnum):
+    """How the shop's activity is cut into periods (UTC): calendar days, or ISO weeks starting on Monday."""
+
+    DAY = "day"
+    WEEK = "week"
+
+    def start_of(self, day: date) -> date:
+        """The first day of the period ``day`` falls in: itself, or the Monday of its ISO week."""
+        return day if self is Bucket.DAY else day - timedelta(days=day.weekday())
+
+
+@attrs.frozen(kw_only=True)
+class ActivityFigures:
+    """What happened in one period, counted by when each row was created (``created_at``, UTC).
+
+    ``recharged``, ``sales`` and ``stars`` sum the recharges and purchases that are ``completed`` now;
+    ``purchases_by_status`` counts the purchases created in the period by their status now; ``new_users`` counts
+    the users registered in it; ``active_users`` the distinct users who created a recharge or a purchase in it.
+    """
+
+    recharged: Decimal = Decimal(0)
+    sales: Decimal = Decimal(0)
+    stars: int = 0
+    purchases_by_status: Mapping[str, int] = attrs.field(factory=dict)
+    new_users: int = 0
+    active_users: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class Activity:
+    """The periods of a range that saw anything, keyed by their first day (a Monday for weeks, even one before
+    the range), and ``active_users`` counted once over the whole range."""
+
+    periods: Mapping[date, ActivityFigures]
+    active_users: int
+
+
 class TransactionReader(Protocol):
     """Reads that decide nothing about money; may be served by a read replica."""
 
@@ -246,6 +283,10 @@ class TransactionReader(Protocol):
     async def search(self, flt: TransactionFilter, *, limit: int, offset: int) -> Page: ...
 
     async def stats(self) -> ShopStats: ...
+
+    async def activity(self, *, since: datetime, until: datetime, bucket: Bucket) -> Activity:
+        """What was created from ``since`` (included) to ``until`` (excluded), per period."""
+        ...
 
 
 class LedgerReader(Protocol):

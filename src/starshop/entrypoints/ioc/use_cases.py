@@ -13,11 +13,13 @@ from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
+from starshop.application.use_cases.get_shop_activity import GetShopActivity
 from starshop.application.use_cases.get_shop_stats import GetShopStats
 from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
+from starshop.application.use_cases.look_up_purchase import LookUpPurchase
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
@@ -36,6 +38,7 @@ class UseCasesProvider(Provider):
         GetBalance,
         GetHistory,
         GetShopStats,
+        GetShopActivity,
         GetTransaction,
         GetUser,
         SearchTransactions,
@@ -47,6 +50,7 @@ class UseCasesProvider(Provider):
         DeliverPurchase,
         ReconcilePurchases,
         ResolvePurchase,
+        LookUpPurchase,
         ExpireStaleInvoices,
         GrantBonus,
         AdjustBalance,

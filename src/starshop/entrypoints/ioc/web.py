@@ -19,4 +19,4 @@ class WebProvider(Provider):
 
     @provide
     def operator_auth(self, settings: AuthSettings) -> OperatorAuth:
-        return OperatorAuth(keys=frozenset(key.reveal() for key in settings.api_keys))
+        return OperatorAuth(keys=frozenset(key.reveal() for key in settings.api_keys), admin_ids=settings.admin_ids)

@@ -19,6 +19,7 @@ from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.runtime import Piece, container_piece
 from starshop.entrypoints.web.api import API_ROUTES
 from starshop.entrypoints.web.api.base import SECURITY_SCHEMES
+from starshop.entrypoints.web.console import CONSOLE_ROUTES
 from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
 from starshop.entrypoints.web.heleket import heleket_webhook
 from starshop.entrypoints.web.observability import metrics_endpoint, observe, ready
@@ -49,7 +50,15 @@ def create_app(
     reverse before the container closes."""
     metrics = metrics or Metrics()
     lifespans = [_lifespan(piece) for piece in (container_piece(container), *pieces)]
-    handlers: list[ControllerRouterHandler] = [live, ready, metrics_endpoint, heleket_webhook, *API_ROUTES, *routes]
+    handlers: list[ControllerRouterHandler] = [
+        live,
+        ready,
+        metrics_endpoint,
+        heleket_webhook,
+        *API_ROUTES,
+        *CONSOLE_ROUTES,
+        *routes,
+    ]
     handlers += storefront_routes(sandbox=sandbox)
     if sandbox:
         handlers += SANDBOX_ROUTES

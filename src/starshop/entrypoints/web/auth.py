@@ -127,7 +127,17 @@ def _profile(raw: str | None) -> TelegramProfile:
 
 @attrs.frozen(kw_only=True)
 class OperatorAuth:
+    """Operators are the holders of an API key, and the Telegram users of ``admin_ids`` (signed in by initData)."""
+
     keys: frozenset[str] = attrs.field(repr=False)
+    admin_ids: frozenset[int] = frozenset()
+
+    def telegram_operator(self, profile: TelegramProfile) -> int:
+        """The operator id of a Telegram user whose initData is checked already; anyone else is refused."""
+        if profile.user_id not in self.admin_ids:
+            msg = "this Telegram user is not an operator (STARSHOP_ADMIN_IDS)"
+            raise Forbidden(msg)
+        return profile.user_id
 
     def check(self, key: str | None) -> None:
         if not key:

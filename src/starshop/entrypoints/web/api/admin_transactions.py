@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from starshop.application.ports import TransactionFilter
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.get_transaction import GetTransaction
+from starshop.application.use_cases.look_up_purchase import LookUpPurchase
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.resolve_purchase import OperatorVerdict, ResolvePurchase, Verdict
 from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
@@ -53,6 +54,12 @@ class AdminTransactionsController(OperatorController):
     @inject
     async def transaction(self, tx_id: str, get_tx: FromDishka[GetTransaction]) -> views.OperatorTransaction:
         return views.OperatorTransaction.of(await get_tx(tx_id))
+
+    @get("/purchases/{tx_id:str}/lookup")
+    @inject
+    async def lookup(self, tx_id: str, look_up: FromDishka[LookUpPurchase]) -> views.ProviderLookup:
+        """Ask the provider about a purchase (the lookup a verdict is checked with); nothing changes."""
+        return views.ProviderLookup.of(await look_up(tx_id))
 
     @post("/purchases/{tx_id:str}/resolve", status_code=200)
     @inject

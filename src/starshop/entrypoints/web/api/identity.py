@@ -55,8 +55,16 @@ async def mini_app_user(connection: Connection, _: BaseRouteHandler) -> None:
 
 
 async def operator_key(connection: Connection, _: BaseRouteHandler) -> None:
-    auth = await connection.app.state.dishka_container.get(OperatorAuth)
-    auth.check(connection.headers.get("x-api-key"))
+    """``X-API-Key``; or, without one, ``Authorization: tma <initData>`` of a Telegram user in ``STARSHOP_ADMIN_IDS``
+    (the console opened as a Mini App), who acts under their own Telegram id as in the bot."""
+    container = connection.app.state.dishka_container
+    auth = await container.get(OperatorAuth)
+    key, authorization = connection.headers.get("x-api-key"), connection.headers.get("authorization")
+    if key is None and authorization is not None and authorization[:4].lower() == "tma ":
+        profile = (await container.get(MiniAppAuth)).user(authorization)
+        connection.state[OPERATOR] = Operator(auth.telegram_operator(profile))
+        return
+    auth.check(key)
     connection.state[OPERATOR] = Operator()
 
 

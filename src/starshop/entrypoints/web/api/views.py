@@ -10,19 +10,22 @@ from __future__ import annotations
 from decimal import Decimal as D
 from typing import Annotated, Any, Literal
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from starshop import domain
 from starshop.application.config import ShopConfig
 from starshop.application.ports import QuarantinedMessage
 from starshop.application.use_cases.audit_ledger import AuditReport
 from starshop.application.use_cases.expire_stale_invoices import InvoiceReconciliation
+from starshop.application.use_cases.get_shop_activity import PeriodFigures, ShopActivity
+from starshop.application.use_cases.look_up_purchase import PurchaseLookup
 from starshop.application.use_cases.quote_stars import Quote as StarsQuote
 from starshop.application.use_cases.reconcile_purchases import PurchaseReconciliation
 from starshop.application.use_cases.register_user import TelegramProfile
 
 Decimal = Annotated[str, Meta(description='an exact decimal string, e.g. "10.50"')]
 Timestamp = Annotated[str, Meta(description="ISO 8601 with its UTC offset")]
+Day = Annotated[str, Meta(description="a UTC calendar day, YYYY-MM-DD")]
 TxType = Literal["recharge", "purchase", "refund", "bonus", "adjustment"]
 STAR_AMOUNTS = (50, 100, 250, 500, 1000)  # the quick amounts, as the bot offers them
 RECHARGE_AMOUNTS = (D(5), D(10), D(25), D(50), D(100))
@@ -313,3 +316,90 @@ class QuarantinedEvent(Struct, kw_only=True):
 
 class Quarantined(Struct, kw_only=True):
     items: list[QuarantinedEvent]
+
+
+class Figures(Struct, kw_only=True):
+    """What happened in a period, by when each row was created: money and stars of completed recharges and
+    purchases, purchases by their status now, users registered, distinct users who recharged or bought."""
+
+    recharged: Decimal
+    sales: Decimal
+    stars: int
+    purchases: dict[TxStatus, int]
+    new_users: int
+    active_users: int
+
+    @classmethod
+    def fields_of(cls, f: PeriodFigures) -> dict[str, Any]:
+        return {
+            "recharged": money(f.recharged),
+            "sales": money(f.sales),
+            "stars": f.stars,
+            "purchases": dict(f.purchases_by_status),
+            "new_users": f.new_users,
+            "active_users": f.active_users,
+        }
+
+
+class StatsPeriod(Struct, kw_only=True):
+    """One day or week of the range (a week the range cuts is clipped to it), with its figures."""
+
+    first: Day = field(name="from")
+    last: Day = field(name="to")
+    recharged: Decimal
+    sales: Decimal
+    stars: int
+    purchases: dict[TxStatus, int]
+    new_users: int
+    active_users: int
+
+
+class Stats(Struct, kw_only=True):
+    """The shop's activity from ``from`` to ``to`` (UTC days, both included) in periods of a ``bucket``; the
+    totals' ``active_users`` counts each user once over the whole range."""
+
+    first: Day = field(name="from")
+    last: Day = field(name="to")
+    bucket: Literal["day", "week"]
+    timezone: Literal["UTC"] = "UTC"
+    currency: str
+    totals: Figures
+    series: list[StatsPeriod]
+
+    @classmethod
+    def of(cls, activity: ShopActivity) -> Stats:
+        return cls(
+            first=activity.first.isoformat(),
+            last=activity.last.isoformat(),
+            bucket=activity.bucket.value,
+            currency=activity.totals.recharged.currency.code,
+            totals=Figures(**Figures.fields_of(activity.totals)),
+            series=[
+                StatsPeriod(first=p.first.isoformat(), last=p.last.isoformat(), **Figures.fields_of(p.figures))
+                for p in activity.periods
+            ],
+        )
+
+
+class ProviderLookup(Struct, kw_only=True):
+    """What the provider shows for a purchase: its ``order`` (``null``: none) and whether an operator may settle the
+    purchase now (``settleable``; ``why_not`` says why not). With an order, only ``delivered`` with its ``ref_id``
+    is accepted; without one, only ``refused``."""
+
+    purchase: OperatorTransaction
+    order: Receipt | None
+    settleable: bool
+    why_not: str | None
+    accepted_verdict: Literal["delivered", "refused"]
+
+    @classmethod
+    def of(cls, lookup: PurchaseLookup) -> ProviderLookup:
+        found = lookup.order
+        order = None if found is None else Receipt(ref_id=found.ref_id, tx_hash=found.tx_hash, cost=found.cost)
+        return cls(
+            purchase=OperatorTransaction.of(lookup.purchase),
+            order=order,
+            settleable=lookup.settle_refusal is None,
+            why_not=lookup.settle_refusal,
+            accepted_verdict="refused" if found is None else "delivered",
+        )

@@ -25,7 +25,7 @@ SCREENSHOTS = ROOT / "build" / "screenshots" / "storefront"
 PHONE = {"width": 360, "height": 640}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shop_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``starshop run`` as a newcomer starts it, with a quick outbox relay so events reach the page at once."""
     workdir = tmp_path_factory.mktemp("shop")
@@ -55,8 +55,10 @@ def shop_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One Chromium for the package, not the session: Playwright's sync API keeps an event loop running in this
+    thread while it lives, which the async tests after this package could not start beside."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield chromium

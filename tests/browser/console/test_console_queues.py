@@ -1,0 +1,47 @@
+"""The queues page: an unknown delivery shows the provider's answer and is settled from the page."""
+
+from __future__ import annotations
+
+import time
+
+from . import shop
+from .conftest import ARTIFACTS, LOOKUP_AFTER
+from .test_console_dashboard import sign_in
+
+
+def test_an_operator_resolves_an_unknown_purchase_from_the_queue(page, server, operator):
+    who = shop.user(server, 6001, "queue_user")
+    operator.get("/api/v1/me", headers=who)
+    granted = operator.post(
+        "/api/v1/admin/users/6001/bonus",
+        json={"amount": "3.00", "reason": "queue test"},
+        headers={"Idempotency-Key": "queue-seed"},
+    )
+    assert granted.status_code == 201, granted.text
+    tx_id = shop.buy(server, who, 100, "@lost_in_queue", "queue-b1")
+    shop.wait(operator, tx_id, lambda t: t["delivery_unknown"], "the delivery never became unknown")
+    sign_in(page, server)
+    page.get_by_test_id("kpi-sales").wait_for()
+    page.goto(f"{server}/admin#queues")
+    item = page.locator(f"[data-testid=flagged-item][data-id='{tx_id}']")
+    item.wait_for()
+    assert "no order for this purchase" in item.inner_text()
+    assert item.get_by_test_id("resolve-button").is_disabled()  # too recent: the provider call may still land
+    assert "too recent" in item.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "queue-too-recent.png"), full_page=True)
+    button = item.get_by_test_id("resolve-button")
+    deadline = time.monotonic() + LOOKUP_AFTER + 10
+    while button.is_disabled():  # the page asks the provider again on refresh
+        assert time.monotonic() < deadline, "the purchase never became settleable"
+        time.sleep(0.5)
+        with page.expect_response(lambda response: response.url.endswith("/lookup")):
+            page.get_by_role("button", name="Refresh").click()  # the page lists and asks the provider again
+        item.get_by_text("Provider:").wait_for()
+    item.get_by_label("reason").fill("provider shows no order")
+    button.click()
+    item.get_by_text("Settled: the purchase is failed").wait_for()
+    settled = operator.get(f"/api/v1/admin/transactions/{tx_id}").json()
+    assert (settled["status"], settled["failure_reason"]) == ("failed", "operator: provider shows no order")
+    balance = operator.get("/api/v1/admin/users/6001").json()["balance"]
+    assert (balance["amount"], balance["held"]) == ("3.00", "0.00")
+    page.wait_for_function(f"() => !document.querySelector(\"[data-id='{tx_id}']\")")
