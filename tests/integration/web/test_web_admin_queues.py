@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.runtime import worker_piece
 from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.auth import init_data_for
+from starshop.entrypoints.worker import worker_pieces
 
 from .conftest import free_port, serving
 
@@ -37,8 +37,8 @@ async def api(stack):
         **stack,
     )
     container = build_container(settings)
-    worker = worker_piece(container, WorkerSettings(relay_every=0.05, sweep_every=3600))
-    app = create_app(container, sandbox=True, pieces=[worker])
+    worker = worker_pieces(container, WorkerSettings(relay_every=0.05, sweep_every=3600))
+    app = create_app(container, sandbox=True, pieces=worker)
     async with serving(app, port) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
         await client.get("/api/v1/me", headers=tma())
         seeded = await client.post(

@@ -7,10 +7,10 @@ import httpx
 import pytest
 
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.runtime import worker_piece
 from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.auth import init_data_for
+from starshop.entrypoints.worker import worker_pieces
 
 from .conftest import free_port, serving
 
@@ -28,8 +28,8 @@ async def api(sqlite_url):
     port = free_port()
     settings = Settings(port=port, bot_token=Secret(BOT_TOKEN), database_url=sqlite_url, max_stars=700)
     container = build_container(settings)
-    worker = worker_piece(container, WorkerSettings(relay_every=0.05, sweep_every=3600))
-    app = create_app(container, sandbox=True, pieces=[worker])
+    worker = worker_pieces(container, WorkerSettings(relay_every=0.05, sweep_every=3600))
+    app = create_app(container, sandbox=True, pieces=worker)
     async with serving(app, port) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
         yield client
 
