@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiogram import Bot
 
-from starshop.adapters.memory import InMemoryTaskQueue
+from starshop.adapters.inprocess import InProcessTaskQueue
 from starshop.adapters.telegram import AiogramNotifier, SendThrottle
 from starshop.adapters.telegram.fake_bot_api import FakeBotApi
 from starshop.application.ports import Clock, EventPublisher, OutboxUnitOfWork, TaskQueue
@@ -179,7 +179,7 @@ async def test_purchase_news_reach_the_buyer_after_the_commit_in_their_chosen_la
     n = AiogramNotifier(harness.bot, lookup, throttle=SendThrottle(per_chat_interval=0))
     harness.fake.clear()
     queue = await harness.container.get(TaskQueue)
-    assert isinstance(queue, InMemoryTaskQueue)
+    assert isinstance(queue, InProcessTaskQueue)
     for _ in range(3):  # what the worker does: relay the outbox, run the queued deliveries
         async with harness.container() as scope:
             relay = RelayOutbox(

@@ -10,9 +10,9 @@ import attrs
 import pytest
 
 from starshop.adapters.fragment import FakeFragment, HttpxFragmentDelivery
-from starshop.adapters.memory import ScriptedStarDelivery
 from starshop.adapters.sandbox import SandboxStarDelivery
 from starshop.application.ports import Delivered, DeliveryLookupFailed, DeliveryOrder, ProviderOrder, StarDelivery
+from starshop.testing.doubles import ScriptedStarDelivery
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
