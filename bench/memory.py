@@ -43,8 +43,8 @@ from _common import (
     write_requests,
 )
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, init_data_for
+from starshop.testing.fakes import FakeHeleket
 
 AMOUNT = "5.00"
 GOAL_MB = 150.0

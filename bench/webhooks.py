@@ -45,12 +45,12 @@ from _common import (
     write_requests,
 )
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.domain import Currency, Money
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
+from starshop.testing.fakes import FakeHeleket
 
 AMOUNT = "10.00"
 WARMUP = 300

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from starshop.adapters.fragment import HttpxFragmentDelivery
 from starshop.adapters.fragment.client import FragmentUnavailable
-from starshop.adapters.fragment.fake import BUY, FakeFragment, _Fault
 from starshop.adapters.resilience import CircuitBreaker
 from starshop.application.ports import StarDelivery
 from starshop.application.use_cases.audit_ledger import AuditLedger, AuditReport
@@ -27,6 +26,8 @@ from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.grant_bonus import OperatorCredit
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.domain import Currency, Money, Transaction
+from starshop.testing.fakes import FakeFragment
+from starshop.testing.fakes.fragment import BUY, _Fault
 
 SEED = " ".join(["abandon"] * 23 + ["art"])
 USD = Currency.of("USD")

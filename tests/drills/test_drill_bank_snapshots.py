@@ -20,7 +20,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.application.errors import ApplicationError
 from starshop.application.ports import WebhookVerifier
 from starshop.application.use_cases.adjust_balance import AdjustBalance
@@ -32,6 +31,7 @@ from starshop.domain import DomainError, InsufficientFunds, PayWith, TxStatus
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.worker import Worker
+from starshop.testing.fakes import FakeHeleket
 from tests.drills.conftest import SHARED_REDIS_URL
 from tests.drills.support import (
     SEED,

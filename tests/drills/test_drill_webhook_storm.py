@@ -15,11 +15,11 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.domain import TxStatus
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
+from starshop.testing.fakes import FakeHeleket
 from tests.conftest import free_port, serving
 from tests.drills.conftest import SHARED_REDIS_URL
 from tests.drills.support import audit, balances, open_recharges, register, transaction

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 
-from starshop.adapters.fragment.fake import BUY
 from starshop.application.ports import Refused
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.grant_bonus import GrantBonus
@@ -35,6 +34,7 @@ from starshop.application.use_cases.record_delivery import DeliveryResult, Recor
 from starshop.domain import TxStatus
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
+from starshop.testing.fakes.fragment import BUY
 from tests.drills.conftest import SHARED_REDIS_URL
 from tests.drills.support import SEED, ScriptedFragment, balances, call, credit, eventually, register, transaction
 

@@ -22,7 +22,6 @@ from dishka import AsyncContainer, Provider
 
 from starshop.adapters.inprocess import InProcessRateLimiter
 from starshop.adapters.redis import RedisCache, redis_from_url
-from starshop.adapters.telegram.fake_bot_api import BOT_ID, Call, FakeBotApi
 from starshop.application.config import ShopConfig
 from starshop.application.ports import UnitOfWork
 from starshop.application.use_cases.get_user import GetUser
@@ -42,6 +41,8 @@ from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.testing import Fakes, build_in_memory_shop, default_config
 from starshop.testing.doubles import ScriptedPaymentGateway, ScriptedStarDelivery
+from starshop.testing.fakes import FakeBotApi
+from starshop.testing.fakes.bot_api import BOT_ID, Call
 from tests.conftest import free_port, serving
 
 ADMIN = 900

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from dishka import Provider, Scope, provide
 
-from starshop.adapters.telegram.fake_bot_api import FakeBotApi
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.testing import default_config
+from starshop.testing.fakes import FakeBotApi
 
 from .conftest import BotHarness, bot_harness
 

@@ -9,7 +9,6 @@ from aiogram import Bot
 
 from starshop.adapters.inprocess import InProcessTaskQueue
 from starshop.adapters.telegram import AiogramNotifier, SendThrottle
-from starshop.adapters.telegram.fake_bot_api import FakeBotApi
 from starshop.application.ports import Clock, EventPublisher, OutboxUnitOfWork, TaskQueue
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.relay_outbox import RelayOutbox
@@ -27,6 +26,7 @@ from starshop.domain.events import (
 )
 from starshop.entrypoints.bot import language_lookup
 from starshop.testing import default_config
+from starshop.testing.fakes import FakeBotApi
 
 from .conftest import ADMIN, BotHarness, make_bot
 

@@ -209,7 +209,6 @@ async def test_audit_provider_lists_each_order_and_purchase_the_provider_disagre
     from datetime import UTC, datetime, timedelta
     from decimal import Decimal
 
-    from starshop.adapters.fragment import FakeFragment
     from starshop.application.ports import Delivered
     from starshop.application.use_cases.buy_stars import BuyStarsInput
     from starshop.application.use_cases.create_recharge import CreateRechargeInput
@@ -218,6 +217,7 @@ async def test_audit_provider_lists_each_order_and_purchase_the_provider_disagre
     from starshop.domain import DeliveryReceipt, PaymentStatus
     from starshop.entrypoints.settings import DatabaseSettings
     from starshop.testing import build_shop
+    from starshop.testing.fakes import FakeFragment
 
     seed = " ".join(["abandon"] * 23 + ["art"])
     fake = FakeFragment(seed=seed, users={"alice_user", "bob_builder"}, balance=Decimal(100))

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import stamina
 
-from starshop.adapters.fragment import FakeFragment, HttpxFragmentDelivery
+from starshop.adapters.fragment import HttpxFragmentDelivery
 from starshop.application.ports import DeliveryOrder
+from starshop.testing.fakes import FakeFragment
 
 SEED = (
     "tiger orbit velvet canyon mosaic lantern harbor quiver falcon meadow copper dune "

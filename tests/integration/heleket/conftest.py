@@ -5,8 +5,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import stamina
 
-from starshop.adapters.heleket import FakeHeleket, HttpRequest, HttpxHeleketGateway, LocalHttpServer, is_transient
+from starshop.adapters.heleket import HttpxHeleketGateway, is_transient
 from starshop.adapters.resilience import CircuitBreaker, RetryPolicy
+from starshop.testing.fakes import FakeHeleket, HttpRequest, LocalHttpServer
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 import stamina
 
-from starshop.adapters.fragment.fake import BUY, FakeFragment
 from starshop.application.errors import RecipientNotFound, SalesPaused
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
@@ -24,6 +23,8 @@ from starshop.domain import Currency, Money, TxStatus
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.worker import Worker
+from starshop.testing.fakes import FakeFragment
+from starshop.testing.fakes.fragment import BUY
 
 SEED = " ".join(["abandon"] * 23 + ["art"])
 USER = 501

@@ -9,7 +9,6 @@ import pytest
 import stamina
 from dishka import Provider, Scope, provide
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.application.ports import TransactionFilter
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.application.use_cases.get_balance import GetBalance
@@ -22,6 +21,7 @@ from starshop.entrypoints.settings import Secret, Sections, Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.heleket import WebhookSettings, client_address
 from starshop.testing import build_in_memory_shop, default_config, default_policy
+from starshop.testing.fakes import FakeHeleket
 
 from .conftest import free_port, serving
 
