@@ -31,7 +31,6 @@ from _common import (
     Server,
     bare_command,
     clean_environment,
-    free_port,
     heading,
     line,
     load,
@@ -42,6 +41,7 @@ from _common import (
     starshop_command,
     write_requests,
 )
+from tests.support import free_port
 
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, init_data_for
 from starshop.testing.fakes import FakeHeleket

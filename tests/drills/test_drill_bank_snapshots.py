@@ -29,10 +29,9 @@ from starshop.application.use_cases.create_recharge import CreateRecharge, Creat
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.domain import DomainError, InsufficientFunds, PayWith, TxStatus
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.settings import Secret, Settings
+from starshop.entrypoints.settings import Secret
 from starshop.entrypoints.worker import Worker
 from starshop.testing.fakes import FakeHeleket
-from tests.drills.conftest import SHARED_REDIS_URL
 from tests.drills.support import (
     SEED,
     QuickBreakerDelivery,
@@ -40,12 +39,12 @@ from tests.drills.support import (
     audit,
     call,
     credit,
-    eventually,
     register,
     snapshot_problems,
     transaction,
     usd,
 )
+from tests.support import REDIS_URL, eventually, heleket_settings
 
 pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.redis]
 
@@ -59,13 +58,11 @@ async def test_every_snapshot_taken_while_money_moves_satisfies_the_invariants(p
     rng = random.Random(11)
     fake = ScriptedFragment(seed=SEED, balance=Decimal(1_000_000))
     async with FakeHeleket() as heleket, fake.running() as fragment_url:
-        settings = Settings(
+        settings = heleket_settings(
+            heleket,
             database_url=pg_url,
-            redis_url=SHARED_REDIS_URL,
+            redis_url=REDIS_URL,
             redis_prefix=redis_prefix,
-            heleket_merchant=heleket.merchant_uuid,
-            heleket_payment_key=Secret(heleket.payment_key),
-            heleket_url=heleket.base_url,
             invoice_lifetime=300,
             fragment_seed=Secret(SEED),
             fragment_url=fragment_url,
@@ -73,7 +70,6 @@ async def test_every_snapshot_taken_while_money_moves_satisfies_the_invariants(p
             delivery_requeue_after=2.0,
             delivery_lookup_after=1.0,
             delivery_unknown_deadline=2.0,
-            rate_limits={},
         )
         containers = [build_container(settings, QuickBreakerDelivery(fragment_url, 0.3)) for _ in range(3)]
         shop = containers[0]

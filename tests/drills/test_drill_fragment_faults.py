@@ -30,7 +30,6 @@ from starshop.domain import TxStatus
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.worker import Worker
-from tests.drills.conftest import SHARED_REDIS_URL
 from tests.drills.support import (
     FAULTS_BY_PREFIX,
     SEED,
@@ -40,10 +39,10 @@ from tests.drills.support import (
     balances,
     call,
     credit,
-    eventually,
     register,
     transaction,
 )
+from tests.support import REDIS_URL, eventually
 
 pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.redis]
 
@@ -67,7 +66,7 @@ async def test_fragment_failures_under_load_are_reconciled_and_nothing_is_bought
     async with fake.running() as fragment_url:
         settings = Settings(
             database_url=pg_url,
-            redis_url=SHARED_REDIS_URL,
+            redis_url=REDIS_URL,
             redis_prefix=redis_prefix,
             fragment_seed=Secret(SEED),
             fragment_url=fragment_url,

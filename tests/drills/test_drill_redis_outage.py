@@ -36,18 +36,8 @@ from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.worker import Worker
 from tests.drills.proxy import FaultProxy
-from tests.drills.support import (
-    SEED,
-    ScriptedFragment,
-    audit,
-    balances,
-    call,
-    credit,
-    eventually,
-    register,
-    transaction,
-    usd,
-)
+from tests.drills.support import SEED, ScriptedFragment, audit, balances, call, credit, register, transaction, usd
+from tests.support import eventually
 
 pytestmark = [pytest.mark.drill, pytest.mark.redis, pytest.mark.postgres]
 

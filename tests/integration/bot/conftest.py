@@ -43,7 +43,7 @@ from starshop.testing import Fakes, build_in_memory_shop, default_config
 from starshop.testing.doubles import ScriptedPaymentGateway, ScriptedStarDelivery
 from starshop.testing.fakes import FakeBotApi
 from starshop.testing.fakes.bot_api import BOT_ID, Call
-from tests.conftest import free_port, serving
+from tests.support import free_port, serving
 
 ADMIN = 900
 ALICE = 101

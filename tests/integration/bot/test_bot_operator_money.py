@@ -25,7 +25,7 @@ from starshop.entrypoints.runtime import closing
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.testing.fakes import FakeBotApi
-from tests.conftest import free_port, serving
+from tests.support import free_port, serving
 
 TOKEN = "4242:fake-token-for-tests"
 SECRET = "s3cret-token_for-tests"

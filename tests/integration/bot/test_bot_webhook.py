@@ -11,7 +11,7 @@ from litestar import Litestar
 
 from starshop.entrypoints.bot import SECRET_HEADER, telegram_lifespan, telegram_webhook_handler
 from starshop.testing.fakes import FakeBotApi
-from tests.conftest import serving
+from tests.support import serving
 
 from .conftest import BotHarness, bot_harness
 

@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from starshop.adapters.sqla.migrate import head_revision
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 STARSHOP = [sys.executable, "-m", "starshop.entrypoints.cli"]
@@ -24,12 +24,6 @@ def starshop(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[s
     return subprocess.run(
         [*STARSHOP, *args], cwd=cwd, env=clean | env, capture_output=True, text=True, timeout=120, check=False
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("command", ["run", "web", "worker", "migrate", "audit"])

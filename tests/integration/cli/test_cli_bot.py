@@ -15,7 +15,7 @@ import pytest
 from starshop.entrypoints.bot import SECRET_HEADER
 from starshop.entrypoints.web.auth import init_data_for
 from starshop.testing.fakes import FakeBotApi
-from tests.conftest import free_port
+from tests.support import free_port
 
 TOKEN = "4242:fake-token-for-tests"
 

@@ -8,7 +8,6 @@ import asyncio
 from decimal import Decimal
 
 import pytest
-import stamina
 
 from starshop.application.errors import RecipientNotFound, SalesPaused
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
@@ -63,11 +62,9 @@ class Shop:
             await task
 
 
-@pytest.fixture(autouse=True)
-def _quick_retries():
-    stamina.set_testing(True, attempts=2, cap=True)
-    yield
-    stamina.set_testing(False)
+@pytest.fixture
+def retry_attempts() -> int:
+    return 2  # lookups are still retried, once
 
 
 def settings_for(stack, fake_url: str, **changes) -> Settings:

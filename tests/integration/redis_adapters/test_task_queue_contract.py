@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
-from redis_support import QueueFactory, eventually
+from redis_support import QueueFactory
+from tests.support import eventually
 
 from starshop.adapters.inprocess import InProcessTaskQueue
 from starshop.adapters.redis import RedisTaskQueue
