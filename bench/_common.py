@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -38,12 +37,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 LOADGEN = BENCH_DIR / "loadgen.py"
 # The production stack's rate limits would (rightly) refuse a benchmark's traffic from a few users.
 NO_LIMITS = "message=1000000000/60,recharge=1000000000/60,purchase=1000000000/60"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def redis_prefix() -> str:

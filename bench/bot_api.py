@@ -9,7 +9,7 @@ import asyncio
 import signal
 import sys
 
-from starshop.adapters.telegram.fake_bot_api import FakeBotApi
+from starshop.testing.fakes import FakeBotApi
 
 
 async def serve() -> None:

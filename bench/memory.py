@@ -31,7 +31,6 @@ from _common import (
     Server,
     bare_command,
     clean_environment,
-    free_port,
     heading,
     line,
     load,
@@ -42,9 +41,10 @@ from _common import (
     starshop_command,
     write_requests,
 )
+from tests.support import free_port
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, init_data_for
+from starshop.testing.fakes import FakeHeleket
 
 AMOUNT = "5.00"
 GOAL_MB = 150.0

@@ -29,7 +29,6 @@ from _common import (
     app_processes,
     clean_environment,
     clean_redis,
-    free_port,
     heading,
     line,
     load,
@@ -45,6 +44,7 @@ from _common import (
 )
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from tests.support import free_port
 
 from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile

@@ -30,7 +30,6 @@ from _common import (
     bare_command,
     clean_environment,
     clean_redis,
-    free_port,
     heading,
     line,
     load,
@@ -44,13 +43,14 @@ from _common import (
     result,
     write_requests,
 )
+from tests.support import free_port, heleket_settings
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.domain import Currency, Money
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.settings import Secret, Settings
+from starshop.entrypoints.settings import Settings
+from starshop.testing.fakes import FakeHeleket
 
 AMOUNT = "10.00"
 WARMUP = 300
@@ -151,16 +151,7 @@ async def measure_app(args: argparse.Namespace, work: Path) -> dict:
     port = free_port()
     try:
         async with migrated_database() as (name, url), FakeHeleket() as fake:
-            settings = Settings(
-                port=port,
-                database_url=url,
-                redis_url=REDIS_URL,
-                redis_prefix=prefix,
-                heleket_merchant=fake.merchant_uuid,
-                heleket_payment_key=Secret(fake.payment_key),
-                heleket_url=fake.base_url,
-                rate_limits={},
-            )
+            settings = heleket_settings(fake, port=port, database_url=url, redis_url=REDIS_URL, redis_prefix=prefix)
             bodies = await make_webhooks(settings, fake, args.users, WARMUP + args.count)
             warm = requests_file(work / "warm.jsonl", bodies[:WARMUP])
             timed = requests_file(work / "timed.jsonl", bodies[WARMUP:])

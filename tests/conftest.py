@@ -1,21 +1,19 @@
-"""Fixtures every suite may use: a fresh migrated Postgres database (cloned from a template migrated once per run)
-and a migrated SQLite file. Tests create and drop their own databases; nothing depends on test order."""
+"""Fixtures every suite may use: a fresh migrated Postgres database (cloned from a template migrated once per run),
+a migrated SQLite file, the two stacks, and retries without waits. Tests create and drop their own databases;
+nothing depends on test order. Plain helpers live in ``tests/support.py``."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from litestar import Litestar
+import stamina
 
 from starshop.adapters.sqla.migrate import upgrade
 from tests.db import create_database, database_url, drop_database, run_in_thread
+from tests.support import REDIS_URL
 
 
 @pytest.fixture(scope="session")
@@ -48,42 +46,6 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@asynccontextmanager
-async def serving(app: Litestar, port: int | None = None) -> AsyncIterator[str]:
-    """Run the app under uvicorn on 127.0.0.1 for the duration of the block; yields its base URL."""
-    port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="on",
-            proxy_headers=False,
-            timeout_graceful_shutdown=5,
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
 @pytest.fixture(
     params=["sqlite+inprocess", pytest.param("postgres+redis", marks=[pytest.mark.postgres, pytest.mark.redis])]
 )
@@ -96,3 +58,18 @@ def stack(request: pytest.FixtureRequest) -> dict[str, object]:
         "redis_url": REDIS_URL,
         "redis_prefix": f"test-{uuid.uuid4().hex[:10]}:",
     }
+
+
+@pytest.fixture
+def retry_attempts() -> int:
+    """At most how many times a test tries a retried outbound call: by default the call's own policy. A suite or
+    module that wants fewer overrides this fixture."""
+    return 100
+
+
+@pytest.fixture(autouse=True)
+def _retries_without_waits(retry_attempts: int) -> Iterator[None]:
+    """stamina's backoff is off in every test; a call is tried its policy's number of times, ``retry_attempts``
+    at most."""
+    with stamina.set_testing(True, attempts=retry_attempts, cap=True):
+        yield

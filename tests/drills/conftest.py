@@ -8,24 +8,19 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import stamina
 from redis.asyncio import Redis
 
 from starshop.adapters.sqla.migrate import upgrade
-from tests.conftest import REDIS_URL
 from tests.db import admin, run_in_thread
 from tests.drills.proxy import FaultProxy
 from tests.drills.servers import PrivatePostgres, PrivateRedis
+from tests.support import REDIS_URL
 
-SHARED_REDIS_URL = REDIS_URL  # the machine's Redis, as the other suites use it (each drill under its own prefix)
 
-
-@pytest.fixture(autouse=True)
-def _quick_retries() -> Iterator[None]:
-    """stamina's waits off (lookups still retried), as the other integration suites do."""
-    stamina.set_testing(True, attempts=2, cap=True)
-    yield
-    stamina.set_testing(False)
+@pytest.fixture
+def retry_attempts() -> int:
+    """Lookups are still retried, once (stamina's waits are off in every test: ``tests/conftest.py``)."""
+    return 2
 
 
 @pytest.fixture
@@ -68,7 +63,7 @@ async def redis_prefix() -> AsyncIterator[str]:
     """A key prefix of the test's own on the shared Redis; its keys are deleted afterwards."""
     prefix = f"drill-{uuid.uuid4().hex[:10]}:"
     yield prefix
-    client = Redis.from_url(SHARED_REDIS_URL)
+    client = Redis.from_url(REDIS_URL)
     try:
         keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=500)]
         if keys:

@@ -19,11 +19,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support import free_port
 
 
 def _answers(port: int) -> bool:

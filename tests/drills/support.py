@@ -1,12 +1,12 @@
 """Helpers shared by the drills: a scripted Fragment fake, the shop driven through its use cases, snapshot checks
-of the money invariants, and waiting for a condition."""
+of the money invariants."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from starshop.adapters.fragment import HttpxFragmentDelivery
 from starshop.adapters.fragment.client import FragmentUnavailable
-from starshop.adapters.fragment.fake import BUY, FakeFragment, _Fault
 from starshop.adapters.resilience import CircuitBreaker
 from starshop.application.ports import StarDelivery
 from starshop.application.use_cases.audit_ledger import AuditLedger, AuditReport
@@ -27,6 +26,8 @@ from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.grant_bonus import OperatorCredit
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.domain import Currency, Money, Transaction
+from starshop.testing.fakes import FakeFragment
+from starshop.testing.fakes.fragment import BUY, _Fault
 
 SEED = " ".join(["abandon"] * 23 + ["art"])
 USD = Currency.of("USD")
@@ -38,17 +39,6 @@ def usd(amount: str | Decimal) -> Money:
 
 def credit(user_id: int, amount: str) -> OperatorCredit:
     return OperatorCredit(operator_id=1, user_id=user_id, amount=usd(amount), reason="drill")
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], *, within: float, every: float = 0.1, what: str = "condition"
-) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            msg = f"{what} not reached within {within} s"
-            raise AssertionError(msg)
-        await asyncio.sleep(every)
 
 
 async def call(container: AsyncContainer, kind: type[Any], *args: Any) -> Any:

@@ -20,7 +20,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.application.errors import ApplicationError
 from starshop.application.ports import WebhookVerifier
 from starshop.application.use_cases.adjust_balance import AdjustBalance
@@ -31,9 +30,9 @@ from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.domain import DomainError, InsufficientFunds, PayWith, TxStatus
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.runtime import running
-from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
+from starshop.entrypoints.settings import Secret, WorkerSettings
 from starshop.entrypoints.worker import worker_pieces
-from tests.drills.conftest import SHARED_REDIS_URL
+from starshop.testing.fakes import FakeHeleket
 from tests.drills.support import (
     SEED,
     QuickBreakerDelivery,
@@ -41,12 +40,12 @@ from tests.drills.support import (
     audit,
     call,
     credit,
-    eventually,
     register,
     snapshot_problems,
     transaction,
     usd,
 )
+from tests.support import REDIS_URL, eventually, heleket_settings
 
 pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.redis]
 
@@ -60,13 +59,11 @@ async def test_every_snapshot_taken_while_money_moves_satisfies_the_invariants(p
     rng = random.Random(11)
     fake = ScriptedFragment(seed=SEED, balance=Decimal(1_000_000))
     async with FakeHeleket() as heleket, fake.running() as fragment_url:
-        settings = Settings(
+        settings = heleket_settings(
+            heleket,
             database_url=pg_url,
-            redis_url=SHARED_REDIS_URL,
+            redis_url=REDIS_URL,
             redis_prefix=redis_prefix,
-            heleket_merchant=heleket.merchant_uuid,
-            heleket_payment_key=Secret(heleket.payment_key),
-            heleket_url=heleket.base_url,
             invoice_lifetime=300,
             fragment_seed=Secret(SEED),
             fragment_url=fragment_url,
@@ -74,7 +71,6 @@ async def test_every_snapshot_taken_while_money_moves_satisfies_the_invariants(p
             delivery_requeue_after=2.0,
             delivery_lookup_after=1.0,
             delivery_unknown_deadline=2.0,
-            rate_limits={},
         )
         containers = [build_container(settings, QuickBreakerDelivery(fragment_url, 0.3)) for _ in range(3)]
         shop = containers[0]

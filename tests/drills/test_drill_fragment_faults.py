@@ -31,7 +31,6 @@ from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.runtime import running
 from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.worker import worker_pieces
-from tests.drills.conftest import SHARED_REDIS_URL
 from tests.drills.support import (
     FAULTS_BY_PREFIX,
     SEED,
@@ -41,10 +40,10 @@ from tests.drills.support import (
     balances,
     call,
     credit,
-    eventually,
     register,
     transaction,
 )
+from tests.support import REDIS_URL, eventually
 
 pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.redis]
 
@@ -68,7 +67,7 @@ async def test_fragment_failures_under_load_are_reconciled_and_nothing_is_bought
     async with fake.running() as fragment_url:
         settings = Settings(
             database_url=pg_url,
-            redis_url=SHARED_REDIS_URL,
+            redis_url=REDIS_URL,
             redis_prefix=redis_prefix,
             fragment_seed=Secret(SEED),
             fragment_url=fragment_url,

@@ -21,14 +21,13 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.domain import TxStatus
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
-from tests.conftest import free_port, serving
+from starshop.testing.fakes import FakeHeleket
 from tests.drills.proxy import FaultProxy
 from tests.drills.support import audit, balances, open_recharges, register, transaction
+from tests.support import free_port, heleket_settings, serving
 
 pytestmark = [pytest.mark.drill, pytest.mark.postgres]
 
@@ -44,14 +43,11 @@ async def test_postgres_restarted_during_a_webhook_load_credits_every_paid_invoi
     proxies.append(proxy)
     async with FakeHeleket() as fake:
         port = free_port()
-        settings = Settings(
+        settings = heleket_settings(
+            fake,
             port=port,
             database_url=private_postgres.url("shop", port=proxy.port),
-            heleket_merchant=fake.merchant_uuid,
-            heleket_payment_key=Secret(fake.payment_key),
-            heleket_url=fake.base_url,
             invoice_lifetime=300,
-            rate_limits={},
         )
         container = build_container(settings)
         try:

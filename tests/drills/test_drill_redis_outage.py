@@ -38,18 +38,8 @@ from starshop.entrypoints.runtime import running
 from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.worker import worker_pieces
 from tests.drills.proxy import FaultProxy
-from tests.drills.support import (
-    SEED,
-    ScriptedFragment,
-    audit,
-    balances,
-    call,
-    credit,
-    eventually,
-    register,
-    transaction,
-    usd,
-)
+from tests.drills.support import SEED, ScriptedFragment, audit, balances, call, credit, register, transaction, usd
+from tests.support import eventually
 
 pytestmark = [pytest.mark.drill, pytest.mark.redis, pytest.mark.postgres]
 

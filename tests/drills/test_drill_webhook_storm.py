@@ -15,14 +15,12 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.domain import TxStatus
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
-from tests.conftest import free_port, serving
-from tests.drills.conftest import SHARED_REDIS_URL
+from starshop.testing.fakes import FakeHeleket
 from tests.drills.support import audit, balances, open_recharges, register, transaction
+from tests.support import REDIS_URL, free_port, heleket_settings, serving
 
 pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.redis]
 
@@ -47,16 +45,13 @@ async def test_duplicated_and_reordered_webhooks_credit_each_paid_invoice_exactl
     rng = random.Random(9)
     async with FakeHeleket() as fake:
         port = free_port()
-        settings = Settings(
+        settings = heleket_settings(
+            fake,
             port=port,
             database_url=pg_url,
-            redis_url=SHARED_REDIS_URL,
+            redis_url=REDIS_URL,
             redis_prefix=redis_prefix,
-            heleket_merchant=fake.merchant_uuid,
-            heleket_payment_key=Secret(fake.payment_key),
-            heleket_url=fake.base_url,
             invoice_lifetime=300,
-            rate_limits={},
         )
         container = build_container(settings)
         try:

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 
-from starshop.adapters.fragment.fake import BUY
 from starshop.application.ports import Refused
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.grant_bonus import GrantBonus
@@ -35,8 +34,9 @@ from starshop.application.use_cases.record_delivery import DeliveryResult, Recor
 from starshop.domain import TxStatus
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
-from tests.drills.conftest import SHARED_REDIS_URL
-from tests.drills.support import SEED, ScriptedFragment, balances, call, credit, eventually, register, transaction
+from starshop.testing.fakes.fragment import BUY
+from tests.drills.support import SEED, ScriptedFragment, balances, call, credit, register, transaction
+from tests.support import REDIS_URL, eventually
 
 pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.redis]
 
@@ -145,7 +145,7 @@ async def test_workers_killed_mid_purchase_leave_nothing_bought_twice_and_the_sw
         env |= {f"STARSHOP_{key}": value for key, value in TIMINGS.items()}
         env |= {
             "STARSHOP_DATABASE_URL": pg_url,
-            "STARSHOP_REDIS_URL": SHARED_REDIS_URL,
+            "STARSHOP_REDIS_URL": REDIS_URL,
             "STARSHOP_REDIS_PREFIX": redis_prefix,
             "STARSHOP_FRAGMENT_SEED": SEED,
             "STARSHOP_FRAGMENT_URL": fragment_url,
@@ -157,7 +157,7 @@ async def test_workers_killed_mid_purchase_leave_nothing_bought_twice_and_the_sw
         }
         settings = Settings(
             database_url=pg_url,
-            redis_url=SHARED_REDIS_URL,
+            redis_url=REDIS_URL,
             redis_prefix=redis_prefix,
             fragment_seed=Secret(SEED),
             fragment_url=fragment_url,

@@ -5,8 +5,8 @@ import itertools
 import pytest
 from dishka import STRICT_VALIDATION, Provider, Scope, make_async_container, provide
 
+from starshop.adapters.inprocess import InMemoryStore
 from starshop.adapters.logging_notifier import LoggingNotifier
-from starshop.adapters.memory import InMemoryStore, ScriptedStarDelivery
 from starshop.adapters.telegram.notifier import AiogramNotifier
 from starshop.application.ports import DELIVER_PURCHASE, Clock, Notifier, PaymentGateway, StarDelivery, TaskQueue
 from starshop.application.use_cases.audit_ledger import AuditLedger
@@ -34,6 +34,7 @@ from starshop.entrypoints.settings import (
     Sections,
 )
 from starshop.testing import build_in_memory_shop, default_config, default_policy
+from starshop.testing.doubles import ScriptedStarDelivery
 
 
 async def test_the_container_wires_a_recharge_and_a_purchase_end_to_end():
@@ -50,7 +51,7 @@ async def test_the_container_wires_a_recharge_and_a_purchase_end_to_end():
             bought = await (await request.get(BuyStars))(BuyStarsInput(user_id=5, stars=100, recipient="@someone"))
             await (await request.get(RelayOutbox))()
         queue = await container.get(TaskQueue)
-        assert queue.tasks == [(DELIVER_PURCHASE, bought.purchase.id)]
+        assert queue.drain() == [(DELIVER_PURCHASE, bought.purchase.id)]
         async with container() as request:
             await (await request.get(DeliverPurchase))(bought.purchase.id)
             balance = await (await request.get(GetBalance))(5)

@@ -11,30 +11,23 @@ from typing import Concatenate, Generic, ParamSpec, TypeVar, overload
 import attrs
 from dishka import AsyncContainer, Provider, Scope, provide
 
-from starshop.adapters.memory import (
-    FixedClock,
-    InMemoryCache,
-    InMemoryEventPublisher,
+from starshop.adapters.inprocess import (
     InMemoryStore,
-    InMemoryTaskQueue,
-    RecordingNotifier,
-    ScriptedPaymentGateway,
-    ScriptedStarDelivery,
-    SequentialIds,
-    UnlimitedRateLimiter,
+    InProcessCache,
+    InProcessEventBus,
+    InProcessRateLimiter,
+    InProcessTaskQueue,
 )
 from starshop.application.config import ShopConfig
 from starshop.application.ports import (
     DELIVER_PURCHASE,
     Cache,
     Clock,
-    EventPublisher,
     IdGenerator,
     Notifier,
     PaymentGateway,
     RateLimiter,
     StarDelivery,
-    TaskQueue,
     TransactionFilter,
     TransactionReader,
     UnitOfWork,
@@ -58,8 +51,14 @@ from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy
 from starshop.entrypoints.ioc import build_container
-from starshop.entrypoints.ioc.probes import QueueDepth
 from starshop.entrypoints.settings import DatabaseSettings, Sections
+from starshop.testing.doubles import (
+    FixedClock,
+    RecordingNotifier,
+    ScriptedPaymentGateway,
+    ScriptedStarDelivery,
+    SequentialIds,
+)
 
 USD = Currency.of("USD")
 U = TypeVar("U")
@@ -79,17 +78,19 @@ def default_config(**changes: object) -> ShopConfig:
 
 @attrs.frozen
 class Fakes:
-    """The outside world, scripted: the test holds these and the container hands them to every use case."""
+    """The outside world, scripted, and the in-process adapters at hand: the test holds these and the container
+    hands them to every use case. The limiter starts with no limits (set ``limiter.limits`` to refuse an action);
+    the queue is only drained by hand (``queue.drain()``, ``InMemoryShop.run_background``)."""
 
     clock: FixedClock
     ids: SequentialIds
     gateway: ScriptedPaymentGateway
     delivery: ScriptedStarDelivery
-    cache: InMemoryCache
-    limiter: UnlimitedRateLimiter
+    cache: InProcessCache
+    limiter: InProcessRateLimiter
     notifier: RecordingNotifier
-    publisher: InMemoryEventPublisher
-    queue: InMemoryTaskQueue
+    publisher: InProcessEventBus
+    queue: InProcessTaskQueue
 
     @classmethod
     def made(cls, config: ShopConfig) -> Fakes:
@@ -99,16 +100,17 @@ class Fakes:
             ids=SequentialIds(),
             gateway=ScriptedPaymentGateway(clock, lifetime=config.invoice_lifetime),
             delivery=ScriptedStarDelivery(),
-            cache=InMemoryCache(),
-            limiter=UnlimitedRateLimiter(),
+            cache=InProcessCache(),
+            limiter=InProcessRateLimiter({}),
             notifier=RecordingNotifier(),
-            publisher=InMemoryEventPublisher(),
-            queue=InMemoryTaskQueue(),
+            publisher=InProcessEventBus(),
+            queue=InProcessTaskQueue(),
         )
 
 
 class FakesProvider(Provider):
-    """Overrides every port that reaches outside the process (or keeps time and ids) with the given fakes."""
+    """Overrides every port that reaches outside the process (or keeps time and ids) with the given fakes, and the
+    in-process adapters with the kit's own instances."""
 
     scope = Scope.APP
 
@@ -145,21 +147,14 @@ class FakesProvider(Provider):
         return self.fakes.notifier
 
     @provide(override=True)
-    def publisher(self) -> EventPublisher:
+    def publisher(self) -> InProcessEventBus:
+        """Publisher and subscriber both (the in-process provider derives the ports from it)."""
         return self.fakes.publisher
 
     @provide(override=True)
-    def queue(self) -> TaskQueue:
+    def queue(self) -> InProcessTaskQueue:
+        """The queue, its depth and its runner (the in-process provider derives them from it)."""
         return self.fakes.queue
-
-    @provide(override=True)
-    def depth(self) -> QueueDepth:
-        tasks = self.fakes.queue
-
-        async def measure() -> int:
-            return len(tasks.tasks)
-
-        return QueueDepth(measure)
 
 
 class _GivenStore(Provider):
@@ -247,11 +242,11 @@ class InMemoryShop:
         return self.fakes.delivery
 
     @property
-    def cache(self) -> InMemoryCache:
+    def cache(self) -> InProcessCache:
         return self.fakes.cache
 
     @property
-    def limiter(self) -> UnlimitedRateLimiter:
+    def limiter(self) -> InProcessRateLimiter:
         return self.fakes.limiter
 
     @property
@@ -259,11 +254,11 @@ class InMemoryShop:
         return self.fakes.notifier
 
     @property
-    def publisher(self) -> InMemoryEventPublisher:
+    def publisher(self) -> InProcessEventBus:
         return self.fakes.publisher
 
     @property
-    def queue(self) -> InMemoryTaskQueue:
+    def queue(self) -> InProcessTaskQueue:
         return self.fakes.queue
 
     def money(self, value: str) -> Money:

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REDIS_URL, free_port
 from tests.db import create_database, database_url, drop_database, run_in_thread
+from tests.support import REDIS_URL, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 OPERATOR_KEY = "console-operator-key-0123456789"

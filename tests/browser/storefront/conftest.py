@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, init_data_for
 from starshop.entrypoints.web.storefront import THEMES, launch_fragment
-from tests.conftest import free_port
+from tests.support import free_port
 
 CHROMIUM = os.environ.get("STARSHOP_TEST_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]

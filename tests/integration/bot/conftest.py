@@ -20,9 +20,8 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Update
 from dishka import AsyncContainer, Provider
 
-from starshop.adapters.memory import ScriptedPaymentGateway, ScriptedStarDelivery, UnlimitedRateLimiter
+from starshop.adapters.inprocess import InProcessRateLimiter
 from starshop.adapters.redis import RedisCache, redis_from_url
-from starshop.adapters.telegram.fake_bot_api import BOT_ID, Call, FakeBotApi
 from starshop.application.config import ShopConfig
 from starshop.application.ports import UnitOfWork
 from starshop.application.use_cases.get_user import GetUser
@@ -41,7 +40,10 @@ from starshop.entrypoints.runtime import closing
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.testing import Fakes, build_in_memory_shop, default_config
-from tests.conftest import free_port, serving
+from starshop.testing.doubles import ScriptedPaymentGateway, ScriptedStarDelivery
+from starshop.testing.fakes import FakeBotApi
+from starshop.testing.fakes.bot_api import BOT_ID, Call
+from tests.support import free_port, serving
 
 ADMIN = 900
 ALICE = 101
@@ -158,7 +160,7 @@ class BotHarness:
     async def gateway(self) -> ScriptedPaymentGateway:
         return self.fakes.gateway
 
-    async def limiter(self) -> UnlimitedRateLimiter:
+    async def limiter(self) -> InProcessRateLimiter:
         return self.fakes.limiter
 
 

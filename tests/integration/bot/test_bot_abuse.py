@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from starshop.adapters.telegram.fake_bot_api import BOT_USERNAME, Call
 from starshop.entrypoints.bot.replies import cut
+from starshop.testing.fakes.bot_api import BOT_USERNAME, Call
 
 from .conftest import ALICE, ShopBot
 

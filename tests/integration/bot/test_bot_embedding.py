@@ -7,7 +7,7 @@ from types import ModuleType
 
 from aiogram.types import Update
 
-from starshop.adapters.telegram.fake_bot_api import FakeBotApi
+from starshop.testing.fakes import FakeBotApi
 
 from .conftest import make_bot
 

@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiogram import Bot
 
-from starshop.adapters.memory import InMemoryTaskQueue
+from starshop.adapters.inprocess import InProcessTaskQueue
 from starshop.adapters.telegram import AiogramNotifier, SendThrottle
-from starshop.adapters.telegram.fake_bot_api import FakeBotApi
 from starshop.application.ports import Clock, EventPublisher, OutboxUnitOfWork, TaskQueue
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.relay_outbox import RelayOutbox
@@ -27,6 +26,7 @@ from starshop.domain.events import (
 )
 from starshop.entrypoints.bot import language_lookup
 from starshop.testing import default_config
+from starshop.testing.fakes import FakeBotApi
 
 from .conftest import ADMIN, BotHarness, make_bot
 
@@ -179,7 +179,7 @@ async def test_purchase_news_reach_the_buyer_after_the_commit_in_their_chosen_la
     n = AiogramNotifier(harness.bot, lookup, throttle=SendThrottle(per_chat_interval=0))
     harness.fake.clear()
     queue = await harness.container.get(TaskQueue)
-    assert isinstance(queue, InMemoryTaskQueue)
+    assert isinstance(queue, InProcessTaskQueue)
     for _ in range(3):  # what the worker does: relay the outbox, run the queued deliveries
         async with harness.container() as scope:
             relay = RelayOutbox(

@@ -14,7 +14,6 @@ import httpx
 import pytest
 from dishka import AsyncContainer
 
-from starshop.adapters.telegram.fake_bot_api import FakeBotApi
 from starshop.application.ports import TransactionFilter
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
@@ -25,7 +24,8 @@ from starshop.entrypoints.ioc.telegram import make_bot_parts
 from starshop.entrypoints.runtime import closing
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
-from tests.conftest import free_port, serving
+from starshop.testing.fakes import FakeBotApi
+from tests.support import free_port, serving
 
 TOKEN = "4242:fake-token-for-tests"
 SECRET = "s3cret-token_for-tests"

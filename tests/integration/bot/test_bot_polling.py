@@ -3,9 +3,9 @@
 import asyncio
 import time
 
-from starshop.adapters.telegram.fake_bot_api import FakeBotApi
 from starshop.entrypoints.bot import build_dispatcher, run_polling, set_bot_commands
 from starshop.testing import build_in_memory_shop
+from starshop.testing.fakes import FakeBotApi
 
 from .conftest import ADMIN, make_bot
 

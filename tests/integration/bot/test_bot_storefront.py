@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from starshop.adapters.telegram.fake_bot_api import FakeBotApi
 from starshop.entrypoints.bot import build_dispatcher, set_bot_commands, storefront_url
 from starshop.testing import build_in_memory_shop
+from starshop.testing.fakes import FakeBotApi
 
 from .conftest import ADMIN, BotHarness, make_bot
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from starshop.adapters.telegram.fake_bot_api import FakeBotApi
 from starshop.entrypoints.bot import SECRET_HEADER, telegram_lifespan, telegram_webhook_handler
-from tests.conftest import serving
+from starshop.testing.fakes import FakeBotApi
+from tests.support import serving
 
 from .conftest import BotHarness, bot_harness
 

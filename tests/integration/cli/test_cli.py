@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from starshop.adapters.sqla.migrate import head_revision
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 STARSHOP = [sys.executable, "-m", "starshop.entrypoints.cli"]
@@ -24,12 +24,6 @@ def starshop(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[s
     return subprocess.run(
         [*STARSHOP, *args], cwd=cwd, env=clean | env, capture_output=True, text=True, timeout=120, check=False
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("command", ["run", "web", "worker", "migrate", "audit"])
@@ -219,7 +213,6 @@ async def test_audit_provider_lists_each_order_and_purchase_the_provider_disagre
     from datetime import UTC, datetime, timedelta
     from decimal import Decimal
 
-    from starshop.adapters.fragment import FakeFragment
     from starshop.application.ports import Delivered
     from starshop.application.use_cases.buy_stars import BuyStarsInput
     from starshop.application.use_cases.create_recharge import CreateRechargeInput
@@ -228,6 +221,7 @@ async def test_audit_provider_lists_each_order_and_purchase_the_provider_disagre
     from starshop.domain import DeliveryReceipt, PaymentStatus
     from starshop.entrypoints.settings import DatabaseSettings
     from starshop.testing import build_shop
+    from starshop.testing.fakes import FakeFragment
 
     seed = " ".join(["abandon"] * 23 + ["art"])
     fake = FakeFragment(seed=seed, users={"alice_user", "bob_builder"}, balance=Decimal(100))

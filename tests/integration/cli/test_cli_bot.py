@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from starshop.adapters.telegram.fake_bot_api import FakeBotApi
 from starshop.entrypoints.bot import SECRET_HEADER
 from starshop.entrypoints.web.auth import init_data_for
-from tests.conftest import free_port
+from starshop.testing.fakes import FakeBotApi
+from tests.support import free_port
 
 TOKEN = "4242:fake-token-for-tests"
 

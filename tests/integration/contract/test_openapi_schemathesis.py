@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, init_data_for
-from tests.conftest import free_port
+from tests.support import free_port
 
 OPERATOR_KEY = "schemathesis-operator-key"
 

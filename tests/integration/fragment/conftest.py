@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-import stamina
 
-from starshop.adapters.fragment import FakeFragment, HttpxFragmentDelivery
+from starshop.adapters.fragment import HttpxFragmentDelivery
 from starshop.application.ports import DeliveryOrder
+from starshop.testing.fakes import FakeFragment
 
 SEED = (
     "tiger orbit velvet canyon mosaic lantern harbor quiver falcon meadow copper dune "
@@ -23,12 +23,6 @@ TIMEOUT = 0.3
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
-
-
-@pytest.fixture(autouse=True)
-def _retries_do_not_sleep() -> Iterator[None]:
-    with stamina.set_testing(True, attempts=3, cap=True):
-        yield
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 import attrs
 import pytest
 
-from starshop.adapters.fragment import FakeFragment, HttpxFragmentDelivery
-from starshop.adapters.memory import ScriptedStarDelivery
+from starshop.adapters.fragment import HttpxFragmentDelivery
 from starshop.adapters.sandbox import SandboxStarDelivery
 from starshop.application.ports import Delivered, DeliveryLookupFailed, DeliveryOrder, ProviderOrder, StarDelivery
+from starshop.testing.doubles import ScriptedStarDelivery
+from starshop.testing.fakes import FakeFragment
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from starshop.adapters.fragment import FakeFragment, HttpxFragmentDelivery
+from starshop.adapters.fragment import HttpxFragmentDelivery
 from starshop.adapters.resilience import CircuitBreaker
 from starshop.application.ports import Delivered, DeliveryOrder, Refused, Unknown
+from starshop.testing.fakes import FakeFragment
 
 BUY = "/buyStarsWithoutKYC"
 

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from starshop.adapters.fragment import FakeFragment, HttpxFragmentDelivery
+from starshop.adapters.fragment import HttpxFragmentDelivery
 from starshop.application.ports import DeliveryLookupFailed, DeliveryOrder, Unknown
+from starshop.testing.fakes import FakeFragment
 
 BUY = "/buyStarsWithoutKYC"
 ORDERS = "/getOrders"

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from starshop.adapters.fragment import FakeFragment, FragmentClient, HttpxFragmentDelivery
+from starshop.adapters.fragment import FragmentClient, HttpxFragmentDelivery
 from starshop.application.ports import Delivered, DeliveryOrder, RecipientCheck
+from starshop.testing.fakes import FakeFragment
 
 USER_INFO = "/getUserInfo"
 BALANCE = "/getBalance"

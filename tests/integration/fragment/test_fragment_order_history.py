@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from starshop.adapters.fragment import FakeFragment
-from starshop.adapters.fragment.fake import FakeOrder
 from starshop.application.ports import DeliveryLookupFailed
+from starshop.testing.fakes import FakeFragment, FakeOrder
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 WINDOW = {"since": NOW - timedelta(hours=1), "until": NOW}

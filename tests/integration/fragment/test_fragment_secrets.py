@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from starshop.adapters.fragment import FakeFragment, FragmentClient, HttpxFragmentDelivery
+from starshop.adapters.fragment import FragmentClient, HttpxFragmentDelivery
 from starshop.application.ports import DeliveryLookupFailed, DeliveryOrder, Refused, Unknown
+from starshop.testing.fakes import FakeFragment
 
 BUY = "/buyStars"
 

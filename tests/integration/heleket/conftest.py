@@ -1,19 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
-import stamina
 
-from starshop.adapters.heleket import FakeHeleket, HttpRequest, HttpxHeleketGateway, LocalHttpServer, is_transient
+from starshop.adapters.heleket import HttpxHeleketGateway, is_transient
 from starshop.adapters.resilience import CircuitBreaker, RetryPolicy
-
-
-@pytest.fixture(autouse=True)
-def _retries_do_not_sleep() -> Iterator[None]:
-    stamina.set_testing(True, attempts=100, cap=True)  # no backoff; the policy's own attempt count holds
-    yield
-    stamina.set_testing(False)
+from starshop.testing.fakes import FakeHeleket, HttpRequest, LocalHttpServer
 
 
 @pytest.fixture

@@ -3,10 +3,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from starshop.adapters.heleket import FakeHeleket, HeleketWebhookVerifier, HttpxHeleketGateway, sign_body
+from starshop.adapters.heleket import HeleketWebhookVerifier, HttpxHeleketGateway, sign_body
 from starshop.application.errors import InvalidSignature
 from starshop.application.ports.payments import InvoiceRequest
 from starshop.domain import Currency, Money, PaymentStatus
+from starshop.testing.fakes import FakeHeleket
 
 USD = Currency.of("USD")
 

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from starshop.adapters.heleket import FakeHeleket, HttpxHeleketGateway, sign_body
+from starshop.adapters.heleket import HttpxHeleketGateway, sign_body
 from starshop.adapters.resilience import BreakerState, CircuitBreaker, RetryPolicy
 from starshop.application.errors import PaymentGatewayRefused, PaymentGatewayUnavailable
 from starshop.application.ports.payments import InvoiceRequest
 from starshop.domain import Currency, Money, PaymentStatus
+from starshop.testing.fakes import FakeHeleket
 
 USD = Currency.of("USD")
 SPEC_KEY = "uQ4LFGL2rx0hXcJmTNvHf8bS2e9WkYpA7dZ1nR3cV6tM0oKqIjEsHgBfUwLyXzPa"

@@ -8,9 +8,7 @@ import asyncio
 from decimal import Decimal
 
 import pytest
-import stamina
 
-from starshop.adapters.fragment.fake import BUY, FakeFragment
 from starshop.application.errors import RecipientNotFound, SalesPaused
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
@@ -25,6 +23,8 @@ from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.runtime import running
 from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.worker import worker_pieces
+from starshop.testing.fakes import FakeFragment
+from starshop.testing.fakes.fragment import BUY
 
 SEED = " ".join(["abandon"] * 23 + ["art"])
 USER = 501
@@ -58,11 +58,9 @@ class Shop:
                     await asyncio.sleep(0.02)
 
 
-@pytest.fixture(autouse=True)
-def _quick_retries():
-    stamina.set_testing(True, attempts=2, cap=True)
-    yield
-    stamina.set_testing(False)
+@pytest.fixture
+def retry_attempts() -> int:
+    return 2  # lookups are still retried, once
 
 
 def settings_for(stack, fake_url: str, **changes) -> Settings:

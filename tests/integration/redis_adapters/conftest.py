@@ -16,16 +16,15 @@ import attrs
 import pytest
 from redis.asyncio import Redis
 from redis_support import (
-    SHARED_REDIS_URL,
     Clients,
     Events,
     LimiterFactory,
     QueueFactory,
     RedisClusterProcesses,
     RedisServer,
-    free_port,
     redis_binaries,
 )
+from tests.support import REDIS_URL, free_port
 
 from starshop.adapters.inprocess import (
     InProcessCache,
@@ -71,7 +70,7 @@ async def clients() -> AsyncIterator[Clients]:
 
 @pytest.fixture
 async def shared_redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(SHARED_REDIS_URL, decode_responses=True, socket_connect_timeout=1)
+    client = Redis.from_url(REDIS_URL, decode_responses=True, socket_connect_timeout=1)
     try:
         await client.ping()
     except OSError as exc:  # redis.ConnectionError is an OSError too
@@ -105,7 +104,7 @@ def implementation(request: pytest.FixtureRequest) -> str:
 def cache(implementation: str, clients: Clients, prefix: str) -> InProcessCache | RedisCache:
     if implementation == "inprocess":
         return InProcessCache()
-    return RedisCache(clients.open(SHARED_REDIS_URL), prefix=prefix)
+    return RedisCache(clients.open(REDIS_URL), prefix=prefix)
 
 
 @pytest.fixture
@@ -117,7 +116,7 @@ def limiter_factory(implementation: str, clients: Clients, prefix: str) -> Limit
     def make(limits: RateLimits) -> RateLimiter:
         if implementation == "inprocess":
             return shared.setdefault("one", InProcessRateLimiter(limits))
-        return RedisRateLimiter(clients.open(SHARED_REDIS_URL), limits, prefix=prefix)
+        return RedisRateLimiter(clients.open(REDIS_URL), limits, prefix=prefix)
 
     return make
 
@@ -126,8 +125,8 @@ def limiter_factory(implementation: str, clients: Clients, prefix: str) -> Limit
 def events(implementation: str, clients: Clients, prefix: str) -> Events:
     if implementation == "inprocess":
         return InProcessEventBus(max_queued=10)
-    publisher = RedisEventPublisher(clients.open(SHARED_REDIS_URL), prefix=prefix)
-    subscriber = RedisEventSubscriber(clients.open(SHARED_REDIS_URL), prefix=prefix, poll_interval=0.1)
+    publisher = RedisEventPublisher(clients.open(REDIS_URL), prefix=prefix)
+    subscriber = RedisEventSubscriber(clients.open(REDIS_URL), prefix=prefix, poll_interval=0.1)
     return RedisEvents(publisher, subscriber)
 
 
@@ -140,7 +139,7 @@ def queue_factory(implementation: str, clients: Clients, prefix: str) -> QueueFa
         if implementation == "inprocess":
             return shared.setdefault("one", InProcessTaskQueue())
         options = {"block": 0.1, "retry_delay": 0.05, **options}
-        return RedisTaskQueue(clients.open(SHARED_REDIS_URL), prefix=prefix, **options)
+        return RedisTaskQueue(clients.open(REDIS_URL), prefix=prefix, **options)
 
     return make
 

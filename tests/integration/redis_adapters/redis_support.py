@@ -1,28 +1,24 @@
 """Helpers for the Redis adapter suites: throwaway ``redis-server`` processes (one that can be stopped and
-started, or a cluster), the shapes the contract fixtures return, and ``eventually``."""
+started, or a cluster) and the shapes the contract fixtures return."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import shutil
-import socket
 import subprocess
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
 import attrs
 import pytest
+from tests.support import free_port
 
 from starshop.adapters.inprocess import InProcessTaskQueue, RateLimits
 from starshop.adapters.redis import RedisClient, RedisTaskQueue, redis_from_url
 from starshop.application.ports.infra import RateLimiter
 from starshop.domain.events import Event
-
-SHARED_REDIS_URL = os.environ.get("STARSHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 LimiterFactory = Callable[[RateLimits], RateLimiter]
 QueueFactory = Callable[..., InProcessTaskQueue | RedisTaskQueue]
@@ -34,29 +30,6 @@ class Events(Protocol):
     async def publish_many(self, events: Sequence[Event]) -> None: ...
 
     def subscribe(self, user_id: int) -> AbstractAsyncContextManager[Any]: ...
-
-
-def free_port(*, with_bus: bool = False) -> int:
-    """A free port; ``with_bus`` also wants port + 10000 free (the cluster bus)."""
-    for _ in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if not with_bus:
-            return port
-        if port < 55_000 and _is_free(port + 10_000):
-            return port
-    msg = "no free port pair found"
-    raise RuntimeError(msg)
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def redis_binaries() -> tuple[str, str]:
@@ -142,15 +115,6 @@ class RedisClusterProcesses:
     def destroy(self) -> None:
         for node in self.nodes:
             node.stop()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 5.0, every: float = 0.02) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            msg = "condition not met in time"
-            raise AssertionError(msg)
-        await asyncio.sleep(every)
 
 
 @attrs.define

@@ -113,6 +113,20 @@ async def test_in_process_limiter_forgets_idle_users() -> None:
     assert len(limiter._hits) == 2  # users 1 (just now) and 3
 
 
+async def test_an_in_process_limit_changed_while_running_takes_effect_and_a_dropped_one_is_forgotten() -> None:
+    limiter = InProcessRateLimiter({}, sweep_every=2)
+    assert await limiter.hit(1, "purchase")  # not limited
+    limiter.limits = {"purchase": (1, 60.0)}
+    assert await limiter.hit(1, "purchase")
+    assert not await limiter.hit(1, "purchase")
+    limiter.limits = {"message": (5, 60.0)}
+
+    assert await limiter.hit(1, "purchase")
+    assert await limiter.hit(2, "message")
+    assert await limiter.hit(3, "message")  # the sweep forgets the hits no limit counts any more
+    assert set(limiter._hits) == {(2, "message"), (3, "message")}
+
+
 async def test_a_key_whose_request_failed_gets_no_free_copies(limiter_factory: LimiterFactory) -> None:
     limiter = limiter_factory({"purchase": (2, 60.0)})
     assert await limiter.hit(9, "purchase", key="k|a")

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 from redis.asyncio import RedisCluster
-from redis_support import Clients, RedisClusterProcesses, eventually
+from redis_support import Clients, RedisClusterProcesses
+from tests.support import eventually
 
 from starshop.adapters.redis import (
     RedisCache,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from redis_support import Clients, RedisServer, eventually
+from redis_support import Clients, RedisServer
+from tests.support import eventually
 
 from starshop.adapters.redis import (
     RedisCache,

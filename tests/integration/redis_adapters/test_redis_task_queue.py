@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from redis_support import SHARED_REDIS_URL, Clients, eventually
+from redis_support import Clients
+from tests.support import REDIS_URL, eventually
 
 from starshop.adapters.redis import RedisTaskQueue
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.usefixtures("shared_redis")]
 
 
 def make_queue(clients: Clients, prefix: str, **options: Any) -> RedisTaskQueue:
-    return RedisTaskQueue(clients.open(SHARED_REDIS_URL), prefix=prefix, block=0.1, **options)
+    return RedisTaskQueue(clients.open(REDIS_URL), prefix=prefix, block=0.1, **options)
 
 
 async def test_a_task_whose_worker_crashed_runs_again_after_the_visibility_timeout(

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
-from redis_support import QueueFactory, eventually
+from redis_support import QueueFactory
+from tests.support import eventually
 
 from starshop.adapters.inprocess import InProcessTaskQueue
 from starshop.adapters.redis import RedisTaskQueue
@@ -88,3 +89,13 @@ async def test_a_stopped_worker_leaves_later_tasks_queued_for_the_next_one(queue
     await stop(second, worker)
 
     assert deliver.done == ["t1"]
+
+
+async def test_in_process_drain_takes_the_waiting_tasks_oldest_first_without_running_them() -> None:
+    queue = InProcessTaskQueue()
+    await queue.enqueue("deliver_purchase", "t1")
+    await queue.enqueue("deliver_purchase", "t2")
+
+    assert queue.drain() == [("deliver_purchase", "t1"), ("deliver_purchase", "t2")]
+    assert queue.pending() == 0
+    await asyncio.wait_for(queue.join(), 1)  # drained tasks count as handled

@@ -14,17 +14,17 @@ import pytest
 from sqla_support import Persistence
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from starshop.adapters.memory import (
+from starshop.adapters.inprocess import (
     InMemoryLedgerReader,
     InMemoryOutboxUnitOfWork,
     InMemoryStore,
     InMemoryTransactionReader,
     InMemoryUnitOfWork,
-    SystemClock,
 )
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
+from starshop.adapters.system import SystemClock
 
 T = TypeVar("T")
 SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

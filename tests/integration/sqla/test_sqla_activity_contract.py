@@ -11,11 +11,11 @@ import attrs
 import pytest
 from sqla_support import USD, Persistence, purchase, recharge, usd, user
 
-from starshop.adapters.memory import FixedClock
 from starshop.application.config import ShopConfig
 from starshop.application.ports import Bucket, TransactionFilter
 from starshop.application.use_cases.get_shop_activity import GetShopActivity, InvalidStatsRange, StatsRange
 from starshop.domain import Transaction, TxStatus, TxType
+from starshop.testing.doubles import FixedClock
 
 START = datetime(2026, 3, 1, tzinfo=UTC)  # a Sunday
 STATUSES = list(TxStatus)

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from starshop.adapters.memory import SystemClock
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.execution import AsyncpgExecution, Query
 from starshop.adapters.sqla.queries import BALANCE
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
+from starshop.adapters.system import SystemClock
 from starshop.domain import Currency, Money, User
 from starshop.domain.events import BalanceChanged
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from starshop.adapters.memory import FixedClock
 from starshop.adapters.sqla.readers import outbox_backlog
 from starshop.adapters.sqla.tables import balances, outbox
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
 from starshop.domain import Currency, Money, User
 from starshop.domain.events import BalanceChanged
+from starshop.testing.doubles import FixedClock
 
 USD = Currency.of("USD")
 LONG_AGO = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)  # far from the machine's time

@@ -11,20 +11,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from starshop.adapters.memory import (
-    FixedClock,
-    ScriptedPaymentGateway,
-    ScriptedStarDelivery,
-    SequentialIds,
-    SystemClock,
-    UnlimitedRateLimiter,
-)
+from starshop.adapters.inprocess import InProcessRateLimiter
 from starshop.adapters.sqla.readers import SqlaLedgerReader
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
+from starshop.adapters.system import SystemClock
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.confirm_payment import ConfirmPayment, PaymentOutcome
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.domain import Balance, InsufficientFunds, PaymentStatus, Transaction, TxStatus, TxType
+from starshop.testing.doubles import FixedClock, ScriptedPaymentGateway, ScriptedStarDelivery, SequentialIds
 from starshop.testing.wiring import default_config, default_policy
 
 BUYERS = 200
@@ -55,7 +50,7 @@ async def test_concurrent_purchases_hold_exactly_what_the_balance_covers(sql_eng
     policy, config = default_policy(), default_config()
     price = policy.price(50)
     await _user_with_bonus(lambda: SqlaUnitOfWork(engine, SystemClock()), str(price.amount * AFFORDABLE))
-    clock, ids, delivery, limiter = FixedClock(), SequentialIds(), ScriptedStarDelivery(), UnlimitedRateLimiter()
+    clock, ids, delivery, limiter = FixedClock(), SequentialIds(), ScriptedStarDelivery(), InProcessRateLimiter({})
     gateway = ScriptedPaymentGateway(clock, lifetime=config.invoice_lifetime)
 
     async def buy(n: int) -> object:
@@ -86,7 +81,7 @@ async def test_one_paid_notification_delivered_fifty_times_at_once_credits_once(
         await uow.users.upsert(user(1))
         await uow.balances.ensure(1, USD)
         await uow.commit()
-    create = CreateRecharge(SqlaUnitOfWork(engine, clock), gateway, clock, ids, UnlimitedRateLimiter(), config)
+    create = CreateRecharge(SqlaUnitOfWork(engine, clock), gateway, clock, ids, InProcessRateLimiter({}), config)
     result = await create(CreateRechargeInput(user_id=1, amount=usd("25.00")))
     assert result.recharge.order_id is not None
     note = gateway.set_status(result.recharge.order_id, PaymentStatus.PAID)

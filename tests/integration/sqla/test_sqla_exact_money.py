@@ -13,11 +13,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from starshop.adapters.memory import SystemClock
 from starshop.adapters.sqla.engine import create_engine
 from starshop.adapters.sqla.migrate import downgrade, upgrade
 from starshop.adapters.sqla.readers import SqlaLedgerReader, SqlaTransactionReader
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
+from starshop.adapters.system import SystemClock
 from starshop.domain import Balance, Currency, Money, Transaction, TxStatus, TxType
 
 ETH = Currency.of("ETH")

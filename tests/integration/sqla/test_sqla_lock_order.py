@@ -14,19 +14,14 @@ import pytest
 from sqla_support import USD, at, usd, user
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from starshop.adapters.memory import (
-    FixedClock,
-    ScriptedPaymentGateway,
-    ScriptedStarDelivery,
-    SequentialIds,
-    SystemClock,
-    UnlimitedRateLimiter,
-)
+from starshop.adapters.inprocess import InProcessRateLimiter
 from starshop.adapters.sqla.uow import SqlaUnitOfWork
-from starshop.application.ports import ClaimResult, Clock, Delivered
+from starshop.adapters.system import SystemClock
+from starshop.application.ports import ClaimResult, Clock, Delivered, RateLimiter
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery, Recorded
 from starshop.domain import Balance, DeliveryReceipt, Money, Transaction, TxStatus, TxType
+from starshop.testing.doubles import FixedClock, ScriptedPaymentGateway, ScriptedStarDelivery, SequentialIds
 from starshop.testing.wiring import default_config, default_policy
 
 pytestmark = pytest.mark.postgres
@@ -34,18 +29,20 @@ pytestmark = pytest.mark.postgres
 KEY = "tap-twice"
 
 
-class GatedLimiter(UnlimitedRateLimiter):
-    """A rate limiter that lets a hit through only once the test opens its gate."""
+class GatedLimiter:
+    """A rate limiter that allows every hit, but only once the test opens its gate."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.reached = asyncio.Event()
         self.gate = asyncio.Event()
 
     async def hit(self, user_id: int, action: str, *, key: str | None = None) -> bool:
         self.reached.set()
         await self.gate.wait()
-        return await super().hit(user_id, action, key=key)
+        return True
+
+    async def forget_key(self, user_id: int, action: str, *, key: str) -> None:
+        return None
 
 
 class GatedBalances:
@@ -95,7 +92,7 @@ async def test_a_retry_bought_while_the_first_purchase_is_recorded_delivered_get
         await uow.transactions.add(bonus)
         await uow.commit()
 
-    def buy_stars(limiter: UnlimitedRateLimiter) -> BuyStars:
+    def buy_stars(limiter: RateLimiter) -> BuyStars:
         return BuyStars(SqlaUnitOfWork(engine, clock), policy, delivery, gateway, clock, ids, limiter, config)
 
     order = BuyStarsInput(user_id=1, stars=50, recipient="somebody", idempotency_key=KEY)
@@ -103,7 +100,7 @@ async def test_a_retry_bought_while_the_first_purchase_is_recorded_delivered_get
     retry_limiter = GatedLimiter()
     retry = asyncio.create_task(buy_stars(retry_limiter)(order))
     await asyncio.wait_for(retry_limiter.reached.wait(), 5)
-    first = await buy_stars(UnlimitedRateLimiter())(order)
+    first = await buy_stars(InProcessRateLimiter({}))(order)
     async with SqlaUnitOfWork(engine, SystemClock()) as uow:
         assert await uow.transactions.claim_delivery(first.purchase.id, clock.now()) is ClaimResult.CLAIMED
         await uow.commit()

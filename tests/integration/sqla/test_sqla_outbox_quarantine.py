@@ -13,20 +13,16 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from starshop.adapters.memory import (
-    FixedClock,
-    InMemoryEventPublisher,
-    InMemoryTaskQueue,
-    RecordingNotifier,
-    SystemClock,
-)
+from starshop.adapters.inprocess import InProcessEventBus, InProcessTaskQueue
 from starshop.adapters.sqla.readers import outbox_backlog
 from starshop.adapters.sqla.tables import outbox
 from starshop.adapters.sqla.uow import SqlaOutboxUnitOfWork, SqlaUnitOfWork
+from starshop.adapters.system import SystemClock
 from starshop.application.ports import DELIVER_PURCHASE
 from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.domain.events import PurchaseQueued
+from starshop.testing.doubles import FixedClock, RecordingNotifier
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 POISONS = [
@@ -56,7 +52,7 @@ async def test_a_poison_row_between_good_rows_is_set_aside_and_the_good_rows_are
     await _queue(sql_engine, "t1")
     await _poison(sql_engine, kind, payload)
     await _queue(sql_engine, "t3")
-    clock, queue, notifier, publisher = FixedClock(), InMemoryTaskQueue(), RecordingNotifier(), InMemoryEventPublisher()
+    clock, queue, notifier, publisher = FixedClock(), InProcessTaskQueue(), RecordingNotifier(), InProcessEventBus()
 
     def relay() -> RelayOutbox:
         return RelayOutbox(SqlaOutboxUnitOfWork(sql_engine), notifier, publisher, queue, clock)

@@ -15,8 +15,7 @@ from starshop.entrypoints.web.api.identity import mini_app_user, operator_key
 from starshop.entrypoints.web.auth import init_data_for
 from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
 from starshop.testing import build_in_memory_shop
-
-from .conftest import free_port, serving
+from tests.support import free_port, serving
 
 BOT_TOKEN = "123456:test-bot-token"
 OPERATOR_KEY = "operator-key-0123456789"

@@ -12,8 +12,8 @@ from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.worker import worker_pieces
+from tests.support import free_port, serving
 
-from .conftest import free_port, serving
 from .test_web_api import BOT_TOKEN, tma
 
 WEI = "0.123456789123456789"

@@ -6,10 +6,8 @@ from functools import partial
 
 import httpx
 import pytest
-import stamina
 from dishka import Provider, Scope, provide
 
-from starshop.adapters.heleket import FakeHeleket
 from starshop.application.ports import TransactionFilter
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.application.use_cases.get_balance import GetBalance
@@ -18,12 +16,12 @@ from starshop.application.use_cases.search_transactions import SearchTransaction
 from starshop.domain import TxStatus
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.runtime import closing, in_background
-from starshop.entrypoints.settings import Secret, Sections, Settings
+from starshop.entrypoints.settings import Sections
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.heleket import WebhookSettings, client_address
 from starshop.testing import build_in_memory_shop, default_config, default_policy
-
-from .conftest import free_port, serving
+from starshop.testing.fakes import FakeHeleket
+from tests.support import free_port, heleket_settings, serving
 
 USER = 77
 
@@ -58,25 +56,15 @@ class Harness:
             return await client.post(self.webhook_url, content=body, headers=headers)
 
 
-@pytest.fixture(autouse=True)
-def _no_retry_waits():
-    stamina.set_testing(True, attempts=3, cap=True)
-    yield
-    stamina.set_testing(False)
-
-
 @pytest.fixture
 async def harness(stack):
     """The real app (Heleket adapter, webhook endpoint, database) on each stack, with a fake Heleket."""
     async with FakeHeleket() as fake:
         port = free_port()
-        settings = Settings(
+        settings = heleket_settings(
+            fake,
             port=port,
-            heleket_merchant=fake.merchant_uuid,
-            heleket_payment_key=Secret(fake.payment_key),
-            heleket_url=fake.base_url,
             invoice_lifetime=300,
-            rate_limits={},
             **stack,
         )
         container = build_container(settings)
@@ -151,12 +139,9 @@ async def test_the_webhook_body_limit_is_the_one_the_web_side_is_given(stack):
 
     async with FakeHeleket() as fake:
         port = free_port()
-        settings = Settings(
+        settings = heleket_settings(
+            fake,
             port=port,
-            heleket_merchant=fake.merchant_uuid,
-            heleket_payment_key=Secret(fake.payment_key),
-            heleket_url=fake.base_url,
-            rate_limits={},
             **stack,
         )
         container = build_container(settings, LargerBodies())

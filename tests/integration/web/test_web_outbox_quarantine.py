@@ -15,8 +15,8 @@ from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.settings import Secret, Settings, WorkerSettings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.worker import worker_pieces
+from tests.support import free_port, serving
 
-from .conftest import free_port, serving
 from .test_web_api import BOT_TOKEN, OPERATOR_KEY, pay, tma
 
 POISON = {"kind": "gift_wrapped", "user_id": 4242, "tx_id": "from-a-newer-release"}

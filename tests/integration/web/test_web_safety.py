@@ -14,8 +14,8 @@ from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, init_data_for
+from tests.support import free_port, serving
 
-from .conftest import free_port, serving
 from .test_web_api import ALICE, BOT_TOKEN, OPERATOR_KEY, tma
 from .test_web_api import api as api  # the fixture
 

@@ -71,7 +71,7 @@ async def test_the_audit_reports_a_balance_that_disagrees_with_its_journal(shop,
 
 
 async def test_an_uncommitted_unit_of_work_leaves_no_trace(shop, alice):
-    from starshop.adapters.memory import InMemoryUnitOfWork
+    from starshop.adapters.inprocess import InMemoryUnitOfWork
 
     uow = InMemoryUnitOfWork(shop.store)
     async with uow:

@@ -11,9 +11,10 @@ from starshop.application.errors import (
     SalesPaused,
     UnknownUser,
 )
-from starshop.application.ports import ClaimResult, Refused, Unknown
+from starshop.application.ports import ClaimResult, Refused, UnitOfWork, Unknown
 from starshop.application.use_cases.buy_stars import BuyStarsInput
-from starshop.application.use_cases.record_delivery import DeliveryResult, Recorded
+from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
+from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery, Recorded
 from starshop.domain import (
     DailyLimitExceeded,
     IllegalTransition,
@@ -256,7 +257,7 @@ async def test_daily_limits_refuse_the_purchase_over_the_limit():
 
 async def test_purchases_are_rate_limited(shop, alice):
     await fund(shop, alice, "10")
-    shop.limiter.refused.add((ALICE, "purchase"))
+    shop.limiter.limits = {"purchase": (0, 60.0)}
     with pytest.raises(RateLimited):
         await shop.buy_stars(buy(100))
 
@@ -329,6 +330,11 @@ async def test_recording_an_outcome_on_a_purchase_not_being_delivered_is_illegal
     assert shop.store.tables.transactions[result.purchase.id].status is TxStatus.COMPLETED
 
 
+class _QueueDown:
+    async def enqueue(self, task, tx_id):
+        raise ConnectionError("queue is away")
+
+
 async def test_the_sweep_requeues_a_purchase_at_most_once_per_interval_and_survives_a_queue_outage(shop, alice):
     await fund(shop, alice, "10")
     result = await shop.buy_stars(buy(100))
@@ -339,11 +345,10 @@ async def test_the_sweep_requeues_a_purchase_at_most_once_per_interval_and_survi
     assert (await shop.reconcile_purchases()).requeued == 0  # its copy may still be waiting in the queue
     shop.clock.advance(timedelta(minutes=2))
 
-    async def broken(task, tx_id):
-        raise ConnectionError("queue is away")
-
-    shop.queue.enqueue = broken
-    assert (await shop.reconcile_purchases()).requeued == 0
+    async with shop.container() as scope:  # the same sweep, with the queue away
+        uow, record = await scope.get(UnitOfWork), await scope.get(RecordDelivery)
+        sweep = ReconcilePurchases(uow, shop.delivery, _QueueDown(), shop.clock, record, shop.config)
+        assert (await sweep()).requeued == 0
     assert shop.store.tables.transactions[result.purchase.id].status is TxStatus.PENDING
 
 

@@ -1,7 +1,8 @@
-"""Heleket (crypto payments): the httpx gateway, the webhook verifier, PHP-style signing and a local fake."""
+"""Heleket (crypto payments): the httpx gateway, the webhook verifier, PHP-style signing and the invoice record
+(the fake service is ``starshop.testing.fakes.FakeHeleket``)."""
 
-from starshop.adapters.heleket.fake import FakeHeleket, FakeInvoice, HttpRequest, LocalHttpServer
 from starshop.adapters.heleket.gateway import DEFAULT_BASE_URL, HttpxHeleketGateway, is_transient
+from starshop.adapters.heleket.invoice import HeleketInvoice
 from starshop.adapters.heleket.signing import (
     php_json_encode,
     sign_body,
@@ -13,12 +14,9 @@ from starshop.adapters.heleket.verifier import STATUSES, HeleketWebhookVerifier,
 __all__ = [
     "DEFAULT_BASE_URL",
     "STATUSES",
-    "FakeHeleket",
-    "FakeInvoice",
+    "HeleketInvoice",
     "HeleketWebhookVerifier",
-    "HttpRequest",
     "HttpxHeleketGateway",
-    "LocalHttpServer",
     "is_transient",
     "notification_from_payload",
     "php_json_encode",

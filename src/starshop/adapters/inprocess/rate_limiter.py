@@ -63,11 +63,16 @@ class InProcessRateLimiter:
                 hit.key = None
 
     def _maybe_sweep(self, now: float) -> None:
-        """Forget users whose every hit has left its window, so idle users cost no memory."""
+        """Forget users whose every hit has left its window (or whose action is no longer limited), so idle users
+        cost no memory."""
         self._since_sweep += 1
         if self._since_sweep < self.sweep_every:
             return
         self._since_sweep = 0
-        stale = [key for key, hits in self._hits.items() if not hits or hits[-1].at <= now - self.limits[key[1]][1]]
+        stale = [
+            key
+            for key, hits in self._hits.items()
+            if key[1] not in self.limits or not hits or hits[-1].at <= now - self.limits[key[1]][1]
+        ]
         for key in stale:
             del self._hits[key]

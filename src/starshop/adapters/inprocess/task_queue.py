@@ -58,6 +58,15 @@ class InProcessTaskQueue:
     def pending(self) -> int:
         return self._queue.qsize()
 
+    def drain(self) -> list[tuple[str, str]]:
+        """Take every waiting task out of the queue without running it, oldest first (what a test's worker or
+        shutdown does by hand); each counts as handled for ``join()``."""
+        taken = []
+        while not self._queue.empty():
+            taken.append(self._queue.get_nowait())
+            self._queue.task_done()
+        return taken
+
     async def _next(self) -> tuple[str, str] | None:
         if not self._queue.empty():
             return self._queue.get_nowait()

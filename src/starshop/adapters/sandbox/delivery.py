@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import attrs
 
-from starshop.adapters.memory.delivery import OrderBook
+from starshop.adapters.sandbox.orders import OrderBook
 from starshop.application.ports import (
     Delivered,
     DeliveryOrder,

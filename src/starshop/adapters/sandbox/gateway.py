@@ -14,7 +14,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 import attrs
 
-from starshop.adapters.heleket.fake import FakeInvoice
+from starshop.adapters.heleket.invoice import HeleketInvoice
 from starshop.adapters.heleket.signing import signed_webhook_body
 from starshop.adapters.heleket.verifier import notification_from_payload
 from starshop.application.errors import PaymentGatewayRefused
@@ -31,14 +31,14 @@ class SandboxPaymentGateway:
     payment_key: str = attrs.field(repr=False)
     clock: Clock
     lifetime: timedelta = timedelta(hours=1)
-    invoices: dict[str, FakeInvoice] = attrs.field(factory=dict)
+    invoices: dict[str, HeleketInvoice] = attrs.field(factory=dict)
 
     async def create_invoice(self, request: InvoiceRequest) -> Invoice:
         invoice = self.invoices.get(request.order_id)
         if invoice is None:
             invoice_uuid = str(uuid.uuid4())
             expires = self.clock.now() + self.lifetime
-            invoice = FakeInvoice(
+            invoice = HeleketInvoice(
                 uuid=invoice_uuid,
                 order_id=request.order_id,
                 amount=format(request.amount.amount, "f"),
@@ -60,30 +60,33 @@ class SandboxPaymentGateway:
             raise PaymentGatewayRefused(msg)
         return notification_from_payload(invoice.result())
 
-    def by_uuid(self, invoice_uuid: str) -> FakeInvoice | None:
+    def by_uuid(self, invoice_uuid: str) -> HeleketInvoice | None:
         return next((inv for inv in self.invoices.values() if inv.uuid == invoice_uuid), None)
 
-    def settle(self, invoice: FakeInvoice, action: str) -> bytes:
+    def settle(self, invoice: HeleketInvoice, action: str) -> bytes:
         """Move the invoice as the action says and return the signed webhook Heleket would send for it."""
         status = SANDBOX_ACTIONS[action]
-        invoice.status = status
-        if status != "cancel":
+        if status == "cancel":
+            invoice.status = status
+        else:
             factor = {"paid": "1", "paid_over": "1.1"}.get(status, "0.5")
             paid = _scaled(invoice.amount, factor)
-            invoice.payer_currency = invoice.currency
-            invoice.payment_amount = paid
-            invoice.payment_amount_usd = paid if invoice.currency == "USD" else None
-            invoice.network = "sandbox"
-            invoice.txid = uuid.uuid5(uuid.NAMESPACE_URL, invoice.uuid).hex
+            invoice.record_payment(
+                status,
+                paid=paid,
+                payer_currency=invoice.currency,
+                paid_usd=str(paid) if invoice.currency == "USD" else None,
+                network="sandbox",
+            )
         return signed_webhook_body(invoice.webhook_fields(), self.payment_key)
 
 
-def _scaled(amount: str, factor: str) -> str:
+def _scaled(amount: str, factor: str) -> Decimal:
     """``amount x factor`` at the amount's own number of decimals, rounded down."""
     exact = Decimal(amount)
     quantum = Decimal(1).scaleb(int(exact.as_tuple().exponent))
-    return str((exact * Decimal(factor)).quantize(quantum, rounding=ROUND_FLOOR))
+    return (exact * Decimal(factor)).quantize(quantum, rounding=ROUND_FLOOR)
 
 
-def _invoice(invoice: FakeInvoice) -> Invoice:
+def _invoice(invoice: HeleketInvoice) -> Invoice:
     return Invoice(uuid=invoice.uuid, url=invoice.url, expires_at=datetime.fromtimestamp(invoice.expired_at, UTC))

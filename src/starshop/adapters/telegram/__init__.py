@@ -1,4 +1,5 @@
-"""Telegram adapters: the ``Notifier`` on an aiogram ``Bot``, the bot's texts, and a fake Bot API for tests."""
+"""Telegram adapters: the ``Notifier`` on an aiogram ``Bot`` and the bot's texts (the fake Bot API is
+``starshop.testing.fakes.FakeBotApi``)."""
 
 from starshop.adapters.telegram.notifier import AiogramNotifier, render
 from starshop.adapters.telegram.throttle import SendThrottle

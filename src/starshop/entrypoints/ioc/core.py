@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, from_context, provide
 
-from starshop.adapters.memory import SystemClock, UuidIds
+from starshop.adapters.system import SystemClock, UuidIds
 from starshop.application.config import ShopConfig
 from starshop.application.ports import Clock, IdGenerator
 from starshop.domain import Currency, PurchasePolicy

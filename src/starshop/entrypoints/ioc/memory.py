@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide
 
-from starshop.adapters.memory import (
+from starshop.adapters.inprocess import (
     InMemoryLedgerReader,
     InMemoryOutboxUnitOfWork,
     InMemoryStore,

@@ -1,13 +1,7 @@
 from __future__ import annotations
 
 import itertools
-import uuid
 from datetime import UTC, datetime, timedelta
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class FixedClock:
@@ -21,11 +15,6 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
-
-
-class UuidIds:
-    def new_id(self) -> str:
-        return uuid.uuid4().hex
 
 
 class SequentialIds:

@@ -12,7 +12,7 @@ from typing import Self
 
 import attrs
 
-from starshop.adapters.memory.activity import activity_of
+from starshop.adapters.inprocess.activity import activity_of
 from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import (
     Activity,

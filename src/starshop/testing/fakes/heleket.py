@@ -1,4 +1,4 @@
-"""A fake Heleket on real HTTP (127.0.0.1) for tests and the sandbox.
+"""A fake Heleket on real HTTP (127.0.0.1) for tests.
 
 It checks ``merchant`` and ``sign`` on every request as Heleket does, validates fields, creates invoices
 (the same ``order_id`` returns the same invoice), answers ``payment/info``, lets a test set any status, and
@@ -20,7 +20,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -28,12 +28,10 @@ from typing import Any
 import attrs
 import httpx
 
+from starshop.adapters.heleket.invoice import HeleketInvoice
 from starshop.adapters.heleket.signing import sign_body, signed_webhook_body
 
 Handler = Callable[["HttpRequest"], Awaitable[tuple[int, bytes]]]
-FINAL_STATUSES = frozenset(
-    {"paid", "paid_over", "wrong_amount", "cancel", "fail", "system_fail", "locked", "refund_paid", "refund_fail"}
-)
 CURRENCIES = frozenset({"USD", "EUR", "RUB", "USDT", "USDC", "TON", "BTC", "ETH", "LTC", "TRX"})
 _ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -119,86 +117,13 @@ async def _read_request(reader: asyncio.StreamReader) -> HttpRequest:
 
 
 @attrs.define(kw_only=True)
-class FakeInvoice:
-    uuid: str
-    order_id: str
-    amount: str
-    currency: str
-    url: str
-    url_callback: str | None
-    lifetime: int
-    expired_at: int
-    additional_data: str | None
-    is_payment_multiple: bool
-    status: str = "check"
-    payer_currency: str | None = None
-    payment_amount: str | None = None
-    payment_amount_usd: str | None = None
-    merchant_amount: str | None = None
-    commission: str | None = None
-    network: str | None = None
-    address: str | None = None
-    payer_address: str | None = None
-    txid: str | None = None
-
-    def result(self) -> dict[str, object]:
-        """The invoice as ``payment`` and ``payment/info`` return it."""
-        return {
-            "uuid": self.uuid,
-            "order_id": self.order_id,
-            "amount": self.amount,
-            "payment_amount": self.payment_amount,
-            "payment_amount_usd": self.payment_amount_usd,
-            "payer_amount": self.payment_amount,
-            "payer_currency": self.payer_currency,
-            "currency": self.currency,
-            "merchant_amount": self.merchant_amount,
-            "network": self.network,
-            "address": self.address,
-            "from": self.payer_address,
-            "txid": self.txid,
-            "payment_status": self.status,
-            "url": self.url,
-            "expired_at": self.expired_at,
-            "status": self.status,
-            "is_final": self.status in FINAL_STATUSES,
-            "additional_data": self.additional_data,
-        }
-
-    def webhook_fields(self, status: str | None = None) -> dict[str, object]:
-        """A payment webhook's fields in Heleket's order, before ``sign``; amounts as strings, nulls kept."""
-        status = status or self.status
-        fields: dict[str, object] = {
-            "type": "payment",
-            "uuid": self.uuid,
-            "order_id": self.order_id,
-            "amount": _eight_places(self.amount),
-            "payment_amount": self.payment_amount,
-            "payment_amount_usd": self.payment_amount_usd,
-            "merchant_amount": self.merchant_amount,
-            "commission": self.commission,
-            "is_final": status in FINAL_STATUSES,
-            "status": status,
-            "from": self.payer_address,
-            "wallet_address_uuid": None,
-            "network": self.network,
-            "currency": self.currency,
-            "payer_currency": self.payer_currency,
-            "additional_data": self.additional_data,
-        }
-        if self.txid is not None:
-            fields["txid"] = self.txid
-        return fields
-
-
-@attrs.define(kw_only=True)
 class FakeHeleket:
     """The fake service. Use ``async with FakeHeleket() as fake`` to run it on a free port."""
 
     merchant_uuid: str = "8b03432e-385b-4670-8d06-064591096795"
     payment_key: str = attrs.field(default="fake-payment-key-0123456789abcdef", repr=False)
     clock: Callable[[], float] = time.time
-    invoices: dict[str, FakeInvoice] = attrs.field(factory=dict)
+    invoices: dict[str, HeleketInvoice] = attrs.field(factory=dict)
     requests: list[HttpRequest] = attrs.field(factory=list)
     _failures: list[int] = attrs.field(factory=list)
     _hangs: int = 0
@@ -232,7 +157,7 @@ class FakeHeleket:
         """The next request is answered 200 ``{"state": 1, "message": message}`` (a business refusal)."""
         self._refusals.append(message)
 
-    def invoice(self, order_id: str) -> FakeInvoice:
+    def invoice(self, order_id: str) -> HeleketInvoice:
         return self.invoices[order_id]
 
     def set_status(
@@ -243,21 +168,21 @@ class FakeHeleket:
         payment_amount: str | None = None,
         payer_currency: str = "USDT",
         payment_amount_usd: str | None = None,
-    ) -> FakeInvoice:
+    ) -> HeleketInvoice:
         """Move an invoice to any status; statuses past ``check`` get a payer, a network and amounts."""
         invoice = self.invoices[order_id]
-        invoice.status = status
         if status in ("check", "cancel") and payment_amount is None:
+            invoice.status = status
             return invoice
         paid = Decimal(payment_amount) if payment_amount is not None else _default_paid(invoice.amount, status)
-        invoice.payer_currency = payer_currency
-        invoice.payment_amount = _eight_places(str(paid))
-        invoice.payment_amount_usd = _eight_places(payment_amount_usd or str(paid))
-        invoice.merchant_amount = _eight_places(str(paid * Decimal("0.98")))
-        invoice.commission = _eight_places(str(paid * Decimal("0.02")))
-        invoice.network = "tron"
-        invoice.payer_address = "TXYZpayerFakeAddress000000000000"
-        invoice.txid = invoice.txid or uuid.uuid5(uuid.NAMESPACE_URL, invoice.uuid).hex
+        invoice.record_payment(
+            status,
+            paid=paid,
+            payer_currency=payer_currency,
+            paid_usd=payment_amount_usd or str(paid),
+            network="tron",
+            payer_address="TXYZpayerFakeAddress000000000000",
+        )
         return invoice
 
     def webhook_body(self, order_id: str, status: str | None = None, **overrides: object) -> bytes:
@@ -329,7 +254,7 @@ class FakeHeleket:
         if order_id not in self.invoices:
             invoice_uuid = str(uuid.uuid4())
             lifetime = data.get("lifetime", 3600)
-            self.invoices[order_id] = FakeInvoice(
+            self.invoices[order_id] = HeleketInvoice(
                 uuid=invoice_uuid,
                 order_id=order_id,
                 amount=data["amount"],
@@ -411,15 +336,3 @@ def _default_paid(amount: str, status: str) -> Decimal:
     if status in ("wrong_amount", "wrong_amount_waiting"):
         return value / 2
     return value
-
-
-def _eight_places(value: str | None) -> str | None:
-    """Heleket writes amounts with 8 decimals (``"3.00000000"``) unless that would lose digits."""
-    if value is None:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        return value
-    quantized = number.quantize(Decimal("0.00000001"))
-    return format(quantized if quantized == number else number, "f")

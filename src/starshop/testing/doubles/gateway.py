@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import attrs
 
-from starshop.application.errors import PaymentGatewayRefused, PaymentGatewayUnavailable
+from starshop.application.errors import PaymentGatewayRefused
 from starshop.application.ports import Clock, InvoiceRequest, PaymentNotification
 from starshop.domain import Invoice, Money, PaymentStatus
 
@@ -67,6 +67,3 @@ class ScriptedPaymentGateway:
             paid_amount=stored.paid,
             raw_status=(status or stored.status).value,
         )
-
-
-__all__ = ["PaymentGatewayRefused", "PaymentGatewayUnavailable", "ScriptedPaymentGateway"]

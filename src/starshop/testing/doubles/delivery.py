@@ -6,8 +6,7 @@ from collections import deque
 from datetime import datetime
 from decimal import Decimal
 
-import attrs
-
+from starshop.adapters.sandbox.orders import BookedOrder, OrderBook
 from starshop.application.ports import (
     Delivered,
     DeliveryLookupFailed,
@@ -19,43 +18,6 @@ from starshop.application.ports import (
     Unknown,
 )
 from starshop.domain import DeliveryReceipt
-
-
-@attrs.frozen
-class _Order:
-    recipient: str
-    stars: int
-    at: datetime
-    receipt: DeliveryReceipt
-
-
-@attrs.define
-class OrderBook:
-    """The orders a fake provider made, and the lookup the reconciler asks of a real one."""
-
-    orders: list[_Order] = attrs.Factory(list)
-
-    def record(self, order: DeliveryOrder, receipt: DeliveryReceipt) -> None:
-        self.orders.append(_Order(order.recipient.lower(), order.stars, order.started_at, receipt))
-
-    def find(self, order: DeliveryOrder, until: datetime, exclude_refs: frozenset[str]) -> DeliveryReceipt | None:
-        for found in self.orders:
-            if (
-                found.recipient == order.recipient.lower()
-                and found.stars == order.stars
-                and order.started_at <= found.at <= until
-                and found.receipt.ref_id not in exclude_refs
-            ):
-                return found.receipt
-        return None
-
-    def history(self, since: datetime, until: datetime) -> list[ProviderOrder]:
-        made = [
-            ProviderOrder(recipient=o.recipient, stars=o.stars, created_at=o.at, receipt=o.receipt)
-            for o in self.orders
-            if since <= o.at <= until
-        ]
-        return sorted(made, key=lambda o: o.created_at, reverse=True)
 
 
 class ScriptedStarDelivery:
@@ -107,5 +69,5 @@ class ScriptedStarDelivery:
         return self.wallet
 
     @property
-    def orders(self) -> list[_Order]:
+    def orders(self) -> list[BookedOrder]:
         return self.book.orders
