@@ -166,6 +166,7 @@ class Settings:
     env: str = "development"
     host: str = "127.0.0.1"
     port: int = 8000
+    worker_port: int = 8001  # health and metrics of `starshop worker` and `starshop bot`; 0: any free port
     public_url: str | None = None
     log_level: str = "INFO"
     log_format: str = "text"
@@ -498,6 +499,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     r.take("ENV", _choice("development", "production"))
     r.take("HOST", str)
     r.take("PORT", _int(1, 65535))
+    r.take("WORKER_PORT", _int(0, 65535))
     r.take("PUBLIC_URL", _url("http", "https"))
     r.take("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"))
     r.take("LOG_FORMAT", _choice("text", "json"))

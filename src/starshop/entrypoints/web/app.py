@@ -19,7 +19,7 @@ from starshop.entrypoints.runtime import Piece, container_piece
 from starshop.entrypoints.web.api import API_ROUTES
 from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
 from starshop.entrypoints.web.heleket import heleket_webhook
-from starshop.entrypoints.web.observability import metrics_endpoint, observe, ready
+from starshop.entrypoints.web.observability import metrics_endpoint, observed, ready
 from starshop.entrypoints.web.sandbox import SANDBOX_ROUTES
 
 
@@ -46,21 +46,31 @@ def create_app(
     reverse before the container closes."""
     metrics = metrics or Metrics()
     lifespans = [_lifespan(piece) for piece in (container_piece(container), *pieces)]
-    handlers: list[ControllerRouterHandler] = [live, ready, metrics_endpoint, heleket_webhook, *API_ROUTES, *routes]
+    handlers: list[ControllerRouterHandler] = [*HEALTH_ROUTES, heleket_webhook, *API_ROUTES, *routes]
     if sandbox:
         handlers += SANDBOX_ROUTES
     app = Litestar(
         route_handlers=handlers,
         lifespan=lifespans,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[observe(metrics)],
         # Logging is the process's (text or JSON lines, see observability.configure_logging): Litestar's default
         # would replace the root handler with its own plain-text one behind a queue thread.
         logging_config=None,
         openapi_config=OpenAPIConfig(title="starshop", version=starshop.__version__, path="/api/v1/schema"),
     )
     setup_dishka(container, app)
-    return app
+    return observed(app, metrics)
+
+
+HEALTH_ROUTES: list[ControllerRouterHandler] = [live, ready, metrics_endpoint]
+
+
+def create_health_app(container: AsyncContainer, *, metrics: Metrics) -> Litestar:
+    """Health and metrics only, for the processes that serve no web app (``starshop worker``, ``starshop bot``):
+    the same handlers as the web app's, on the same container and metrics."""
+    app = Litestar(route_handlers=HEALTH_ROUTES, logging_config=None, openapi_config=None)
+    setup_dishka(container, app)
+    return observed(app, metrics)
 
 
 def _lifespan(piece: Piece) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
