@@ -280,3 +280,32 @@ def test_outside_a_whole_sandbox_without_a_bot_the_mini_app_section_has_no_token
     sections = load(HELEKET_MERCHANT="m", HELEKET_PAYMENT_KEY="k").sections()
     assert sections.auth.mini_app_token is None
     assert not sections.server.sandbox
+
+
+def test_a_setting_may_come_from_a_file_named_by_its_file_variant(tmp_path):
+    """Compose and Kubernetes mount secrets as files: ``STARSHOP_<NAME>_FILE`` names one; a trailing newline is
+    dropped, and the value stays a ``Secret``."""
+    (tmp_path / "bot_token").write_text("123:from-a-file\n")
+    (tmp_path / "port").write_text("9100")
+    settings = load_settings(
+        {"STARSHOP_BOT_TOKEN_FILE": str(tmp_path / "bot_token"), "STARSHOP_WORKER_PORT_FILE": str(tmp_path / "port")},
+        dotenv=None,
+    )
+    assert settings.bot_token == Secret("123:from-a-file")
+    assert settings.worker_port == 9100
+
+
+def test_a_missing_file_or_a_value_given_twice_is_one_line_each(tmp_path):
+    (tmp_path / "seed").write_text("words")
+    env = {
+        "STARSHOP_BOT_TOKEN_FILE": str(tmp_path / "absent"),
+        "STARSHOP_FRAGMENT_SEED": "words",
+        "STARSHOP_FRAGMENT_SEED_FILE": str(tmp_path / "seed"),
+    }
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env, dotenv=None)
+    assert (
+        f"STARSHOP_BOT_TOKEN_FILE: cannot read {tmp_path / 'absent'}: No such file or directory"
+        in refused.value.problems
+    )
+    assert "STARSHOP_FRAGMENT_SEED and STARSHOP_FRAGMENT_SEED_FILE are both set: keep one" in refused.value.problems

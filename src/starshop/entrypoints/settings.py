@@ -368,6 +368,16 @@ class _Reader:
 
     def take(self, name: str, parse: Callable[[str], T], field: str | None = None) -> None:
         raw = self.environ.get(PREFIX + name)
+        path = self.environ.get(f"{PREFIX}{name}_FILE", "").strip()
+        if path:  # STARSHOP_<NAME>_FILE: the value is the file's content (compose and Kubernetes secrets)
+            if raw is not None and raw.strip():
+                self.problems.append(f"{PREFIX}{name} and {PREFIX}{name}_FILE are both set: keep one")
+                return
+            try:
+                raw = Path(path).read_text(encoding="utf-8")
+            except OSError as exc:
+                self.problems.append(f"{PREFIX}{name}_FILE: cannot read {path}: {exc.strerror or exc}")
+                return
         if raw is None or raw.strip() == "":
             return
         try:
