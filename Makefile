@@ -1,42 +1,58 @@
-# The two commands of the README: `make run` and `make test`. Each sets itself up on a fresh clone.
+# The two commands of the README: `make run` and `make test`. Each sets itself up on a fresh clone, from the lock
+# files in requirements/ (exact versions and hashes): `make run` installs what the shop runs on, `make test` the dev
+# tools too. After changing the dependencies in pyproject.toml, `make lock` writes the lock files again.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+PIP := $(BIN)/python -m pip install --quiet
+UV ?= uv
+LOCK := $(UV) pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --no-header --quiet
 
-.PHONY: run test bench lint typecheck contracts pytest services clean
+.PHONY: run test bench lint typecheck contracts pytest services lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(RUNTIME): requirements/runtime.txt pyproject.toml | $(BIN)/python
+	$(PIP) --require-hashes -r requirements/runtime.txt
+	$(PIP) --no-deps -e .
+	touch $(RUNTIME)
 
-run: $(STAMP)
+$(DEV): requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(PIP) --require-hashes -r requirements/dev.txt
+	$(PIP) --no-deps -e .
+	touch $(DEV) $(RUNTIME)
+
+run: $(RUNTIME)
 	$(BIN)/starshop run
 
 services:
 	@scripts/ensure-services
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy
 
-contracts: $(STAMP)
+contracts: $(DEV)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP) services
+pytest: $(DEV) services
 	$(BIN)/pytest
 
 test: lint typecheck contracts pytest
 
-bench: $(STAMP) services
+bench: $(DEV) services
 	$(BIN)/python bench/run_all.py
+
+# uv resolves for every platform (--universal); `pip install uv` gives it. No index address is written.
+lock:
+	$(LOCK) -o requirements/runtime.txt
+	$(LOCK) --extra dev -o requirements/dev.txt
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

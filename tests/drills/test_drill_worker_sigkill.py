@@ -51,6 +51,7 @@ TIMINGS = {
     "DELIVERY_UNKNOWN_DEADLINE": "60",
     "RELAY_INTERVAL": "0.05",
     "SWEEP_INTERVAL": "0.5",
+    "WORKER_PORT": "0",  # several workers on one machine: each serves its health and metrics on a free port
 }
 
 

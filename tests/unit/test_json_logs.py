@@ -29,3 +29,12 @@ def test_lines_inside_a_request_or_an_update_carry_its_id():
         assert render("in an update")["update_id"] == 987
     finally:
         update_id.reset(token)
+
+
+def test_fields_given_with_extra_are_fields_of_the_line():
+    record = logging.LogRecord("starshop.worker", logging.INFO, __file__, 1, "sweep", None, None)
+    record.__dict__.update({"purchases_delivered": 2, "note": "fine"})
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["purchases_delivered"], line["note"]) == (2, "fine")
+    assert "args" not in line
+    assert "pathname" not in line

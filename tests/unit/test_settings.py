@@ -397,3 +397,32 @@ def test_any_value_of_any_setting_is_taken_or_refused_in_one_line_naming_it(sett
         assert len(line) < 400
     if setting.parser.sensitive and len(value.strip()) >= 4:  # unless the value is a word of the message itself
         assert value.strip() not in str(outcome) or value.strip() in str(_outcome(setting.name, "§§§§"))
+
+
+def test_a_setting_may_come_from_a_file_named_by_its_file_variant(tmp_path):
+    """Compose and Kubernetes mount secrets as files: ``STARSHOP_<NAME>_FILE`` names one; a trailing newline is
+    dropped, and the value stays a ``Secret``."""
+    (tmp_path / "bot_token").write_text("123:from-a-file\n")
+    (tmp_path / "port").write_text("9100")
+    settings = load_settings(
+        {"STARSHOP_BOT_TOKEN_FILE": str(tmp_path / "bot_token"), "STARSHOP_WORKER_PORT_FILE": str(tmp_path / "port")},
+        dotenv=None,
+    )
+    assert settings.bot_token == Secret("123:from-a-file")
+    assert settings.worker_port == 9100
+
+
+def test_a_missing_file_or_a_value_given_twice_is_one_line_each(tmp_path):
+    (tmp_path / "seed").write_text("words")
+    env = {
+        "STARSHOP_BOT_TOKEN_FILE": str(tmp_path / "absent"),
+        "STARSHOP_FRAGMENT_SEED": "words",
+        "STARSHOP_FRAGMENT_SEED_FILE": str(tmp_path / "seed"),
+    }
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env, dotenv=None)
+    assert (
+        f"STARSHOP_BOT_TOKEN_FILE: cannot read {tmp_path / 'absent'}: No such file or directory"
+        in refused.value.problems
+    )
+    assert "STARSHOP_FRAGMENT_SEED and STARSHOP_FRAGMENT_SEED_FILE are both set: keep one" in refused.value.problems

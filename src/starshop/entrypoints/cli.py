@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the runners import these only when they run: the command st
     from litestar.types import ControllerRouterHandler
 
     from starshop.entrypoints.ioc.telegram import BotParts
+    from starshop.entrypoints.observability import Metrics
     from starshop.entrypoints.runtime import Piece
 
 log = logging.getLogger("starshop")
@@ -168,8 +169,18 @@ def _web(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def _health_piece(settings: Settings, container: AsyncContainer, metrics: Metrics) -> Piece:
+    """``/health/live``, ``/health/ready`` and ``/metrics`` on ``STARSHOP_WORKER_PORT`` (worker, lone bot)."""
+    from starshop.entrypoints.runtime import served
+    from starshop.entrypoints.web.app import create_health_app
+
+    app = create_health_app(container, metrics=metrics)
+    return partial(served, "health and metrics", app, settings.host, settings.worker_port)
+
+
 def _worker(settings: Settings, _: argparse.Namespace) -> int:
     from starshop.entrypoints.ioc import build_container
+    from starshop.entrypoints.observability import Metrics
     from starshop.entrypoints.runtime import closing, container_piece, running, stop_on_signals
     from starshop.entrypoints.worker import worker_pieces
 
@@ -177,8 +188,9 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
         await _prepare_database(settings)
         sections = settings.sections()
         bot = _bot_parts(sections)
-        container = build_container(sections, bot=bot)
-        pieces: list[Piece] = [container_piece(container)]
+        metrics = Metrics()
+        container = build_container(sections, metrics=metrics, bot=bot)
+        pieces: list[Piece] = [container_piece(container), _health_piece(settings, container, metrics)]
         if bot is not None:
             pieces.append(partial(closing, bot.close))
         stopping = asyncio.Event()
@@ -186,7 +198,7 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
             async with running([*pieces, *worker_pieces(container, sections.worker)]):
                 log.info("worker started")
                 await stopping.wait()
-        log.info("worker stopped")
+                log.info("worker stopping: the tasks in hand are finished first")
 
     for line in settings.describe():
         log.info(line)
@@ -202,6 +214,7 @@ def _bot(settings: Settings, _: argparse.Namespace) -> int:
     from starshop.entrypoints.bot import build_dispatcher, run_polling
     from starshop.entrypoints.ioc import build_container
     from starshop.entrypoints.ioc.telegram import make_bot_parts
+    from starshop.entrypoints.observability import Metrics
     from starshop.entrypoints.runtime import closing, container_piece, running
 
     section = sections.bot
@@ -209,8 +222,11 @@ def _bot(settings: Settings, _: argparse.Namespace) -> int:
     async def main() -> None:
         await _prepare_database(settings)
         bot = make_bot_parts(section)
-        container = build_container(sections, bot=bot)
-        async with running([container_piece(container), partial(closing, bot.close)]):
+        metrics = Metrics()
+        container = build_container(sections, metrics=metrics, bot=bot)
+        pieces: list[Piece] = [container_piece(container), partial(closing, bot.close)]
+        pieces.append(_health_piece(settings, container, metrics))
+        async with running(pieces):
             dp = build_dispatcher(container, storage=bot.storage, admin_ids=section.admin_ids)
             await run_polling(bot.bot, dp, admin_ids=section.admin_ids)
 
@@ -222,12 +238,18 @@ def _bot(settings: Settings, _: argparse.Namespace) -> int:
 
 def _run_loop(main: Callable[[], Coroutine[object, object, None]]) -> None:
     """A long-running process on uvloop when it is installed, as uvicorn picks it for the web app."""
+    from starshop.entrypoints.runtime import CannotListen
+
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency except on Windows
-        asyncio.run(main())
-        return
-    uvloop.run(main())
+        run: Callable[[Coroutine[object, object, None]], None] = asyncio.run
+    else:
+        run = uvloop.run
+    try:
+        run(main())
+    except CannotListen as exc:
+        raise StartupError(str(exc)) from None
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:

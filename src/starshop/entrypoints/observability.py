@@ -12,7 +12,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+)
 
 from starshop.application.ports import (
     DeliveryOrder,
@@ -33,44 +41,92 @@ update_id: ContextVar[int | None] = ContextVar("update_id", default=None)
 T = TypeVar("T")
 
 
+# Outbound calls and deliveries may take up to the provider's timeout (120 s by default).
+SLOW_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+
+
 class Metrics:
-    """One registry per app (so tests and several apps in one process never collide)."""
+    """One registry per app (so tests and several apps in one process never collide), with the process's standard
+    ``process_*`` and ``python_*`` collectors. Names follow Prometheus' rules: counters end in ``_total`` (the client
+    adds it), durations are ``_seconds``; every label has a small, fixed set of values."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+        self.registry = r = CollectorRegistry()
+        for standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            r.register(standard)
         self.http_requests = Counter(
-            "starshop_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+            "starshop_http_requests",
+            "HTTP requests (unknown paths: route unmatched)",
+            ["method", "route", "status"],
+            registry=r,
         )
         self.http_latency = Histogram(
-            "starshop_http_request_seconds", "HTTP request latency", ["method", "route"], registry=self.registry
+            "starshop_http_request_seconds", "HTTP request latency", ["method", "route"], registry=r
         )
         self.webhooks = Counter(
-            "starshop_webhooks",
-            "payment webhooks by gateway status and outcome",
-            ["status", "outcome"],
-            registry=self.registry,
+            "starshop_webhooks", "payment webhooks by gateway status and outcome", ["status", "outcome"], registry=r
         )
-        self.events = Counter(
-            "starshop_events", "committed events handed on, by kind", ["kind"], registry=self.registry
-        )
+        self.events = Counter("starshop_events", "committed events handed on, by kind", ["kind"], registry=r)
         self.external = Histogram(
             "starshop_external_call_seconds",
             "outbound calls by service, call and result",
             ["service", "call", "result"],
-            registry=self.registry,
+            buckets=SLOW_BUCKETS,
+            registry=r,
         )
-        self.outbox_depth = Gauge(
-            "starshop_outbox_pending", "outbox messages not yet handed on", registry=self.registry
-        )
+        self.outbox_depth = Gauge("starshop_outbox_pending", "outbox messages not yet handed on", registry=r)
         self.outbox_lag = Gauge(
-            "starshop_outbox_lag_seconds", "age of the oldest message not yet handed on", registry=self.registry
+            "starshop_outbox_lag_seconds", "age of the oldest message not yet handed on", registry=r
         )
         self.outbox_quarantined = Gauge(
             "starshop_outbox_quarantined",
             "outbox messages set aside because this release cannot read them (listed for operators)",
-            registry=self.registry,
+            registry=r,
         )
-        self.queue_depth = Gauge("starshop_task_queue_depth", "background tasks waiting", registry=self.registry)
+        self.relayed = Counter(
+            "starshop_outbox_relayed",
+            "outbox messages the relay handed on (delivered) or kept for later (failed)",
+            ["result"],
+            registry=r,
+        )
+        self.queue_depth = Gauge("starshop_task_queue_depth", "background tasks waiting", registry=r)
+        self.deliveries = Counter(
+            "starshop_deliveries",
+            "purchase calls to the provider by outcome (delivered, refused, unknown, error)",
+            ["outcome"],
+            registry=r,
+        )
+        self.delivery_tasks = Histogram(
+            "starshop_delivery_task_seconds",
+            "a delivery task from claim to recorded outcome, by claim result",
+            ["claim"],
+            buckets=SLOW_BUCKETS,
+            registry=r,
+        )
+        self.breaker_state = Gauge(
+            "starshop_circuit_breaker_state",
+            "1 for the state each outbound service's circuit breaker is in",
+            ["service", "state"],
+            registry=r,
+        )
+        self.wallet = Gauge(
+            "starshop_provider_wallet_balance", "the delivery provider's wallet balance, as last read", registry=r
+        )
+        self.wallet_floor = Gauge(
+            "starshop_provider_wallet_floor", "star sales pause below this balance (STARSHOP_WALLET_FLOOR)", registry=r
+        )
+        self.bot_updates = Counter(
+            "starshop_bot_updates",
+            "bot messages and button presses by the handler that took them",
+            ["handler"],
+            registry=r,
+        )
+        self.bot_latency = Histogram(
+            "starshop_bot_handler_seconds", "time in the bot's handlers", ["handler"], registry=r
+        )
+        self.bot_throttled = Counter(
+            "starshop_bot_throttled", "bot messages and button presses dropped by the rate limiter", registry=r
+        )
 
     async def timed(self, service: str, call: str, run: Callable[[], Awaitable[T]], result: Callable[[T], str]) -> T:
         started = time.perf_counter()
@@ -108,9 +164,17 @@ class TimedStarDelivery:
         )
 
     async def deliver(self, order: DeliveryOrder) -> DeliveryOutcome:
-        return await self._m.timed(
-            "fragment", "deliver", lambda: self.inner.deliver(order), lambda o: type(o).__name__.lower()
-        )
+        outcome = "error"
+
+        def named(result: DeliveryOutcome) -> str:
+            nonlocal outcome
+            outcome = type(result).__name__.lower()
+            return outcome
+
+        try:
+            return await self._m.timed("fragment", "deliver", lambda: self.inner.deliver(order), named)
+        finally:
+            self._m.deliveries.labels(outcome).inc()
 
     async def find_order(
         self, order: DeliveryOrder, *, until: datetime, exclude_refs: frozenset[str] = frozenset()
@@ -128,7 +192,10 @@ class TimedStarDelivery:
         )
 
     async def wallet_balance(self) -> Decimal | None:
-        return await self._m.timed("fragment", "wallet_balance", self.inner.wallet_balance, _ok)
+        balance = await self._m.timed("fragment", "wallet_balance", self.inner.wallet_balance, _ok)
+        if balance is not None:
+            self._m.wallet.set(float(balance))  # a gauge for the dashboard; the money itself stays Decimal
+        return balance
 
 
 class CountingPublisher:
@@ -147,8 +214,12 @@ class CountingPublisher:
         await self.inner.publish_many(events)
 
 
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, and the request or update id when there is one."""
+    """One JSON object per line: time, level, logger, message, the request or update id when there is one, and the
+    fields a call gave with ``extra=`` (numbers and words, never object reprs)."""
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
@@ -161,6 +232,9 @@ class JsonFormatter(logging.Formatter):
             data["request_id"] = rid
         if (uid := update_id.get()) is not None:
             data["update_id"] = uid
+        for key, value in vars(record).items():
+            if key not in _RECORD_FIELDS and key not in data:
+                data[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)

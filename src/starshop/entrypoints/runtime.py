@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, contextmanager
 
+import uvicorn
 from dishka import AsyncContainer
 
 log = logging.getLogger("starshop.runtime")
@@ -85,3 +87,44 @@ def stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+class CannotListen(Exception):
+    """The address a piece must serve on is taken or not ours (one line, said at start)."""
+
+
+class _Server(uvicorn.Server):
+    """uvicorn inside a process that handles its own signals: uvicorn's handlers would take SIGTERM from the
+    worker's loop (and aiogram's) and stop only this server."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@asynccontextmanager
+async def served(name: str, app: object, host: str, port: int) -> AsyncIterator[None]:
+    """``app`` (ASGI) served by uvicorn on ``host:port`` from enter to exit (port 0: a free one, logged). The port
+    is bound on enter, so a taken one fails the start, not some later moment."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)  # connections wait in the backlog until uvicorn takes them
+    except OSError as exc:
+        sock.close()
+        msg = f"{name} cannot listen on {host}:{port}: {exc.strerror or exc}"
+        raise CannotListen(msg) from None
+    bound = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False, proxy_headers=False)  # type: ignore[arg-type]
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]), name=name)
+    task.add_done_callback(_report_failure)
+    try:
+        log.info("%s on http://%s:%s", name, host, bound, extra={"port": bound})
+        yield
+    finally:
+        server.should_exit = True
+        await asyncio.gather(task, return_exceptions=True)
+        sock.close()

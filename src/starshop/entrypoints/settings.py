@@ -100,6 +100,12 @@ class Settings:
     )
     host: str = setting("127.0.0.1", text(), group=RUNTIME, doc="listen address (`--host` overrides)")
     port: int = setting("8000", whole(1, 65_535), group=RUNTIME, doc="listen port (`--port` overrides)")
+    worker_port: int = setting(
+        "8001",
+        whole(0, 65_535),
+        group=RUNTIME,
+        doc="health and metrics of `starshop worker` and `starshop bot` (`0`: any free port, logged)",
+    )
     public_url: str | None = setting(
         None,
         HTTP,
@@ -615,6 +621,17 @@ def _parse(env: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     problems = []
     for s in SETTINGS:
         raw = env.get(s.name, "").strip()
+        path = env.get(f"{s.name}_FILE", "").strip()
+        if path:  # STARSHOP_<NAME>_FILE: the value is the file's content (compose and Kubernetes secrets)
+            if raw:
+                problems.append(f"{s.name} and {s.name}_FILE are both set: keep one")
+                continue
+            try:
+                raw = Path(path).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable as UTF-8 text"
+                problems.append(f"{s.name}_FILE: cannot read {path}: {reason}")
+                continue
         if not raw:
             continue
         try:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
 
+import attrs
 from dishka import AsyncContainer
 
 from starshop.application.ports import DELIVER_PURCHASE, TaskRunner
@@ -24,6 +26,8 @@ from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.entrypoints.ioc.probes import OutboxBacklog, QueueDepth
+from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.runtime import Piece, in_background
 from starshop.entrypoints.settings import WorkerSettings
 
@@ -37,8 +41,10 @@ Step = Callable[[AsyncContainer], Awaitable[bool]]
 
 
 def worker_pieces(container: AsyncContainer, settings: WorkerSettings) -> list[Piece]:
-    """Everything ``starshop worker`` runs: the relay, the task runner and the sweeper."""
+    """Everything ``starshop worker`` runs: the relay, the task runner and the sweeper (and, when they have
+    stopped, a log line saying what they leave behind)."""
     return [
+        lambda: leftovers(container),
         every("relay", settings.relay_every, relay, container),
         task_runner(container),
         every("sweeper", settings.sweep_every, sweep, container),
@@ -73,16 +79,30 @@ def task_runner(container: AsyncContainer) -> Piece:
     def piece() -> AbstractAsyncContextManager[None]:
         stopped = False
         runner: TaskRunner | None = None
+        in_hand: set[str] = set()
+
+        async def handle(tx_id: str) -> None:
+            in_hand.add(tx_id)
+            try:
+                await deliver(container, tx_id)
+            finally:
+                in_hand.discard(tx_id)
 
         async def run() -> None:
             nonlocal runner
             runner = found = await container.get(TaskRunner)
             if not stopped:
-                await found.run({DELIVER_PURCHASE: lambda tx_id: deliver(container, tx_id)})
+                await found.run({DELIVER_PURCHASE: handle})
 
         def stop() -> None:
             nonlocal stopped
             stopped = True
+            if in_hand:
+                log.info(
+                    "task runner stopping: finishing %d task(s) in hand first",
+                    len(in_hand),
+                    extra={"tasks_in_hand": len(in_hand), "tx_ids": ",".join(sorted(in_hand))},
+                )
             if runner is not None:
                 runner.stop()
 
@@ -91,9 +111,36 @@ def task_runner(container: AsyncContainer) -> Piece:
     return piece
 
 
+@asynccontextmanager
+async def leftovers(container: AsyncContainer) -> AsyncIterator[None]:
+    """Nothing on enter; once the worker's loops have stopped, what they leave for the next worker: messages still
+    in the outbox and tasks still queued (nothing is lost: the next relay, runner or sweep takes them)."""
+    try:
+        yield
+    finally:
+        try:
+            pending, oldest, quarantined = await (await container.get(OutboxBacklog)).measure()
+            queued = await (await container.get(QueueDepth)).measure()
+        except Exception as exc:
+            log.warning("worker stopped; what it leaves could not be read: %s", type(exc).__name__)
+        else:
+            fields = {"outbox_pending": pending, "outbox_oldest_seconds": round(oldest, 1), "tasks_queued": queued}
+            fields["outbox_quarantined"] = quarantined
+            log.info(
+                "worker stopped, leaving %d outbox message(s) (oldest %.1f s) and %d queued task(s)",
+                pending,
+                oldest,
+                queued,
+                extra=fields,
+            )
+
+
 async def deliver(container: AsyncContainer, tx_id: str) -> None:
+    metrics = await container.get(Metrics)
+    started = time.perf_counter()
     claim = await _call(container, DeliverPurchase, lambda use_case: use_case(tx_id))
-    log.info("delivery task for %s: %s", tx_id, claim.value)
+    metrics.delivery_tasks.labels(claim.value).observe(time.perf_counter() - started)
+    log.info("delivery task for %s: %s", tx_id, claim.value, extra={"tx_id": tx_id, "outcome": claim.value})
 
 
 async def relay(container: AsyncContainer) -> bool:
@@ -104,6 +151,10 @@ async def relay(container: AsyncContainer) -> bool:
     nobody notices; an idle outbox waits the relay interval.
     """
     report = await _call(container, RelayOutbox, lambda use_case: use_case())
+    if report.delivered or report.failed:
+        metrics = await container.get(Metrics)
+        metrics.relayed.labels("delivered").inc(report.delivered)
+        metrics.relayed.labels("failed").inc(report.failed)
     if report.claimed and not report.full:
         await asyncio.sleep(RELAY_GATHER)
     return report.claimed > 0
@@ -112,7 +163,11 @@ async def relay(container: AsyncContainer) -> bool:
 async def sweep(container: AsyncContainer) -> bool:
     purchases = await _call(container, ReconcilePurchases, lambda use_case: use_case())
     invoices = await _call(container, ExpireStaleInvoices, lambda use_case: use_case())
-    log.info("sweep: purchases %s; invoices %s", purchases, invoices)
+    counts = {"purchases": attrs.asdict(purchases), "invoices": attrs.asdict(invoices)}
+    fields = {f"{kind}_{name}": n for kind, found in counts.items() for name, n in found.items()}
+    words = {kind: " ".join(f"{name}={n}" for name, n in found.items()) for kind, found in counts.items()}
+    level = logging.INFO if any(fields.values()) else logging.DEBUG  # an idle sweep says nothing at INFO
+    log.log(level, "sweep: purchases %s; invoices %s", words["purchases"], words["invoices"], extra=fields)
     return False
 
 

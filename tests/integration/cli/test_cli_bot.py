@@ -104,3 +104,30 @@ async def test_in_webhook_mode_the_bot_registers_its_webhook_and_checks_the_secr
             assert len(fake.calls_to("sendMessage")) == 1  # answered before the 200
         finally:
             stop(proc)
+
+
+async def test_the_bot_alone_serves_health_and_counts_updates_by_handler_on_the_worker_port(tmp_path):
+    health = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STARSHOP_")}
+    settings = {"STARSHOP_BOT_TOKEN": TOKEN, "STARSHOP_WORKER_PORT": str(health)}
+    async with FakeBotApi() as fake, httpx.AsyncClient(base_url=f"http://127.0.0.1:{health}") as client:
+        proc = subprocess.Popen(  # noqa: ASYNC220 - started once; the test then only polls it
+            [sys.executable, "-m", "starshop.entrypoints.cli", "bot"],
+            cwd=tmp_path,
+            env=clean | settings | {"STARSHOP_TELEGRAM_URL": fake.url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            await fake.wait_for("setMyCommands", within=30)
+            fake.queue_update(user_update(1, "/start"))
+            await fake.wait_for("sendMessage", within=10)
+            assert (await client.get("/health/ready")).status_code == 200
+            text = (await client.get("/metrics")).text
+        finally:
+            output = stop(proc)
+    assert 'starshop_bot_updates_total{handler="menu.start"} 1.0' in text
+    assert 'starshop_bot_handler_seconds_count{handler="menu.start"} 1.0' in text
+    assert "starshop_bot_throttled_total 0.0" in text
+    assert "Traceback" not in output

@@ -83,6 +83,12 @@ async def test_a_mini_app_user_tops_up_and_buys_stars_end_to_end(api):
         ("purchase", "completed"),
         ("recharge", "completed"),
     ]
+    metrics = (await api.get("/metrics")).text  # the worker's side of it, in this one process
+    assert 'starshop_deliveries_total{outcome="delivered"} 1.0' in metrics
+    assert 'starshop_delivery_task_seconds_count{claim="claimed"} 1.0' in metrics
+    assert 'starshop_external_call_seconds_count{call="deliver",result="delivered",service="fragment"} 1.0' in metrics
+    assert 'starshop_outbox_relayed_total{result="delivered"}' in metrics
+    assert "starshop_provider_wallet_balance " in metrics
 
 
 async def test_the_same_idempotency_key_replays_and_a_different_body_is_refused(api):

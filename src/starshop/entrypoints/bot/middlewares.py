@@ -1,6 +1,6 @@
 """starshop's middlewares, on its own router only (so an embedding bot's handlers are left alone).
 
-Order on each observer: language, then errors, then throttling, then the handler.
+Order on each observer: metrics, language, then errors, then throttling, then the handler.
 """
 
 from __future__ import annotations
@@ -22,10 +22,29 @@ from starshop.application.ports import RateLimiter
 from starshop.domain import DomainError
 from starshop.entrypoints.bot.language import remembered_language
 from starshop.entrypoints.bot.replies import answer_callback, error_reply, say
-from starshop.entrypoints.observability import update_id
+from starshop.entrypoints.observability import Metrics, update_id
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class MetricsMiddleware(BaseMiddleware):
+    """Counts and times each message and button press by the handler that took it (``menu.balance``): a fixed set
+    of names, however many users and texts there are."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        container: AsyncContainer | None = data.get(CONTAINER_NAME)
+        if container is None:
+            return await handler(event, data)
+        metrics = await container.get(Metrics)
+        callback = getattr(data.get("handler"), "callback", None)
+        name = f"{getattr(callback, '__module__', '?').rsplit('.', 1)[-1]}.{getattr(callback, '__name__', '?')}"
+        started = time.perf_counter()
+        try:
+            return await handler(event, data)
+        finally:
+            metrics.bot_updates.labels(name).inc()
+            metrics.bot_latency.labels(name).observe(time.perf_counter() - started)
 
 
 class LanguageMiddleware(BaseMiddleware):
@@ -89,6 +108,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         limiter = await container.get(RateLimiter)
         if await limiter.hit(user.id, "message"):
             return await handler(event, data)
+        (await container.get(Metrics)).bot_throttled.inc()
         now = self._clock()
         if now - self._noticed.get(user.id, float("-inf")) >= self._notice_every:
             self._noticed[user.id] = now

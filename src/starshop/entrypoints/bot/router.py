@@ -14,7 +14,12 @@ from starshop.entrypoints.bot.guards import (
     person_filter,
     private_filter,
 )
-from starshop.entrypoints.bot.middlewares import ErrorMiddleware, LanguageMiddleware, ThrottlingMiddleware
+from starshop.entrypoints.bot.middlewares import (
+    ErrorMiddleware,
+    LanguageMiddleware,
+    MetricsMiddleware,
+    ThrottlingMiddleware,
+)
 from starshop.entrypoints.bot.operators import build_operator_router
 
 
@@ -45,7 +50,9 @@ def build_router(*, admin_ids: Iterable[int] = ()) -> Router:
     )
     root.include_routers(private, groups_router())
     language, errors, throttling = LanguageMiddleware(), ErrorMiddleware(), ThrottlingMiddleware()
+    counted = MetricsMiddleware()
     for observer in (root.message, root.callback_query):
+        observer.middleware(counted)
         observer.middleware(language)
         observer.middleware(errors)
         observer.middleware(throttling)

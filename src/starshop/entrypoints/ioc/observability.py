@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 
 from dishka import Provider, Scope, decorate, provide
 
 from starshop.adapters.resilience import BreakerState, CircuitBreaker
+from starshop.application.config import ShopConfig
 from starshop.application.ports import EventPublisher, PaymentGateway, StarDelivery
 from starshop.entrypoints.ioc.probes import DatabaseHealth, OutboxBacklog, QueueDepth, RedisHealth
 from starshop.entrypoints.observability import (
@@ -15,6 +17,8 @@ from starshop.entrypoints.observability import (
     TimedPaymentGateway,
     TimedStarDelivery,
 )
+
+WALLET_EVERY = 60.0  # seconds between the wallet readings a scrape asks for
 
 
 class ObservabilityProvider(Provider):
@@ -48,7 +52,32 @@ class ObservabilityProvider(Provider):
         return Readiness(checks)
 
     @provide
-    def refresh(self, metrics: Metrics, backlog: OutboxBacklog, depth: QueueDepth) -> MetricsRefresh:
+    def refresh(
+        self,
+        metrics: Metrics,
+        backlog: OutboxBacklog,
+        depth: QueueDepth,
+        gateway: PaymentGateway,
+        delivery: StarDelivery,
+        config: ShopConfig,
+    ) -> MetricsRefresh:
+        breakers = {name: _breaker_of(port) for name, port in (("heleket", gateway), ("fragment", delivery))}
+        if config.wallet_floor is not None:
+            metrics.wallet_floor.set(float(config.wallet_floor))
+        wallet_read = -WALLET_EVERY
+
+        async def circuits() -> None:
+            for name, breaker in breakers.items():
+                if breaker is not None:
+                    for state in BreakerState:
+                        metrics.breaker_state.labels(name, state.value).set(int(breaker.state is state))
+
+        async def wallet() -> None:
+            nonlocal wallet_read
+            if time.monotonic() - wallet_read >= WALLET_EVERY:  # one provider call a minute, however often scraped
+                wallet_read = time.monotonic()
+                await delivery.wallet_balance()  # the timed delivery keeps the gauge
+
         async def outbox() -> None:
             pending, oldest, quarantined = await backlog.measure()
             metrics.outbox_depth.set(pending)
@@ -58,7 +87,7 @@ class ObservabilityProvider(Provider):
         async def queue() -> None:
             metrics.queue_depth.set(await depth.measure())
 
-        return MetricsRefresh(outbox, queue)
+        return MetricsRefresh(outbox, queue, circuits, wallet)
 
 
 def _breaker_of(port: object) -> CircuitBreaker | None:

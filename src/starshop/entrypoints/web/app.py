@@ -22,7 +22,7 @@ from starshop.entrypoints.web.api.base import SECURITY_SCHEMES
 from starshop.entrypoints.web.console import CONSOLE_ROUTES
 from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
 from starshop.entrypoints.web.heleket import heleket_webhook
-from starshop.entrypoints.web.observability import metrics_endpoint, observe, ready
+from starshop.entrypoints.web.observability import metrics_endpoint, observed, ready
 from starshop.entrypoints.web.sandbox import SANDBOX_ROUTES
 from starshop.entrypoints.web.storefront import storefront_routes
 
@@ -50,15 +50,7 @@ def create_app(
     reverse before the container closes."""
     metrics = metrics or Metrics()
     lifespans = [_lifespan(piece) for piece in (container_piece(container), *pieces)]
-    handlers: list[ControllerRouterHandler] = [
-        live,
-        ready,
-        metrics_endpoint,
-        heleket_webhook,
-        *API_ROUTES,
-        *CONSOLE_ROUTES,
-        *routes,
-    ]
+    handlers: list[ControllerRouterHandler] = [*HEALTH_ROUTES, heleket_webhook, *API_ROUTES, *CONSOLE_ROUTES, *routes]
     handlers += storefront_routes(sandbox=sandbox)
     if sandbox:
         handlers += SANDBOX_ROUTES
@@ -66,7 +58,6 @@ def create_app(
         route_handlers=handlers,
         lifespan=lifespans,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[observe(metrics)],
         # Logging is the process's (text or JSON lines, see observability.configure_logging): Litestar's default
         # would replace the root handler with its own plain-text one behind a queue thread.
         logging_config=None,
@@ -78,7 +69,18 @@ def create_app(
         ),
     )
     setup_dishka(container, app)
-    return app
+    return observed(app, metrics)
+
+
+HEALTH_ROUTES: list[ControllerRouterHandler] = [live, ready, metrics_endpoint]
+
+
+def create_health_app(container: AsyncContainer, *, metrics: Metrics) -> Litestar:
+    """Health and metrics only, for the processes that serve no web app (``starshop worker``, ``starshop bot``):
+    the same handlers as the web app's, on the same container and metrics."""
+    app = Litestar(route_handlers=HEALTH_ROUTES, logging_config=None, openapi_config=None)
+    setup_dishka(container, app)
+    return observed(app, metrics)
 
 
 def _lifespan(piece: Piece) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:

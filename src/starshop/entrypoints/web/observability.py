@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Response, get
+from litestar import Litestar, Response, get
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -21,7 +21,18 @@ from starshop.entrypoints.observability import (
     request_id,
 )
 
-__all__ = ["MetricsRefresh", "Readiness", "ReadinessCheck", "metrics_endpoint", "observe", "ready"]
+__all__ = ["MetricsRefresh", "Readiness", "ReadinessCheck", "metrics_endpoint", "observe", "observed", "ready"]
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "unmatched"  # the one route label of every path no handler serves (404, 405): no label per made-up path
+
+
+def observed(app: Litestar, metrics: Metrics) -> Litestar:
+    """``app`` with request ids and HTTP metrics on every request, routed or not.
+
+    Litestar runs its ``middleware`` only for requests a handler matched, so a 404 would go unseen; this wraps the
+    app's ASGI handler instead, the place Litestar itself puts its CORS and OpenTelemetry wrappers."""
+    app.asgi_handler = observe(metrics)(app.asgi_handler)
+    return app
 
 
 def observe(metrics: Metrics) -> Callable[[ASGIApp], ASGIApp]:
@@ -46,8 +57,9 @@ def observe(metrics: Metrics) -> Callable[[ASGIApp], ASGIApp]:
             try:
                 await app(scope, receive, send_with_id)
             finally:
-                route = str(scope.get("path_template") or "unmatched")
+                route = str(scope.get("path_template") or UNMATCHED)
                 method = str(scope.get("method", ""))
+                method = method if method in METHODS else "other"
                 metrics.http_requests.labels(method, route, str(status)).inc()
                 metrics.http_latency.labels(method, route).observe(time.perf_counter() - started)
                 request_id.reset(token)

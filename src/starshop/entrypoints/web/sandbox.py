@@ -1,5 +1,8 @@
 """``/sandbox/invoices/{uuid}``: the sandbox's payment page. Paying sends a properly signed Heleket webhook to
-the shop's own ``/webhooks/heleket`` over HTTP, so the real endpoint, verifier and ``ConfirmPayment`` run.
+``/webhooks/heleket`` of the app serving the page, as an HTTP request through the whole app (middleware, endpoint,
+verifier, ``ConfirmPayment``). It goes to the app in-process, not over the network: a post to the shop's own
+address failed (and the page answered 500) once the server had stopped listening during a graceful shutdown, and
+where the public URL does not lead back to this very process.
 
 Mounted only when the whole shop is a sandbox (simulated payments and deliveries, never in production).
 Every page says SANDBOX.
@@ -18,7 +21,6 @@ from litestar.params import Parameter
 from msgspec import Struct
 
 from starshop.adapters.sandbox import SANDBOX_ACTIONS, SandboxPaymentGateway
-from starshop.entrypoints.settings import SandboxPaymentSettings
 from starshop.entrypoints.web.auth import MAX_USER_ID, SANDBOX_BOT_TOKEN, MiniAppAuth, init_data_for
 from starshop.entrypoints.web.errors import error_response
 
@@ -81,7 +83,6 @@ class SandboxController(Controller):
         action: str,
         request: Request[Any, Any, Any],
         sandbox: FromDishka[SandboxPaymentGateway],
-        settings: FromDishka[SandboxPaymentSettings],
     ) -> Response[Any]:
         invoice = sandbox.by_uuid(invoice_uuid)
         if invoice is None:
@@ -89,9 +90,9 @@ class SandboxController(Controller):
         if action not in SANDBOX_ACTIONS:
             return error_response(404, "unknown_action", f"actions are {', '.join(SANDBOX_ACTIONS)}")
         body = sandbox.settle(invoice, action)
-        target = f"{settings.base_url}/webhooks/heleket"
-        async with httpx.AsyncClient(timeout=10) as client:
-            answer = await client.post(target, content=body, headers={"Content-Type": "application/json"})
+        transport = httpx.ASGITransport(app=request.app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox", timeout=10) as client:
+            answer = await client.post("/webhooks/heleket", content=body, headers={"Content-Type": "application/json"})
         outcome = answer.json().get("outcome") if answer.status_code == 200 else answer.text
         log.info("SANDBOX invoice %s %s: webhook answered %s (%s)", invoice_uuid, action, answer.status_code, outcome)
         if "text/html" in request.headers.get("accept", ""):
