@@ -40,7 +40,8 @@ def main_menu(lang: str) -> InlineKeyboardMarkup:
         [
             [item("btn_buy", "buy"), item("btn_balance", "balance")],
             [item("btn_topup", "topup"), item("btn_history", "history")],
-            [item("btn_lang", "lang"), item("btn_help", "help")],
+            [item("btn_promo", "promo"), item("btn_lang", "lang")],
+            [item("btn_help", "help")],
         ]
     )
 

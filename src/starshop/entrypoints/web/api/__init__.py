@@ -11,6 +11,7 @@ from starshop.entrypoints.web.api.admin_outbox import AdminOutboxController
 from starshop.entrypoints.web.api.admin_transactions import AdminTransactionsController
 from starshop.entrypoints.web.api.admin_users import AdminUsersController
 from starshop.entrypoints.web.api.events import events_socket
+from starshop.entrypoints.web.api.promo_codes import AdminPromoCodesController, PromoCodesController
 from starshop.entrypoints.web.api.shop import ShopController
 
 API_ROUTES: list[ControllerRouterHandler] = [
@@ -19,6 +20,8 @@ API_ROUTES: list[ControllerRouterHandler] = [
     AdminUsersController,
     AdminTransactionsController,
     AdminOutboxController,
+    PromoCodesController,
+    AdminPromoCodesController,
     events_socket,
 ]
 

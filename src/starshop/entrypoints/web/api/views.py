@@ -21,7 +21,7 @@ from starshop.application.use_cases.register_user import TelegramProfile
 
 Decimal = Annotated[str, Meta(description='an exact decimal string, e.g. "10.50"')]
 Timestamp = Annotated[str, Meta(description="ISO 8601 with its UTC offset")]
-TxType = Literal["recharge", "purchase", "refund", "bonus", "adjustment"]
+TxType = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo"]
 TxStatus = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
 
 
@@ -69,15 +69,22 @@ class Quote(Struct, kw_only=True):
     currency: str
     price_per_star: Decimal
     markup: Decimal
+    promo_code: str | UnsetType = UNSET
+    discount: Decimal | UnsetType = UNSET
 
     @classmethod
     def of(cls, quote: StarsQuote) -> Quote:
+        """With a discount code, ``price`` is what is left to pay after ``discount``."""
+        extra: dict[str, Any] = {}
+        if quote.promo_code is not None and quote.discount is not None:
+            extra = {"promo_code": quote.promo_code, "discount": money(quote.discount)}
         return cls(
             stars=quote.stars,
             price=money(quote.price),
             currency=quote.price.currency.code,
             price_per_star=format(quote.price_per_star, "f"),
             markup=format(quote.markup, "f"),
+            **extra,
         )
 
 
@@ -97,6 +104,8 @@ class Transaction(Struct, kw_only=True):
     pay_with: Literal["balance", "invoice"] | UnsetType | None = UNSET
     delivery_unknown: bool | UnsetType = UNSET
     invoice_url: str | UnsetType = UNSET
+    promo_code: str | UnsetType = UNSET
+    discount: Decimal | UnsetType = UNSET
 
     @classmethod
     def of(cls, tx: domain.Transaction, *, invoice_url: str | None = None) -> Transaction:
@@ -159,6 +168,10 @@ def _common(tx: domain.Transaction, invoice_url: str | None) -> dict[str, Any]:
         fields["invoice_url"] = invoice_url
     elif tx.invoice is not None:
         fields["invoice_url"] = tx.invoice.url
+    if tx.promo_code is not None:
+        fields["promo_code"] = tx.promo_code
+    if tx.discount is not None:
+        fields["discount"] = money(tx.discount)
     return fields
 
 
@@ -278,3 +291,46 @@ class QuarantinedEvent(Struct, kw_only=True):
 
 class Quarantined(Struct, kw_only=True):
     items: list[QuarantinedEvent]
+
+
+class PromoCode(Struct, kw_only=True):
+    """A promo code as operators see it. A bonus code has ``amount``; a discount code ``percent`` and its cap
+    ``max_discount``. ``max_uses`` ``null`` is unlimited."""
+
+    code: str
+    kind: Literal["bonus", "discount"]
+    currency: str
+    amount: Decimal | None
+    percent: Decimal | None
+    max_discount: Decimal | None
+    max_uses: int | None
+    uses: int
+    once_per_user: bool
+    expires_at: Timestamp | None
+    disabled_at: Timestamp | None
+    created_at: Timestamp
+
+    @classmethod
+    def of(cls, code: domain.PromoCode) -> PromoCode:
+        some = code.amount or code.max_discount
+        assert some is not None  # every code has one or the other
+        return cls(
+            code=code.code,
+            kind=code.kind.value,
+            currency=some.currency.code,
+            amount=money(code.amount) if code.amount else None,
+            percent=format(code.percent, "f") if code.percent is not None else None,
+            max_discount=money(code.max_discount) if code.max_discount else None,
+            max_uses=code.max_uses,
+            uses=code.uses,
+            once_per_user=code.once_per_user,
+            expires_at=code.expires_at.isoformat() if code.expires_at else None,
+            disabled_at=code.disabled_at.isoformat() if code.disabled_at else None,
+            created_at=code.created_at.isoformat(),
+        )
+
+
+class PromoCodes(Struct, kw_only=True):
+    items: list[PromoCode]
+    offset: int
+    limit: int
