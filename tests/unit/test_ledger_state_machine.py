@@ -37,23 +37,35 @@ from starshop.application.errors import (
     ProviderHasNoOrder,
     ProviderHasOrder,
     ProviderLookupFailed,
+    UnknownPromoCode,
 )
 from starshop.application.ports import Delivered, Refused
 from starshop.application.use_cases.buy_stars import BuyStarsInput
 from starshop.application.use_cases.confirm_payment import PaymentOutcome
+from starshop.application.use_cases.create_promo_code import NewPromoCode
 from starshop.application.use_cases.create_recharge import CreateRechargeInput
 from starshop.application.use_cases.grant_bonus import OperatorCredit
 from starshop.application.use_cases.record_delivery import DeliveryResult, Recorded
+from starshop.application.use_cases.redeem_promo_code import Redemption
 from starshop.application.use_cases.register_user import TelegramProfile
 from starshop.application.use_cases.resolve_purchase import OperatorVerdict, Verdict
 from starshop.domain import (
     Currency,
     DeliveryReceipt,
+    DomainError,
     InsufficientFunds,
+    InvalidPromoCode,
     Money,
     PaymentStatus,
     PayWith,
+    PromoAlreadyUsed,
+    PromoDisabled,
+    PromoExpired,
+    PromoKind,
+    PromoNotApplicable,
+    PromoUsedUp,
     TxStatus,
+    TxType,
     UnderpaymentPolicy,
 )
 from starshop.testing import build_in_memory_shop
@@ -96,6 +108,34 @@ class Purchase:
     refused_by_operator: bool = False  # an operator's verdict, checked against the provider's orders
 
 
+@attrs.define
+class Code:
+    """A promo code as the model knows it: its terms, and its uses counted by the model alone."""
+
+    kind: PromoKind
+    amount: Decimal | None = None
+    percent: Decimal | None = None
+    cap: Decimal | None = None
+    max_uses: int | None = None
+    once: bool = True
+    expires_in: timedelta | None = None
+    disabled: bool = False
+    uses: int = 0
+    users: set[int] = attrs.Factory(set)
+
+
+CODES = {
+    "GIFT3": Code(PromoKind.BONUS, amount=Decimal(3), max_uses=2),
+    "MANY": Code(PromoKind.BONUS, amount=Decimal(1), once=False),
+    "SOON": Code(PromoKind.BONUS, amount=Decimal(2), expires_in=timedelta(minutes=30)),
+    "GONE": Code(PromoKind.BONUS, amount=Decimal(4), disabled=True),
+    "SAVE20": Code(PromoKind.DISCOUNT, percent=Decimal(20), cap=Decimal("0.50"), max_uses=1),
+}
+# as users type them: other case, unknown, not a code at all (a space, full-width letters)
+TYPED = ("GIFT3", "gift3", "MANY", "SOON", "GONE", "SAVE20", "NOPE", "bad code!", "\uff27\uff29\uff26\uff343")
+PROMO_ERRORS = (UnknownPromoCode, PromoNotApplicable, PromoDisabled, PromoExpired, PromoAlreadyUsed, PromoUsedUp)
+
+
 def stale(prior: PaymentStatus | None, status: PaymentStatus) -> bool:
     if prior is None or status.credits:
         return False
@@ -113,6 +153,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.model_recharges: dict[str, Recharge] = {}
         self.purchases: dict[str, Purchase] = {}
         self.keyed: dict[tuple[int, str], tuple[object, str]] = {}  # (user, key) -> (request, tx id); any kind
+        self.codes = {name: attrs.evolve(code, users=set()) for name, code in CODES.items()}
+        self.promo_credits = 0
 
     def run(self, coro):
         return self.loop.run_until_complete(coro)
@@ -131,6 +173,25 @@ class LedgerMachine(RuleBasedStateMachine):
         for user in USERS:
             self.run(self.shop.register_user(TelegramProfile(user_id=user)))
             self.bonus(user, self.shop.money("5"))  # so that early purchases can succeed
+        self.started = self.shop.clock.now()
+        for name, code in self.codes.items():
+            money = {"amount": code.amount, "max_discount": code.cap}
+            self.run(
+                self.shop.create_promo_code(
+                    NewPromoCode(
+                        operator_id=1,
+                        code=name.lower(),
+                        kind=code.kind,
+                        percent=code.percent,
+                        max_uses=code.max_uses,
+                        once_per_user=code.once,
+                        expires_at=self.started + code.expires_in if code.expires_in else None,
+                        **{k: self.shop.money(str(v)) if v is not None else None for k, v in money.items()},
+                    )
+                )
+            )
+            if code.disabled:
+                self.run(self.shop.disable_promo_code(name))
 
     # --- money in -------------------------------------------------------------------------------------------
     def keyed_request(self, user: int, kind: str, key: str | None, request: object, call):
@@ -149,15 +210,74 @@ class LedgerMachine(RuleBasedStateMachine):
             raise AssertionError("another request with a used idempotency key was not refused")
         result = call()
         if first is not None:
-            tx = result.recharge if kind == "recharge" else result.purchase
+            tx = self.made(kind, result)
             assert result.replayed
             assert tx.id == first[1]
             note(f"{kind}: idempotency replay")
             return None
-        tx = result.recharge if kind == "recharge" else result.purchase
+        tx = self.made(kind, result)
         assert not result.replayed
         self.keyed[(user, key)] = (request, tx.id)
         return result
+
+    @staticmethod
+    def made(kind: str, result):
+        """The transaction a request of ``kind`` made."""
+        return getattr(result, kind if kind in ("recharge", "purchase") else "transaction")
+
+    # --- promo codes ----------------------------------------------------------------------------------------
+    def promo_refusal(self, typed: str, user: int, kind: PromoKind) -> type[DomainError] | None:
+        """What the shop must answer when ``user`` uses the code ``typed`` as a ``kind`` code now, in the order
+        the rules are checked; ``None`` when the use is allowed."""
+        code = self.codes.get(typed.upper()) if typed.isascii() else None
+        if code is None:
+            return UnknownPromoCode
+        if code.kind is not kind:
+            return PromoNotApplicable
+        if code.disabled:
+            return PromoDisabled
+        if code.expires_in is not None and self.shop.clock.now() >= self.started + code.expires_in:
+            return PromoExpired
+        if code.once and user in code.users:
+            return PromoAlreadyUsed
+        if code.max_uses is not None and code.uses >= code.max_uses:
+            return PromoUsedUp
+        return None
+
+    def promo_used(self, typed: str, user: int) -> None:
+        code = self.codes[typed.upper()]
+        code.uses += 1
+        code.users.add(user)
+
+    @rule(user=st.sampled_from(USERS), typed=st.sampled_from(TYPED), key=st.sampled_from(KEYS))
+    def redeem_promo(self, user, typed, key):
+        data = Redemption(user_id=user, code=typed, idempotency_key=key)
+        if typed in ("bad code!", "\uff27\uff29\uff26\uff343"):
+            try:
+                self.run(self.shop.redeem_promo_code(data))
+            except InvalidPromoCode:
+                note("promo: not a code refused")
+                return
+            raise AssertionError(f"{typed!r} was taken for a promo code")
+        new = key is None or (user, key) not in self.keyed
+        refusal = self.promo_refusal(typed, user, PromoKind.BONUS) if new else None
+        try:
+            result = self.keyed_request(
+                user, "promo", key, typed.upper(), lambda: self.run(self.shop.redeem_promo_code(data))
+            )
+        except PROMO_ERRORS as e:
+            got = type(e)
+            assert got is refusal, (typed, got, refusal)
+            note(f"promo redemption refused: {got.__name__}")
+            return
+        assert refusal is None, (typed, refusal)
+        if result is None:
+            return
+        assert result.transaction.type is TxType.PROMO
+        self.promo_used(typed, user)
+        self.amount[user] += self.codes[typed.upper()].amount
+        self.promo_credits += 1
+        note(f"promo redeemed{' (typed in another case)' if typed != typed.upper() else ''}")
 
     @rule(
         target=recharges,
@@ -264,19 +384,33 @@ class LedgerMachine(RuleBasedStateMachine):
         by_invoice=st.booleans(),
         key=st.sampled_from(KEYS),
         retry=st.booleans(),
+        promo=st.sampled_from([None, None, None, "SAVE20", "save20", "GIFT3"]),
     )
-    def buy(self, user, stars, recipient, by_invoice, key, retry=False):
+    def buy(self, user, stars, recipient, by_invoice, key, retry=False, promo=None):
         first = self.keyed.get((user, key)) if key else None
         if retry and first is not None and first[0][0] == "purchase":  # a client retrying its own request
-            stars, recipient, pay_with = first[0][1]
+            stars, recipient, pay_with, promo = first[0][1]
             by_invoice = pay_with is PayWith.INVOICE
         price = self.shop.policy.price(stars).amount
         pay_with = PayWith.INVOICE if by_invoice else PayWith.BALANCE
-        data = BuyStarsInput(user_id=user, stars=stars, recipient=recipient, pay_with=pay_with, idempotency_key=key)
+        data = BuyStarsInput(
+            user_id=user, stars=stars, recipient=recipient, pay_with=pay_with, idempotency_key=key, promo_code=promo
+        )
         available = self.amount[user] - self.held[user]
-        request = (stars, recipient, pay_with)
+        request = (stars, recipient, pay_with, promo and promo.upper())
+        new = key is None or (user, key) not in self.keyed
+        refusal = self.promo_refusal(promo, user, PromoKind.DISCOUNT) if promo and new else None
+        if promo and new and refusal is None:
+            code = self.codes[promo.upper()]
+            off = Money.rounded_down(price * code.percent / 100, self.shop.config.currency).amount
+            price -= min(off, code.cap)
         try:
             result = self.keyed_request(user, "purchase", key, request, lambda: self.run(self.shop.buy_stars(data)))
+        except PROMO_ERRORS as e:
+            got = type(e)
+            assert got is refusal, (promo, got, refusal)
+            note(f"discount refused: {got.__name__}")
+            return multiple()
         except InsufficientFunds:
             assert not by_invoice
             assert available < price
@@ -284,8 +418,13 @@ class LedgerMachine(RuleBasedStateMachine):
             return multiple()
         if result is None:
             return multiple()
+        assert refusal is None, (promo, refusal)
         assert by_invoice or available >= price
         purchase = result.purchase
+        assert purchase.amount.amount == price
+        if promo:
+            self.promo_used(promo, user)
+            note("purchase with a discount code")
         self.purchases[purchase.id] = Purchase(purchase.id, user, price, TxStatus.PENDING, funded=not by_invoice)
         note(f"purchase from {pay_with.value}")
         if not by_invoice:
@@ -484,16 +623,25 @@ class LedgerMachine(RuleBasedStateMachine):
         assert len(calls) == len(set(calls))
 
     @invariant()
+    def promo_codes_are_used_as_the_model_counts(self):
+        if not hasattr(self, "shop"):
+            return
+        stored = {code.code: code for code in self.run(self.shop.list_promo_codes())}
+        for name, code in self.codes.items():
+            assert stored[name].uses == code.uses, name
+            assert stored[name].max_uses is None or stored[name].uses <= stored[name].max_uses
+
+    @invariant()
     def each_credit_is_journaled_once(self):
         if not hasattr(self, "shop"):
             return
         credited = {r.tx_id for r in self.model_recharges.values() if r.state == CREDITED}
-        completed = {
-            t.id
-            for t in self.run(self.shop.transactions())
-            if t.type.value == "recharge" and t.status is TxStatus.COMPLETED
-        }
+        journal = self.run(self.shop.transactions())
+        completed = {t.id for t in journal if t.type.value == "recharge" and t.status is TxStatus.COMPLETED}
         assert credited == completed
+        promo_credits = [t for t in journal if t.type is TxType.PROMO]
+        assert len(promo_credits) == self.promo_credits
+        assert all(t.status is TxStatus.COMPLETED and t.promo_code for t in promo_credits)
 
 
 # The branches every run must reach: each is a rule of the ledger that an example exercised and the model checked.
@@ -531,6 +679,21 @@ MUST_RUN = (
     "operator resolve refused: the provider has no such order",
     "late outcome contradicting the end: kept and flagged",
     "late outcome agreeing with the end: harmless",
+    "promo redeemed",
+    "promo redeemed (typed in another case)",
+    "promo: not a code refused",
+    "promo: idempotency replay",
+    "promo: idempotency conflict refused",
+    "promo redemption refused: UnknownPromoCode",
+    "promo redemption refused: PromoNotApplicable",
+    "promo redemption refused: PromoDisabled",
+    "promo redemption refused: PromoExpired",
+    "promo redemption refused: PromoAlreadyUsed",
+    "promo redemption refused: PromoUsedUp",
+    "purchase with a discount code",
+    "discount refused: PromoUsedUp",
+    "discount refused: PromoAlreadyUsed",
+    "discount refused: PromoNotApplicable",
 )
 SETTINGS = settings(
     max_examples=500, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]

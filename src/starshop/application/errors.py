@@ -105,3 +105,11 @@ class ProviderLookupFailed(SettleRefused):
     """The provider's order history could not be read, so the verdict cannot be checked."""
 
     code = "provider_lookup_failed"
+
+
+class UnknownPromoCode(ApplicationError):
+    code = "promo_code_unknown"
+
+
+class PromoCodeExists(ApplicationError):
+    code = "promo_code_exists"

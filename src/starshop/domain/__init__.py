@@ -13,12 +13,19 @@ from starshop.domain.errors import (
     InsufficientFunds,
     InvalidAmount,
     InvalidMoney,
+    InvalidPromoCode,
     InvalidRecipient,
     InvalidStarAmount,
+    PromoAlreadyUsed,
+    PromoDisabled,
+    PromoExpired,
+    PromoNotApplicable,
+    PromoUsedUp,
 )
 from starshop.domain.money import PLAIN_DECIMAL, Currency, Money
 from starshop.domain.payment import PaymentStatus, UnderpaymentPolicy
 from starshop.domain.policy import MIN_STARS, DailyUsage, PurchasePolicy, normalise_recipient
+from starshop.domain.promo import PromoCode, PromoKind, normalise_code
 from starshop.domain.transaction import (
     DeliveryReceipt,
     Invoice,
@@ -48,6 +55,7 @@ __all__ = [
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidMoney",
+    "InvalidPromoCode",
     "InvalidRecipient",
     "InvalidStarAmount",
     "Invoice",
@@ -55,6 +63,13 @@ __all__ = [
     "Money",
     "PayWith",
     "PaymentStatus",
+    "PromoAlreadyUsed",
+    "PromoCode",
+    "PromoDisabled",
+    "PromoExpired",
+    "PromoKind",
+    "PromoNotApplicable",
+    "PromoUsedUp",
     "PurchaseDetails",
     "PurchasePolicy",
     "Transaction",
@@ -63,5 +78,6 @@ __all__ = [
     "UnderpaymentPolicy",
     "User",
     "can_move",
+    "normalise_code",
     "normalise_recipient",
 ]

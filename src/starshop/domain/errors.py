@@ -47,3 +47,31 @@ class InvalidRecipient(DomainError):
 
 class DailyLimitExceeded(DomainError):
     code = "daily_limit_exceeded"
+
+
+class InvalidPromoCode(DomainError):
+    """Not a promo code at all (its text), or terms that make no code."""
+
+    code = "promo_code_invalid"
+
+
+class PromoNotApplicable(DomainError):
+    """A discount code redeemed for a credit, or a bonus code given with a purchase."""
+
+    code = "promo_code_not_applicable"
+
+
+class PromoDisabled(DomainError):
+    code = "promo_code_disabled"
+
+
+class PromoExpired(DomainError):
+    code = "promo_code_expired"
+
+
+class PromoUsedUp(DomainError):
+    code = "promo_code_used_up"
+
+
+class PromoAlreadyUsed(DomainError):
+    code = "promo_code_already_used"

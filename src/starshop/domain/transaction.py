@@ -17,6 +17,7 @@ class TxType(StrEnum):
     REFUND = "refund"
     BONUS = "bonus"
     ADJUSTMENT = "adjustment"
+    PROMO = "promo"  # a bonus promo code redeemed
 
 
 class TxStatus(StrEnum):
@@ -54,7 +55,7 @@ ALLOWED: dict[TxStatus, frozenset[TxStatus]] = {
     TxStatus.EXPIRED: frozenset(),
 }
 
-CREDIT_TYPES = frozenset({TxType.RECHARGE, TxType.REFUND, TxType.BONUS})
+CREDIT_TYPES = frozenset({TxType.RECHARGE, TxType.REFUND, TxType.BONUS, TxType.PROMO})
 
 
 def can_move(old: TxStatus, new: TxStatus) -> bool:
@@ -135,6 +136,9 @@ class Transaction:
     failure_reason: str | None = None
     # operator actions
     actor: int | None = None
+    # promo codes: the code a promo credit redeemed, or the discount code a purchase used and what it took off
+    promo_code: str | None = None
+    discount: Money | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.type is TxType.ADJUSTMENT:
@@ -219,9 +223,14 @@ class Transaction:
         at: datetime,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
+        promo_code: str | None = None,
+        discount: Money | None = None,
     ) -> Transaction:
         """A pending purchase of ``stars`` for ``recipient`` at ``price``; it holds nothing until its price is held
-        (``price_held``)."""
+        (``price_held``). A discount code's ``promo_code`` and the ``discount`` it took off go with it."""
+        if (promo_code is None) != (discount is None):
+            msg = "a discounted purchase names its code and its discount"
+            raise InvalidAmount(msg)
         if stars < 1:
             msg = f"a purchase buys at least one star, got {stars}"
             raise InvalidStarAmount(msg)
@@ -242,6 +251,8 @@ class Transaction:
             idempotency_key=idempotency_key,
             request_fingerprint=fingerprint,
             description=f"{stars} stars for @{recipient}",
+            promo_code=promo_code,
+            discount=discount,
         )
 
     @classmethod
@@ -268,6 +279,33 @@ class Transaction:
             updated_at=at,
             actor=actor,
             description=reason or "Bonus",
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+        )
+
+    @classmethod
+    def promo(
+        cls,
+        *,
+        id: str,
+        user_id: int,
+        code: str,
+        amount: Money,
+        at: datetime,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Transaction:
+        """A completed credit of the positive ``amount`` the bonus promo code ``code`` gives."""
+        return cls(
+            id=id,
+            user_id=user_id,
+            type=TxType.PROMO,
+            status=TxStatus.COMPLETED,
+            amount=amount,
+            created_at=at,
+            updated_at=at,
+            description=f"Promo code {code}",
+            promo_code=code,
             idempotency_key=idempotency_key,
             request_fingerprint=fingerprint,
         )

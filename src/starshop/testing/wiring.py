@@ -37,15 +37,19 @@ from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
+from starshop.application.use_cases.create_promo_code import CreatePromoCode
 from starshop.application.use_cases.create_recharge import CreateRecharge
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
+from starshop.application.use_cases.disable_promo_code import DisablePromoCode
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
 from starshop.application.use_cases.grant_bonus import GrantBonus
+from starshop.application.use_cases.list_promo_codes import ListPromoCodes
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
+from starshop.application.use_cases.redeem_promo_code import RedeemPromoCode
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
@@ -228,6 +232,10 @@ class InMemoryShop:
     audit_ledger = UseCase(AuditLedger, AuditLedger.__call__)
     audit_provider = UseCase(AuditProvider, AuditProvider.__call__)
     relay_outbox = UseCase(RelayOutbox, RelayOutbox.__call__)
+    create_promo_code = UseCase(CreatePromoCode, CreatePromoCode.__call__)
+    list_promo_codes = UseCase(ListPromoCodes, ListPromoCodes.__call__)
+    disable_promo_code = UseCase(DisablePromoCode, DisablePromoCode.__call__)
+    redeem_promo_code = UseCase(RedeemPromoCode, RedeemPromoCode.__call__)
 
     @property
     def clock(self) -> FixedClock:

@@ -41,7 +41,10 @@ def _check_names(conn: Connection) -> set[str]:
         stored = conn.execute(text("SELECT sql FROM sqlite_master WHERE name IN ('balances', 'transactions')"))
         return {name for (sql,) in stored for name in re.findall(r"CONSTRAINT (\w+) CHECK", sql)}
     found = conn.execute(
-        text("SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace")
+        text(
+            "SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace"
+            " AND conrelid IN ('balances'::regclass, 'transactions'::regclass)"
+        )
     )
     return set(found.scalars())
 

@@ -22,7 +22,7 @@ from starshop.adapters.sqla.migrate import (
 )
 from starshop.adapters.sqla.tables import metadata
 
-TABLES = {"alembic_version", "balances", "outbox", "transactions", "users"}
+TABLES = {"alembic_version", "balances", "outbox", "promo_codes", "promo_redemptions", "transactions", "users"}
 
 
 @pytest.fixture

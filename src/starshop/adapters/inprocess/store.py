@@ -13,6 +13,7 @@ from typing import Self
 import attrs
 
 from starshop.adapters.inprocess.activity import activity_of
+from starshop.adapters.inprocess.promo import InMemoryPromoCodes
 from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import (
     Activity,
@@ -21,11 +22,12 @@ from starshop.application.ports import (
     LedgerTotals,
     OutboxMessage,
     Page,
+    PromoRedemption,
     QuarantinedMessage,
     ShopStats,
     TransactionFilter,
 )
-from starshop.domain import Balance, Currency, DailyUsage, Money, Transaction, TxStatus, TxType, User
+from starshop.domain import Balance, Currency, DailyUsage, Money, PromoCode, Transaction, TxStatus, TxType, User
 from starshop.domain.events import Event
 
 
@@ -38,6 +40,8 @@ class _Tables:
     outbox_keys: set[str] = attrs.Factory(set)
     leases: dict[int, datetime] = attrs.Factory(dict)
     next_outbox_id: int = 1
+    promo_codes: dict[str, PromoCode] = attrs.Factory(dict)
+    promo_redemptions: list[PromoRedemption] = attrs.Factory(list)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -48,6 +52,8 @@ class _Tables:
             set(self.outbox_keys),
             dict(self.leases),
             self.next_outbox_id,
+            dict(self.promo_codes),
+            list(self.promo_redemptions),
         )
 
 
@@ -308,6 +314,7 @@ class InMemoryUnitOfWork(_Scope):
         self.balances = _Balances(t)
         self.transactions = _Transactions(t)
         self.outbox = _Outbox(t)
+        self.promo_codes = InMemoryPromoCodes(t.promo_codes, t.promo_redemptions)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from starshop.adapters.sqla.execution import Query
-from starshop.adapters.sqla.tables import balances, outbox, transactions, users
+from starshop.adapters.sqla.tables import balances, outbox, promo_codes, promo_redemptions, transactions, users
 from starshop.adapters.sqla.types import Amount, UtcDateTime, money_add, money_at_least, money_sub
 from starshop.domain import TxStatus, TxType
 
@@ -237,3 +237,19 @@ COMPLETE_OUTBOX = {
     "postgresql": Query(delete(outbox).where(_o.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger()))))),
     "sqlite": Query(delete(outbox).where(_o.id.in_(bindparam("ids", expanding=True)))),
 }
+
+# --- promo codes
+
+_pc = promo_codes.c
+_pr = promo_redemptions.c
+PROMO_BY_CODE = {
+    False: Query(select(promo_codes).where(_pc.code == bindparam("code"))),
+    True: Query(select(promo_codes).where(_pc.code == bindparam("code")).with_for_update()),
+}
+INSERT_PROMO = Query(insert(promo_codes))
+UPDATE_PROMO = Query(update(promo_codes).where(_pc.code == bindparam("p_code")))
+PROMO_PAGE = Query(
+    select(promo_codes).order_by(_pc.created_at.desc(), _pc.code.desc()).limit(_LIMIT).offset(bindparam("offset"))
+)
+PROMO_USED_BY = Query(select(_pr.id).where(_pr.code == bindparam("code"), _pr.user_id == bindparam("user_id")).limit(1))
+INSERT_REDEMPTION = Query(insert(promo_redemptions))

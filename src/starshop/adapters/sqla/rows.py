@@ -13,6 +13,8 @@ from starshop.domain import (
     Invoice,
     Money,
     PayWith,
+    PromoCode,
+    PromoKind,
     Transaction,
     TxStatus,
     TxType,
@@ -88,6 +90,8 @@ def tx_to_row(tx: Transaction) -> dict[str, Any]:
         "receipt_cost": receipt.cost if receipt else None,
         "failure_reason": tx.failure_reason,
         "actor": tx.actor,
+        "promo_code": tx.promo_code,
+        "discount": tx.discount.amount if tx.discount else None,
         "created_at": tx.created_at,
         "updated_at": tx.updated_at,
     }
@@ -130,4 +134,43 @@ def tx_from_row(row: Mapping[Any, Any]) -> Transaction:
         receipt=receipt,
         failure_reason=row["failure_reason"],
         actor=row["actor"],
+        promo_code=row["promo_code"],
+        discount=money(row["discount"], currency) if row["discount"] is not None else None,
+    )
+
+
+def promo_to_row(code: PromoCode, currency: Currency) -> dict[str, Any]:
+    return {
+        "code": code.code,
+        "kind": code.kind.value,
+        "currency": currency.code,
+        "amount": code.amount.amount if code.amount else None,
+        "percent": code.percent,
+        "max_discount": code.max_discount.amount if code.max_discount else None,
+        "max_uses": code.max_uses,
+        "uses": code.uses,
+        "once_per_user": code.once_per_user,
+        "expires_at": code.expires_at,
+        "disabled_at": code.disabled_at,
+        "created_by": code.created_by,
+        "created_at": code.created_at,
+    }
+
+
+def promo_from_row(row: Mapping[Any, Any]) -> PromoCode:
+    currency = Currency.of(row["currency"])
+    amount, cap, percent = row["amount"], row["max_discount"], row["percent"]
+    return PromoCode(
+        code=row["code"],
+        kind=PromoKind(row["kind"]),
+        amount=money(amount, currency) if amount is not None else None,
+        percent=Decimal(format(percent.normalize(), "f")) if percent is not None else None,
+        max_discount=money(cap, currency) if cap is not None else None,
+        max_uses=row["max_uses"],
+        uses=row["uses"],
+        once_per_user=bool(row["once_per_user"]),
+        expires_at=row["expires_at"],
+        disabled_at=row["disabled_at"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
     )

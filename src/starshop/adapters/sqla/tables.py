@@ -1,4 +1,4 @@
-"""The schema: users, balances, the transaction journal and the outbox (SQLAlchemy Core)."""
+"""The schema: users, balances, the transaction journal, the outbox and promo codes (SQLAlchemy Core)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from starshop.adapters.sqla.types import Amount, UtcDateTime
-from starshop.domain import TxStatus, TxType
+from starshop.domain import PromoKind, TxStatus, TxType
 
 # CHECK constraints have no convention: each is named in full where it is declared, here and in the migrations
 # alike. A convention ``ck_%(table_name)s_%(constraint_name)s`` prefixed a full name a second time (migration 0001;
@@ -112,6 +112,8 @@ transactions = Table(
     Column("receipt_cost", String(64)),
     Column("failure_reason", Text),
     Column("actor", BigInteger),
+    Column("promo_code", String(32)),
+    Column("discount", Amount),
     Column("created_at", UtcDateTime, nullable=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("user_id", "idempotency_key"),
@@ -152,4 +154,47 @@ outbox = Table(
     # A row this release cannot decode (say an event kind from a newer release) is set aside, never claimed again.
     Column("quarantined_at", UtcDateTime),
     Column("quarantine_reason", Text),
+)
+
+promo_codes = Table(
+    "promo_codes",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("currency", String(8), nullable=False),
+    Column("amount", Amount),
+    Column("percent", Amount),
+    Column("max_discount", Amount),
+    Column("max_uses", Integer),
+    Column("uses", Integer, nullable=False, server_default=text("0")),
+    Column("once_per_user", Boolean, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("disabled_at", UtcDateTime),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint(_in("kind", [k.value for k in PromoKind]), name="ck_promo_codes_kind_valid"),
+    # the database's own guard: a code is never used more often than it may be
+    CheckConstraint("uses >= 0 AND (max_uses IS NULL OR uses <= max_uses)", name="ck_promo_codes_uses_within_max"),
+)
+
+promo_redemptions = Table(
+    "promo_redemptions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("code", String(32), ForeignKey("promo_codes.code", ondelete="RESTRICT"), nullable=False),
+    Column("user_id", BigInteger, ForeignKey("users.user_id", ondelete="RESTRICT"), nullable=False),
+    Column("tx_id", String(32), nullable=False, unique=True),
+    Column("once_per_user", Boolean, nullable=False),
+    Column("redeemed_at", UtcDateTime, nullable=False),
+    Index(None, "code", "user_id"),
+)
+
+# The database's own guard: a code usable once per user has at most one use by each user.
+Index(
+    "uq_promo_redemptions_once_per_user",
+    promo_redemptions.c.code,
+    promo_redemptions.c.user_id,
+    unique=True,
+    postgresql_where=text("once_per_user"),
+    sqlite_where=text("once_per_user"),
 )

@@ -18,6 +18,7 @@ from starshop.adapters.sqla.repositories import (
     SqlaBalanceRepository,
     SqlaOutbox,
     SqlaOutboxReader,
+    SqlaPromoCodeRepository,
     SqlaTransactionRepository,
     SqlaUserRepository,
 )
@@ -75,6 +76,7 @@ class SqlaUnitOfWork(_ConnectionScope):
     balances: SqlaBalanceRepository
     transactions: SqlaTransactionRepository
     outbox: SqlaOutbox
+    promo_codes: SqlaPromoCodeRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine)
@@ -85,6 +87,7 @@ class SqlaUnitOfWork(_ConnectionScope):
         self.balances = SqlaBalanceRepository(x, self._clock)
         self.transactions = SqlaTransactionRepository(x)
         self.outbox = SqlaOutbox(x, self._clock)
+        self.promo_codes = SqlaPromoCodeRepository(x)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()

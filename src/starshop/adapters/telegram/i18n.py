@@ -25,6 +25,9 @@ EN: dict[str, str] = {
     "btn_lang": "🌐 Language",
     "btn_help": "❓ Help",
     "btn_shop": "🛍 Shop",
+    "btn_promo": "🎁 Promo code",
+    "promo_enter": "Send your promo code.",
+    "promo_redeemed": "🎁 Promo code {code}: {amount} credited.\n💰 Balance: {balance}",
     "balance": "💰 Balance: {amount}\nAvailable: {available}\nReserved for orders in progress: {held}",
     "help": (
         "⭐ Starshop sells Telegram Stars.\n\n"
@@ -32,6 +35,7 @@ EN: dict[str, str] = {
         "/recharge [amount] — top up your balance\n"
         "/balance — your balance\n"
         "/history — your transactions\n"
+        "/promo [code] — redeem a promo code\n"
         "/lang — change the language\n"
         "/cancel — stop the current dialog\n"
         "/start — main menu"
@@ -96,6 +100,7 @@ EN: dict[str, str] = {
     "tx_refund": "Refund",
     "tx_bonus": "Bonus",
     "tx_adjustment": "Adjustment",
+    "tx_promo": "Promo code",
     "st_pending": "pending",
     "st_processing": "processing",
     "st_completed": "done",
@@ -126,6 +131,13 @@ EN: dict[str, str] = {
     "e_unknown_user": "Please send /start first.",
     "e_unknown_transaction": "There is no such transaction.",
     "e_idempotency_conflict": "This order was already placed.",
+    "e_promo_code_unknown": "There is no such promo code.",
+    "e_promo_code_invalid": "That is not a promo code: 3–32 Latin letters, digits, _ or -.",
+    "e_promo_code_expired": "This promo code has expired.",
+    "e_promo_code_disabled": "This promo code is no longer valid.",
+    "e_promo_code_used_up": "This promo code has been used up.",
+    "e_promo_code_already_used": "You have already used this promo code.",
+    "e_promo_code_not_applicable": "This code gives a discount on a purchase; it cannot be redeemed for credit.",
     "e_generic": "This cannot be done right now.",
     "e_unexpected": "Something went wrong on our side. We are looking into it; please try again.",
     # notifications
@@ -174,6 +186,7 @@ EN: dict[str, str] = {
     "cmd_balance": "Your balance",
     "cmd_recharge": "Top up the balance",
     "cmd_history": "Your transactions",
+    "cmd_promo": "Redeem a promo code",
     "cmd_lang": "Change the language",
     "cmd_help": "How it works",
     "cmd_cancel": "Stop the current dialog",
@@ -192,6 +205,9 @@ RU: dict[str, str] = {
     "btn_lang": "🌐 Язык",
     "btn_help": "❓ Помощь",
     "btn_shop": "🛍 Магазин",
+    "btn_promo": "🎁 Промокод",
+    "promo_enter": "Отправьте промокод.",
+    "promo_redeemed": "🎁 Промокод {code}: начислено {amount}.\n💰 Баланс: {balance}",
     "balance": "💰 Баланс: {amount}\nДоступно: {available}\nЗарезервировано под заказы: {held}",
     "help": (
         "⭐ Starshop продаёт Telegram Stars.\n\n"
@@ -199,6 +215,7 @@ RU: dict[str, str] = {
         "/recharge [сумма] — пополнить баланс\n"
         "/balance — ваш баланс\n"
         "/history — ваши операции\n"
+        "/promo [код] — активировать промокод\n"
         "/lang — сменить язык\n"
         "/cancel — прервать текущий диалог\n"
         "/start — главное меню"
@@ -259,6 +276,7 @@ RU: dict[str, str] = {
     "tx_refund": "Возврат",
     "tx_bonus": "Бонус",
     "tx_adjustment": "Корректировка",
+    "tx_promo": "Промокод",
     "st_pending": "ожидает",
     "st_processing": "в работе",
     "st_completed": "выполнено",
@@ -287,6 +305,13 @@ RU: dict[str, str] = {
     "e_unknown_user": "Сначала отправьте /start.",
     "e_unknown_transaction": "Такой операции нет.",
     "e_idempotency_conflict": "Этот заказ уже оформлен.",
+    "e_promo_code_unknown": "Такого промокода нет.",
+    "e_promo_code_invalid": "Это не промокод: 3–32 латинские буквы, цифры, _ или -.",
+    "e_promo_code_expired": "Срок действия промокода истёк.",
+    "e_promo_code_disabled": "Этот промокод больше не действует.",
+    "e_promo_code_used_up": "Этот промокод уже израсходован.",
+    "e_promo_code_already_used": "Вы уже использовали этот промокод.",
+    "e_promo_code_not_applicable": "Этот код даёт скидку на покупку; зачислить его на баланс нельзя.",
     "e_generic": "Сейчас это сделать нельзя.",
     "e_unexpected": "У нас что-то пошло не так. Мы уже разбираемся; попробуйте ещё раз.",
     "n_payment_received": "✅ Платёж получен: {amount}.\n💰 Баланс: {balance}",
@@ -332,6 +357,7 @@ RU: dict[str, str] = {
     "cmd_balance": "Ваш баланс",
     "cmd_recharge": "Пополнить баланс",
     "cmd_history": "Ваши операции",
+    "cmd_promo": "Активировать промокод",
     "cmd_lang": "Сменить язык",
     "cmd_help": "Как это работает",
     "cmd_cancel": "Прервать текущий диалог",

@@ -11,7 +11,7 @@ from typing import Protocol, Self
 
 import attrs
 
-from starshop.domain import Balance, Currency, DailyUsage, Money, Transaction, TxStatus, TxType, User
+from starshop.domain import Balance, Currency, DailyUsage, Money, PromoCode, Transaction, TxStatus, TxType, User
 from starshop.domain.events import Event
 
 
@@ -112,6 +112,42 @@ class TransactionRepository(Protocol):
 
 
 @attrs.frozen(kw_only=True)
+class PromoRedemption:
+    """One use of a promo code: the promo credit or the discounted purchase (``tx_id``) it made."""
+
+    code: str
+    user_id: int
+    tx_id: str
+    at: datetime
+    once_per_user: bool
+
+
+class PromoCodeRepository(Protocol):
+    """Codes and their uses. The lock order of a use: the user's balance row, then the code's row."""
+
+    async def add(self, code: PromoCode) -> None:
+        """Raises ``PromoCodeExists`` when the code is taken."""
+        ...
+
+    async def get(self, code: str, *, lock: bool = False) -> PromoCode | None:
+        """``lock``: the code's row stays locked until the end of the unit of work, so its uses are counted one at
+        a time."""
+        ...
+
+    async def update(self, code: PromoCode) -> None: ...
+
+    async def list(self, *, limit: int, offset: int) -> list[PromoCode]:
+        """Newest first."""
+        ...
+
+    async def used_by(self, code: str, user_id: int) -> bool: ...
+
+    async def add_redemption(self, redemption: PromoRedemption) -> None:
+        """Raises ``PromoAlreadyUsed`` when a code usable once per user already has this user's use."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
 class OutboxMessage:
     id: int
     event: Event
@@ -174,6 +210,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def promo_codes(self) -> PromoCodeRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

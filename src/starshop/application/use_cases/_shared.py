@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from starshop.application.errors import PaymentGatewayRefused, UnknownTransaction
-from starshop.application.ports import Clock, InvoiceRequest, PaymentGateway, UnitOfWork
-from starshop.domain import Balance, Invoice, Transaction, TxStatus
+from starshop.application.errors import IdempotencyConflict, PaymentGatewayRefused, UnknownPromoCode, UnknownTransaction
+from starshop.application.ports import Clock, InvoiceRequest, PaymentGateway, PromoRedemption, UnitOfWork
+from starshop.domain import Balance, Invoice, PromoCode, PromoKind, PromoNotApplicable, Transaction, TxStatus
 from starshop.domain.events import BalanceChanged, PurchaseCancelled
 
 # Orders this much older than an attempt cannot be confused with it (the lookup window is far narrower).
@@ -75,3 +75,32 @@ async def open_invoice(uow: UnitOfWork, gateway: PaymentGateway, clock: Clock, r
         else:
             invoice = fresh.invoice
     return invoice
+
+
+def same_request(tx: Transaction, fingerprint: str) -> Transaction:
+    """The transaction an idempotency key made, when this request (``fingerprint``) is the one that made it."""
+    if tx.request_fingerprint != fingerprint:
+        msg = "this idempotency key was already used for a different request"
+        raise IdempotencyConflict(msg)
+    return tx
+
+
+async def use_code(uow: UnitOfWork, name: str, kind: PromoKind, user_id: int, tx_id: str, clock: Clock) -> PromoCode:
+    """One use of the ``kind`` code ``name`` by ``user_id`` for the transaction ``tx_id``, inside the caller's unit
+    of work, which has locked the user's balance row already (the lock order: balance, then code). The code's row
+    is locked so its uses are counted one at a time; the code as it was before this use is returned."""
+    code = await uow.promo_codes.get(name, lock=True)
+    if code is None:
+        msg = f"no promo code {name}"
+        raise UnknownPromoCode(msg)
+    if code.kind is not kind:
+        how = "redeem it" if code.kind is PromoKind.BONUS else "give it with a purchase"
+        msg = f"{name} is a {code.kind} code: {how}"
+        raise PromoNotApplicable(msg)
+    now = clock.now()
+    used = code.used(now, used_by_user=await uow.promo_codes.used_by(name, user_id))
+    await uow.promo_codes.update(used)
+    await uow.promo_codes.add_redemption(
+        PromoRedemption(code=name, user_id=user_id, tx_id=tx_id, at=now, once_per_user=code.once_per_user)
+    )
+    return code

@@ -7,7 +7,6 @@ import attrs
 from starshop.application.config import ShopConfig
 from starshop.application.errors import (
     DuplicateTransaction,
-    IdempotencyConflict,
     PaymentGatewayRefused,
     RateLimited,
     RecipientNotFound,
@@ -23,12 +22,14 @@ from starshop.application.ports import (
     StarDelivery,
     UnitOfWork,
 )
-from starshop.application.use_cases._shared import balance_changed, open_invoice
+from starshop.application.use_cases._shared import balance_changed, open_invoice, same_request, use_code
 from starshop.domain import (
     Invoice,
     PayWith,
+    PromoKind,
     PurchasePolicy,
     Transaction,
+    normalise_code,
     normalise_recipient,
 )
 from starshop.domain.events import PurchaseQueued
@@ -41,6 +42,7 @@ class BuyStarsInput:
     recipient: str
     pay_with: PayWith = PayWith.BALANCE
     idempotency_key: str | None = None
+    promo_code: str | None = None  # a discount code
 
 
 @attrs.frozen(kw_only=True)
@@ -63,6 +65,9 @@ class BuyStars:
       committed returns it (it is looked for again under the balance lock), so concurrent retries all get the
       first purchase, never a refusal. A request that fails without creating anything keeps its count, and its
       key's next copy counts again (a refused request cannot be retried past the rate limit).
+    - A discount code takes its percent (at most its cap) off the price, counted as one use of the code in the
+      purchase's commit; a code that may not be used now refuses the purchase and nothing is created. The use stays
+      counted whatever becomes of the purchase.
     """
 
     def __init__(
@@ -88,7 +93,8 @@ class BuyStars:
     async def __call__(self, data: BuyStarsInput) -> PurchaseResult:
         stars = self._policy.check_stars(data.stars)
         recipient = normalise_recipient(data.recipient)
-        fingerprint = f"purchase:{stars}:{recipient.lower()}:{data.pay_with}"
+        promo = None if data.promo_code is None else normalise_code(data.promo_code)
+        fingerprint = f"purchase:{stars}:{recipient.lower()}:{data.pay_with}" + (f":promo:{promo}" if promo else "")
         existing = await self._replay(data, fingerprint)
         if existing is not None:
             return await self._finish(existing, replayed=True)
@@ -98,7 +104,7 @@ class BuyStars:
             raise RateLimited(msg)
         try:
             await self._check_provider(recipient)
-            purchase, replayed = await self._create(data, stars, recipient, fingerprint)
+            purchase, replayed = await self._create(data, stars, recipient, fingerprint, promo)
         except DuplicateTransaction:
             existing = await self._replay(data, fingerprint)
             if existing is None:
@@ -122,21 +128,11 @@ class BuyStars:
             raise RecipientNotFound(msg)
 
     async def _create(
-        self, data: BuyStarsInput, stars: int, recipient: str, fingerprint: str
+        self, data: BuyStarsInput, stars: int, recipient: str, fingerprint: str, promo: str | None
     ) -> tuple[Transaction, bool]:
         now = self._clock.now()
         price = self._policy.price(stars)
-        purchase = Transaction.purchase(
-            id=self._ids.new_id(),
-            user_id=data.user_id,
-            stars=stars,
-            recipient=recipient,
-            price=price,
-            pay_with=data.pay_with,
-            at=now,
-            idempotency_key=data.idempotency_key,
-            fingerprint=fingerprint,
-        )
+        tx_id = self._ids.new_id()
         async with self._uow as uow:
             if await uow.balances.get(data.user_id) is None:
                 msg = f"user {data.user_id} is not registered"
@@ -147,10 +143,27 @@ class BuyStars:
                 # A copy of this request may have committed while we waited for the lock: it is the answer.
                 first = await uow.transactions.by_idempotency_key(data.user_id, data.idempotency_key)
                 if first is not None:
-                    return _same_request(first, fingerprint), True
+                    return same_request(first, fingerprint), True
             self._policy.check_daily(usage, stars)
+            discount = None
+            if promo is not None:  # under the balance lock, then the code's
+                code = await use_code(uow, promo, PromoKind.DISCOUNT, data.user_id, tx_id, self._clock)
+                discount = code.discount(price)
+            purchase = Transaction.purchase(
+                id=tx_id,
+                user_id=data.user_id,
+                stars=stars,
+                recipient=recipient,
+                price=price if discount is None else price - discount,
+                pay_with=data.pay_with,
+                at=now,
+                idempotency_key=data.idempotency_key,
+                fingerprint=fingerprint,
+                promo_code=promo,
+                discount=discount,
+            )
             if data.pay_with is PayWith.BALANCE:
-                balance = await uow.balances.hold(data.user_id, price)
+                balance = await uow.balances.hold(data.user_id, purchase.amount)
                 purchase = purchase.price_held(now)
                 await uow.transactions.add(purchase)
                 await balance_changed(uow, balance, purchase, "purchase_hold")
@@ -169,7 +182,7 @@ class BuyStars:
             return None
         async with self._uow as uow:
             tx = await uow.transactions.by_idempotency_key(data.user_id, data.idempotency_key)
-        return None if tx is None else _same_request(tx, fingerprint)
+        return None if tx is None else same_request(tx, fingerprint)
 
     async def _finish(self, purchase: Transaction, *, replayed: bool) -> PurchaseResult:
         if purchase.pay_with is not PayWith.INVOICE:
@@ -186,10 +199,3 @@ class BuyStars:
             raise PaymentGatewayRefused(msg)
         invoice = await open_invoice(self._uow, self._gateway, self._clock, recharge)
         return PurchaseResult(purchase=purchase, invoice=invoice, replayed=replayed)
-
-
-def _same_request(tx: Transaction, fingerprint: str) -> Transaction:
-    if tx.request_fingerprint != fingerprint:
-        msg = "this idempotency key was already used for a different request"
-        raise IdempotencyConflict(msg)
-    return tx

@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import attrs
 
-from starshop.domain import Money, PurchasePolicy
+from starshop.application.errors import UnknownPromoCode
+from starshop.application.ports import Clock, UnitOfWork
+from starshop.domain import Money, PromoKind, PromoNotApplicable, PurchasePolicy, normalise_code
 
 
 @attrs.frozen(kw_only=True)
@@ -13,18 +15,37 @@ class Quote:
     price: Money
     price_per_star: Decimal
     markup: Decimal
+    promo_code: str | None = None
+    discount: Money | None = None  # what the code takes off; ``price`` is what is left to pay
 
 
 class QuoteStars:
-    """The exact price of N stars: stars x price per star x (1 + markup), rounded up to the currency's unit."""
+    """The exact price of N stars: stars x price per star x (1 + markup), rounded up to the currency's unit.
 
-    def __init__(self, policy: PurchasePolicy) -> None:
+    With a discount code, the price after its discount, when that user may use the code now (the purchase checks
+    again, under the code's lock); an unknown, disabled, expired, used-up or already-used code is refused.
+    """
+
+    def __init__(self, policy: PurchasePolicy, uow: UnitOfWork, clock: Clock) -> None:
         self._policy = policy
+        self._uow = uow
+        self._clock = clock
 
-    async def __call__(self, stars: int) -> Quote:
-        return Quote(
-            stars=stars,
-            price=self._policy.price(stars),
-            price_per_star=self._policy.price_per_star,
-            markup=self._policy.markup,
-        )
+    async def __call__(self, stars: int, *, promo_code: str | None = None, user_id: int | None = None) -> Quote:
+        price = self._policy.price(stars)
+        quote = Quote(stars=stars, price=price, price_per_star=self._policy.price_per_star, markup=self._policy.markup)
+        if promo_code is None:
+            return quote
+        name = normalise_code(promo_code)
+        async with self._uow as uow:
+            code = await uow.promo_codes.get(name)
+            if code is None:
+                msg = f"no promo code {name}"
+                raise UnknownPromoCode(msg)
+            if code.kind is not PromoKind.DISCOUNT:
+                msg = f"{name} is a bonus code: redeem it, it gives no discount"
+                raise PromoNotApplicable(msg)
+            used = user_id is not None and await uow.promo_codes.used_by(name, user_id)
+        code.check_usable(self._clock.now(), used_by_user=used)
+        discount = code.discount(price)
+        return attrs.evolve(quote, price=price - discount, promo_code=name, discount=discount)

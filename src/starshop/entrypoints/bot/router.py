@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from aiogram import Router
 
-from starshop.entrypoints.bot import buy, menu, recharge
+from starshop.entrypoints.bot import buy, menu, promo, recharge
 from starshop.entrypoints.bot.guards import (
     fits_filter,
     groups_router,
@@ -46,6 +46,7 @@ def build_router(*, admin_ids: Iterable[int] = ()) -> Router:
         menu.routes.build(),
         buy.routes.build(),
         recharge.routes.build(),
+        promo.routes.build(),
         invalid_buttons_router(),
     )
     root.include_routers(private, groups_router())

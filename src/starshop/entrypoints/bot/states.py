@@ -13,3 +13,7 @@ class BuyDialog(StatesGroup):
 
 class RechargeDialog(StatesGroup):
     amount = State()
+
+
+class PromoDialog(StatesGroup):
+    code = State()

@@ -8,8 +8,10 @@ from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
+from starshop.application.use_cases.create_promo_code import CreatePromoCode
 from starshop.application.use_cases.create_recharge import CreateRecharge
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
+from starshop.application.use_cases.disable_promo_code import DisablePromoCode
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
@@ -18,11 +20,13 @@ from starshop.application.use_cases.get_shop_stats import GetShopStats
 from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus
+from starshop.application.use_cases.list_promo_codes import ListPromoCodes
 from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
 from starshop.application.use_cases.look_up_purchase import LookUpPurchase
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
+from starshop.application.use_cases.redeem_promo_code import RedeemPromoCode
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
@@ -57,6 +61,10 @@ class UseCasesProvider(Provider):
         AuditLedger,
         AuditProvider,
         ListQuarantinedEvents,
+        CreatePromoCode,
+        ListPromoCodes,
+        DisablePromoCode,
+        RedeemPromoCode,
     )
 
     @provide

@@ -32,6 +32,12 @@ STATUS_BY_CODE = {
     "order_found": 409,
     "order_not_found": 409,
     "provider_lookup_failed": 409,
+    "promo_code_unknown": 404,
+    "promo_code_exists": 409,
+    "promo_code_disabled": 410,
+    "promo_code_expired": 410,
+    "promo_code_used_up": 409,
+    "promo_code_already_used": 409,
 }
 
 

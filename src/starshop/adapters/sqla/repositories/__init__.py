@@ -3,6 +3,7 @@
 from starshop.adapters.sqla.repositories.balances import SqlaBalanceRepository
 from starshop.adapters.sqla.repositories.outbox import SqlaOutbox
 from starshop.adapters.sqla.repositories.outbox_reader import SqlaOutboxReader
+from starshop.adapters.sqla.repositories.promo_codes import SqlaPromoCodeRepository
 from starshop.adapters.sqla.repositories.transactions import SqlaTransactionRepository
 from starshop.adapters.sqla.repositories.users import SqlaUserRepository
 
@@ -10,6 +11,7 @@ __all__ = [
     "SqlaBalanceRepository",
     "SqlaOutbox",
     "SqlaOutboxReader",
+    "SqlaPromoCodeRepository",
     "SqlaTransactionRepository",
     "SqlaUserRepository",
 ]

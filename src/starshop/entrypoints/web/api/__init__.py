@@ -12,6 +12,7 @@ from starshop.entrypoints.web.api.admin_stats import AdminStatsController
 from starshop.entrypoints.web.api.admin_transactions import AdminTransactionsController
 from starshop.entrypoints.web.api.admin_users import AdminUsersController
 from starshop.entrypoints.web.api.events import events_socket
+from starshop.entrypoints.web.api.promo_codes import AdminPromoCodesController, PromoCodesController
 from starshop.entrypoints.web.api.shop import ShopController
 
 API_ROUTES: list[ControllerRouterHandler] = [
@@ -21,6 +22,8 @@ API_ROUTES: list[ControllerRouterHandler] = [
     AdminTransactionsController,
     AdminOutboxController,
     AdminStatsController,
+    PromoCodesController,
+    AdminPromoCodesController,
     events_socket,
 ]
 

@@ -30,11 +30,29 @@ class RechargeBody:
     amount: Amount
 
 
+PromoCodeText = Annotated[str, Meta(min_length=1, max_length=64, description="a promo code, any case")]
+
+
 @dataclass(frozen=True)
 class PurchaseBody:
     stars: Stars
     recipient: Annotated[str, Meta(min_length=1, max_length=64)]
     pay_with: Literal["balance", "invoice"] = "balance"
+    promo_code: PromoCodeText | None = None
+
+
+@dataclass(frozen=True)
+class PromoCodeBody:
+    """A new promo code: ``bonus`` with ``amount``, or ``discount`` with ``percent`` and its cap ``max_discount``."""
+
+    code: PromoCodeText
+    kind: Literal["bonus", "discount"]
+    amount: Amount | None = None
+    percent: Annotated[str, Meta(pattern=r"^(0|[1-9][0-9]?)(\.[0-9]{1,2})?$")] | None = None
+    max_discount: Amount | None = None
+    max_uses: Annotated[int, Meta(ge=1, le=1_000_000_000)] | None = None
+    once_per_user: bool = True
+    expires_at: Annotated[str, Meta(max_length=40, description="ISO 8601 with its UTC offset")] | None = None
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,17 @@ class ShopController(MiniAppController):
 
     @get("/quote")
     @inject
-    async def quote(self, quotes: FromDishka[QuoteStars], stars: int = Parameter(ge=1, le=10_000_000)) -> views.Quote:
-        """The exact price of ``stars`` stars."""
-        return views.Quote.of(await quotes(stars))
+    async def quote(
+        self,
+        caller: MiniAppCaller,
+        quotes: FromDishka[QuoteStars],
+        stars: int = Parameter(ge=1, le=10_000_000),
+        promo_code: str | None = Parameter(default=None, max_length=64),
+    ) -> views.Quote:
+        """The exact price of ``stars`` stars; with a discount ``promo_code``, the price after its discount."""
+        if promo_code is None:
+            return views.Quote.of(await quotes(stars))
+        return views.Quote.of(await quotes(stars, promo_code=promo_code, user_id=caller.profile.user_id))
 
     @post("/recharges", operation_class=IdempotentOperation)
     @inject
@@ -57,7 +65,8 @@ class ShopController(MiniAppController):
     async def create_purchase(
         self, request: Request[Any, Any, Any], data: PurchaseBody, caller: MiniAppCaller, buy: FromDishka[BuyStars]
     ) -> Response[views.Transaction]:
-        """Buy stars from the balance, or (``pay_with: "invoice"``) through the purchase's own ``invoice_url``."""
+        """Buy stars from the balance, or (``pay_with: "invoice"``) through the purchase's own ``invoice_url``; a
+        discount ``promo_code`` takes its percent off the price."""
         profile = await caller.registered()
         key = idempotency_key(request)
         purchase = BuyStarsInput(
@@ -66,6 +75,7 @@ class ShopController(MiniAppController):
             recipient=data.recipient,
             pay_with=PayWith(data.pay_with),
             idempotency_key=key,
+            promo_code=data.promo_code,
         )
         result = await buy(purchase)
         invoice_url = result.invoice.url if result.invoice is not None else None

@@ -26,9 +26,9 @@ from starshop.application.use_cases.register_user import TelegramProfile
 Decimal = Annotated[str, Meta(description='an exact decimal string, e.g. "10.50"')]
 Timestamp = Annotated[str, Meta(description="ISO 8601 with its UTC offset")]
 Day = Annotated[str, Meta(description="a UTC calendar day, YYYY-MM-DD")]
-TxType = Literal["recharge", "purchase", "refund", "bonus", "adjustment"]
 STAR_AMOUNTS = (50, 100, 250, 500, 1000)  # the quick amounts, as the bot offers them
 RECHARGE_AMOUNTS = (D(5), D(10), D(25), D(50), D(100))
+TxType = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo"]
 TxStatus = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
 
 
@@ -76,15 +76,22 @@ class Quote(Struct, kw_only=True):
     currency: str
     price_per_star: Decimal
     markup: Decimal
+    promo_code: str | UnsetType = UNSET
+    discount: Decimal | UnsetType = UNSET
 
     @classmethod
     def of(cls, quote: StarsQuote) -> Quote:
+        """With a discount code, ``price`` is what is left to pay after ``discount``."""
+        extra: dict[str, Any] = {}
+        if quote.promo_code is not None and quote.discount is not None:
+            extra = {"promo_code": quote.promo_code, "discount": money(quote.discount)}
         return cls(
             stars=quote.stars,
             price=money(quote.price),
             currency=quote.price.currency.code,
             price_per_star=format(quote.price_per_star, "f"),
             markup=format(quote.markup, "f"),
+            **extra,
         )
 
 
@@ -106,6 +113,8 @@ class Transaction(Struct, kw_only=True):
     invoice_url: str | UnsetType = UNSET
     reference: Annotated[str, Meta(description="the provider's reference of a delivered purchase")] | UnsetType = UNSET
     reason: Annotated[str, Meta(description="why a purchase was refused")] | UnsetType = UNSET
+    promo_code: str | UnsetType = UNSET
+    discount: Decimal | UnsetType = UNSET
 
     @classmethod
     def of(cls, tx: domain.Transaction, *, invoice_url: str | None = None) -> Transaction:
@@ -172,6 +181,10 @@ def _common(tx: domain.Transaction, invoice_url: str | None) -> dict[str, Any]:
         fields["reference"] = tx.receipt.ref_id
     if tx.stars is not None and tx.status is domain.TxStatus.FAILED and tx.failure_reason:
         fields["reason"] = tx.failure_reason
+    if tx.promo_code is not None:
+        fields["promo_code"] = tx.promo_code
+    if tx.discount is not None:
+        fields["discount"] = money(tx.discount)
     return fields
 
 
@@ -403,3 +416,46 @@ class ProviderLookup(Struct, kw_only=True):
             why_not=lookup.settle_refusal,
             accepted_verdict="refused" if found is None else "delivered",
         )
+
+
+class PromoCode(Struct, kw_only=True):
+    """A promo code as operators see it. A bonus code has ``amount``; a discount code ``percent`` and its cap
+    ``max_discount``. ``max_uses`` ``null`` is unlimited."""
+
+    code: str
+    kind: Literal["bonus", "discount"]
+    currency: str
+    amount: Decimal | None
+    percent: Decimal | None
+    max_discount: Decimal | None
+    max_uses: int | None
+    uses: int
+    once_per_user: bool
+    expires_at: Timestamp | None
+    disabled_at: Timestamp | None
+    created_at: Timestamp
+
+    @classmethod
+    def of(cls, code: domain.PromoCode) -> PromoCode:
+        some = code.amount or code.max_discount
+        assert some is not None  # every code has one or the other
+        return cls(
+            code=code.code,
+            kind=code.kind.value,
+            currency=some.currency.code,
+            amount=money(code.amount) if code.amount else None,
+            percent=format(code.percent, "f") if code.percent is not None else None,
+            max_discount=money(code.max_discount) if code.max_discount else None,
+            max_uses=code.max_uses,
+            uses=code.uses,
+            once_per_user=code.once_per_user,
+            expires_at=code.expires_at.isoformat() if code.expires_at else None,
+            disabled_at=code.disabled_at.isoformat() if code.disabled_at else None,
+            created_at=code.created_at.isoformat(),
+        )
+
+
+class PromoCodes(Struct, kw_only=True):
+    items: list[PromoCode]
+    offset: int
+    limit: int
