@@ -11,8 +11,7 @@ from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.auth import init_data_for
-
-from .conftest import free_port, serving
+from tests.support import free_port, serving
 
 BOT_TOKEN = "123456:test-bot-token"
 OPERATOR_KEY = "operator-key-0123456789"

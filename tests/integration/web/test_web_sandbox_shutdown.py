@@ -8,8 +8,7 @@ from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Settings
 from starshop.entrypoints.web import create_app
 from starshop.entrypoints.web.auth import SANDBOX_BOT_TOKEN, init_data_for
-
-from .conftest import free_port
+from tests.support import free_port
 
 USER = {"id": 5151, "username": "sandy", "first_name": "Sandy", "language_code": "en"}
 
