@@ -9,6 +9,7 @@ from typing import Literal
 from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar, get
+from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
 from litestar.types import ControllerRouterHandler
@@ -24,6 +25,8 @@ from starshop.entrypoints.web.heleket import heleket_webhook
 from starshop.entrypoints.web.observability import metrics_endpoint, observe, ready
 from starshop.entrypoints.web.sandbox import SANDBOX_ROUTES
 from starshop.entrypoints.web.storefront import storefront_routes
+
+CORS_REQUEST_HEADERS = ("Authorization", "Idempotency-Key", "X-API-Key", "Content-Type", "X-Request-ID")
 
 
 class Live(Struct, kw_only=True):
@@ -44,9 +47,11 @@ def create_app(
     sandbox: bool = False,
     routes: Sequence[ControllerRouterHandler] = (),
     pieces: Sequence[Piece] = (),
+    cors_origins: Sequence[str] = (),
 ) -> Litestar:
     """``pieces`` (the worker, the bot: see ``entrypoints.runtime``) start with the app in order and stop in
-    reverse before the container closes."""
+    reverse before the container closes. ``cors_origins`` (``STARSHOP_CORS_ORIGINS``, checked there) are the only
+    origins whose pages may call the API cross-origin; without any, CORS is off."""
     metrics = metrics or Metrics()
     lifespans = [_lifespan(piece) for piece in (container_piece(container), *pieces)]
     handlers: list[ControllerRouterHandler] = [live, ready, metrics_endpoint, heleket_webhook, *API_ROUTES, *routes]
@@ -57,6 +62,7 @@ def create_app(
         route_handlers=handlers,
         lifespan=lifespans,
         exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=cors(cors_origins),
         middleware=[observe(metrics)],
         # Logging is the process's (text or JSON lines, see observability.configure_logging): Litestar's default
         # would replace the root handler with its own plain-text one behind a queue thread.
@@ -70,6 +76,19 @@ def create_app(
     )
     setup_dishka(container, app)
     return app
+
+
+def cors(origins: Sequence[str]) -> CORSConfig | None:
+    """Exact origins only, never ``*``; no credentials (the API authenticates by header, never by cookie)."""
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=list(CORS_REQUEST_HEADERS),
+        expose_headers=["Idempotent-Replayed", "X-Request-ID"],
+        allow_credentials=False,
+    )
 
 
 def _lifespan(piece: Piece) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
