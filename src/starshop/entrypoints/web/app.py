@@ -23,6 +23,7 @@ from starshop.entrypoints.web.api.base import SECURITY_SCHEMES
 from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
 from starshop.entrypoints.web.heleket import heleket_webhook
 from starshop.entrypoints.web.observability import metrics_endpoint, observe, ready
+from starshop.entrypoints.web.openapi import document_errors
 from starshop.entrypoints.web.sandbox import SANDBOX_ROUTES
 from starshop.entrypoints.web.storefront import storefront_routes
 
@@ -75,6 +76,7 @@ def create_app(
         ),
     )
     setup_dishka(container, app)
+    document_errors(app)
     return app
 
 
