@@ -20,6 +20,7 @@ from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.runtime import Piece, container_piece
 from starshop.entrypoints.web.api import API_ROUTES
 from starshop.entrypoints.web.api.base import SECURITY_SCHEMES
+from starshop.entrypoints.web.apidocs import SCHEMA_PATH, docs_assets, docs_page
 from starshop.entrypoints.web.errors import EXCEPTION_HANDLERS
 from starshop.entrypoints.web.heleket import heleket_webhook
 from starshop.entrypoints.web.observability import metrics_endpoint, observe, ready
@@ -56,7 +57,7 @@ def create_app(
     metrics = metrics or Metrics()
     lifespans = [_lifespan(piece) for piece in (container_piece(container), *pieces)]
     handlers: list[ControllerRouterHandler] = [live, ready, metrics_endpoint, heleket_webhook, *API_ROUTES, *routes]
-    handlers += storefront_routes(sandbox=sandbox)
+    handlers += [*storefront_routes(sandbox=sandbox), docs_assets()]
     if sandbox:
         handlers += SANDBOX_ROUTES
     app = Litestar(
@@ -71,7 +72,8 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title="starshop",
             version=starshop.__version__,
-            path="/api/v1/schema",
+            path=SCHEMA_PATH,
+            render_plugins=[docs_page()],
             components=Components(security_schemes=dict(SECURITY_SCHEMES)),
         ),
     )
