@@ -10,7 +10,7 @@ PIP := $(BIN)/python -m pip install --quiet
 UV ?= uv
 LOCK := $(UV) pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --no-header --quiet
 
-.PHONY: run test bench lint typecheck contracts pytest services lock clean
+.PHONY: run test bench lint typecheck contracts pytest services lock clean vendor-swagger-ui
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,15 @@ bench: $(DEV) services
 lock:
 	$(LOCK) -o requirements/runtime.txt
 	$(LOCK) --extra dev -o requirements/dev.txt
+
+# The API docs page's assets, shipped in the package (static/swagger-ui): the npm package's files, unmodified.
+SWAGGER_UI ?= 5.18.2
+SWAGGER_DIR := src/starshop/entrypoints/web/static/swagger-ui
+vendor-swagger-ui:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent swagger-ui-dist@$(SWAGGER_UI) >/dev/null && tar xzf *.tgz && \
+	cd $(CURDIR) && for f in swagger-ui-bundle.js swagger-ui-standalone-preset.js swagger-ui.css favicon-32x32.png \
+	LICENSE NOTICE; do cp $$tmp/package/$$f $(SWAGGER_DIR)/; done && rm -rf $$tmp
+	sed -i 's/swagger-ui-dist` [0-9.]*/swagger-ui-dist` $(SWAGGER_UI)/' $(SWAGGER_DIR)/README.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -78,7 +78,14 @@ def _serve(settings: Settings, *, with_worker: bool) -> None:
         mounted = _mount_bot(sections.bot, sections.redis, container, bot)
         pieces += mounted.pieces
         routes += mounted.routes
-    app = create_app(container, metrics=metrics, sandbox=settings.sandbox, routes=routes, pieces=pieces)
+    app = create_app(
+        container,
+        metrics=metrics,
+        sandbox=settings.sandbox,
+        routes=routes,
+        pieces=pieces,
+        cors_origins=sections.server.cors_origins,
+    )
     for line in settings.describe():
         log.info(line)
     print(f"starshop {starshop.__version__} serving on http://{settings.host}:{settings.port}", flush=True)

@@ -30,6 +30,7 @@ from starshop.entrypoints.settings_fields import (
     decimal,
     declared,
     key_prefix,
+    origins,
     rate_limit_rules,
     redact_url,
     seconds,
@@ -332,6 +333,16 @@ class Settings:
     init_data_max_age: int = setting(
         "86400", whole(1, 30 * 86_400), group=ACCESS, doc="oldest Mini App `auth_date` accepted, seconds ago"
     )
+    cors_origins: tuple[str, ...] = setting(
+        "",
+        origins(),
+        shown="off (no cross-origin calls)",
+        group=ACCESS,
+        doc="browser origins (`https://shop.example`, exactly as a browser sends `Origin`) whose pages may call the"
+        " API from another origin: a storefront hosted elsewhere. `*` is refused, and production accepts only"
+        " `https://` origins. No cookies are involved (the API authenticates by header), so credentials are never"
+        " allowed; the storefront at `/app` is same-origin and needs none of this",
+    )
 
     @property
     def production(self) -> bool:
@@ -448,7 +459,13 @@ class Settings:
             ),
             webhook=WebhookSettings(allowed_sources=self.heleket_allowed_ips, trusted_proxies=self.trusted_proxies),
             worker=WorkerSettings(relay_every=self.relay_interval, sweep_every=self.sweep_interval),
-            server=ServerSettings(host=self.host, port=self.port, base_url=self.base_url, sandbox=self.sandbox),
+            server=ServerSettings(
+                host=self.host,
+                port=self.port,
+                base_url=self.base_url,
+                sandbox=self.sandbox,
+                cors_origins=self.cors_origins,
+            ),
         )
 
     def describe(self) -> list[str]:
@@ -568,10 +585,13 @@ class WorkerSettings:
 
 @attrs.frozen(kw_only=True)
 class ServerSettings:
+    """``cors_origins``: the only origins whose pages may call the API cross-origin (none: CORS is off)."""
+
     host: str = DEFAULT.host
     port: int = DEFAULT.port
     base_url: str = DEFAULT.base_url
     sandbox: bool = False
+    cors_origins: tuple[str, ...] = DEFAULT.cors_origins
 
 
 @attrs.frozen(kw_only=True)
@@ -674,6 +694,9 @@ def _cross_checks(s: Settings) -> list[str]:
         for attribute in ("database_url", "database_replica_url"):
             if str(getattr(s, attribute) or "").startswith("sqlite"):
                 problems.append(f"{_name(attribute)} must be Postgres in production, not SQLite")
+        plain = [o for o in s.cors_origins if not o.startswith("https://")]
+        if plain:
+            problems.append(f"{_name('cors_origins')} must list only https:// origins in production, not {plain[0]}")
     lookup, timeout = s.delivery_lookup_after, s.fragment_timeout
     if lookup <= timeout + 5:
         problems.append(

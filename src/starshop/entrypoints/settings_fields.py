@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any, Generic, TypeVar, cast, overload
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -296,3 +297,42 @@ def rate_limit_rules() -> Parser[Mapping[str, tuple[int, float]]]:
         return limits
 
     return Parser(parse, "`action=hits/seconds`, comma-separated")
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:.]*:[0-9a-f:.]*")
+
+
+def origin(raw: str) -> str:
+    """One browser origin, exactly as a browser sends it in ``Origin``: ``scheme://host[:port]``, lower case, the
+    scheme's default port left out. Never ``*``, a path, a query or credentials."""
+    if raw == "*" or "*" in raw:
+        msg = "a wildcard is refused: list each origin that may call the API (https://shop.example)"
+        raise ValueError(msg)
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is not None and (parts.username is not None or parts.password is not None):
+        msg = "an origin carries no user or password (the value is not shown)"
+        raise ValueError(msg)
+    if parts is None or port == 0 or parts.scheme not in _DEFAULT_PORTS or not _HOST.fullmatch(parts.hostname or ""):
+        msg = f"an origin is scheme://host[:port] with scheme http or https, got {quoted(raw)}"
+        raise ValueError(msg)
+    if parts.path or parts.query or parts.fragment or raw.endswith(("?", "#")):
+        msg = f"an origin has no path, query or fragment (https://shop.example, no trailing /), got {quoted(raw)}"
+        raise ValueError(msg)
+    host = parts.hostname or ""
+    shown = f"[{host}]" if ":" in host else host
+    kept = "" if port is None or port == _DEFAULT_PORTS[parts.scheme] else f":{port}"
+    return f"{parts.scheme}://{shown}{kept}"
+
+
+def origins() -> Parser[tuple[str, ...]]:
+    """Comma-separated browser origins, each checked by ``origin``; kept in the order given, without repeats."""
+
+    def parse(raw: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(origin(part.strip().lower()) for part in raw.split(",") if part.strip()))
+
+    return Parser(parse, "comma-separated origins `scheme://host[:port]`")

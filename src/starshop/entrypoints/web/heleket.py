@@ -66,7 +66,7 @@ class Accepted(Struct, kw_only=True):
     outcome: str
 
 
-@post("/webhooks/heleket", status_code=200)
+@post("/webhooks/heleket", status_code=200, errors=(400, 401, 403, 413))
 @inject
 async def heleket_webhook(
     request: Request[Any, Any, Any],

@@ -45,7 +45,7 @@ class AccountController(MiniAppController):
         items = [views.Transaction.of(tx) for tx in result.items]
         return views.History(items=items, total=result.total, page=page, page_size=page_size)
 
-    @get("/transactions/{tx_id:str}")
+    @get("/transactions/{tx_id:str}", errors=(404,))
     @inject
     async def transaction(
         self, caller: MiniAppCaller, get_tx: FromDishka[GetTransaction], tx_id: str = Parameter(max_length=64)

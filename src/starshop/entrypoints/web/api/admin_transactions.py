@@ -50,7 +50,7 @@ class AdminTransactionsController(OperatorController):
         items = [views.OperatorTransaction.of(tx) for tx in result.items]
         return views.TransactionPage(items=items, total=result.total, page=page)
 
-    @get("/transactions/{tx_id:str}")
+    @get("/transactions/{tx_id:str}", errors=(404,))
     @inject
     async def transaction(self, tx_id: str, get_tx: FromDishka[GetTransaction]) -> views.OperatorTransaction:
         return views.OperatorTransaction.of(await get_tx(tx_id))
@@ -61,7 +61,7 @@ class AdminTransactionsController(OperatorController):
         """Ask the provider about a purchase (the lookup a verdict is checked with); nothing changes."""
         return views.ProviderLookup.of(await look_up(tx_id))
 
-    @post("/purchases/{tx_id:str}/resolve", status_code=200)
+    @post("/purchases/{tx_id:str}/resolve", status_code=200, errors=(404, 409))
     @inject
     async def resolve(
         self, tx_id: str, data: ResolveBody, resolve_purchase: FromDishka[ResolvePurchase]

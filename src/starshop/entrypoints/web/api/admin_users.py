@@ -43,7 +43,7 @@ def operator_credit(
 class AdminUsersController(OperatorController):
     path = "/api/v1/admin"
 
-    @get("/users/{user_id:int}")
+    @get("/users/{user_id:int}", errors=(404,))
     @inject
     async def user(self, user_id: int, users: FromDishka[GetUser], balances: FromDishka[GetBalance]) -> views.User:
         found = await users(known_user_id(user_id))
@@ -52,7 +52,7 @@ class AdminUsersController(OperatorController):
             raise UnknownUser(msg)
         return views.User.of(found, await balances(user_id))
 
-    @post("/users/{user_id:int}/bonus", status_code=201, operation_class=IdempotentOperation)
+    @post("/users/{user_id:int}/bonus", status_code=201, operation_class=IdempotentOperation, errors=(404, 409))
     @inject
     async def bonus(
         self,
@@ -67,7 +67,7 @@ class AdminUsersController(OperatorController):
         result = await grant(operator_credit(request, operator, user_id, data, config))
         return created(views.OperatorTransaction.of(result.transaction), replayed=result.replayed)
 
-    @post("/users/{user_id:int}/adjustments", status_code=201, operation_class=IdempotentOperation)
+    @post("/users/{user_id:int}/adjustments", status_code=201, operation_class=IdempotentOperation, errors=(404, 409))
     @inject
     async def adjust(
         self,

@@ -43,7 +43,7 @@ class ShopController(MiniAppController):
             return views.Quote.of(await quotes(stars))
         return views.Quote.of(await quotes(stars, promo_code=promo_code, user_id=caller.profile.user_id))
 
-    @post("/recharges", operation_class=IdempotentOperation)
+    @post("/recharges", operation_class=IdempotentOperation, errors=(409, 429, 502, 503))
     @inject
     async def create_recharge(
         self,
@@ -60,7 +60,7 @@ class ShopController(MiniAppController):
         result = await recharges(CreateRechargeInput(user_id=profile.user_id, amount=amount, idempotency_key=key))
         return created(views.Transaction.of(result.recharge, invoice_url=result.invoice.url), replayed=result.replayed)
 
-    @post("/purchases", operation_class=IdempotentOperation)
+    @post("/purchases", operation_class=IdempotentOperation, errors=(409, 429, 502, 503))
     @inject
     async def create_purchase(
         self, request: Request[Any, Any, Any], data: PurchaseBody, caller: MiniAppCaller, buy: FromDishka[BuyStars]

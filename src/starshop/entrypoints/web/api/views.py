@@ -26,6 +26,9 @@ from starshop.application.use_cases.register_user import TelegramProfile
 Decimal = Annotated[str, Meta(description='an exact decimal string, e.g. "10.50"')]
 Timestamp = Annotated[str, Meta(description="ISO 8601 with its UTC offset")]
 Day = Annotated[str, Meta(description="a UTC calendar day, YYYY-MM-DD")]
+JsonValue = Annotated[
+    object, Meta(extra_json_schema={"title": "JsonValue", "description": "any JSON value, as it was stored"})
+]
 STAR_AMOUNTS = (50, 100, 250, 500, 1000)  # the quick amounts, as the bot offers them
 RECHARGE_AMOUNTS = (D(5), D(10), D(25), D(50), D(100))
 TxType = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo"]
@@ -300,7 +303,7 @@ class Audit(Struct, kw_only=True):
 
 
 class QuarantinedEvent(Struct, kw_only=True):
-    """An outbox message this release could not read; ``payload`` is as stored."""
+    """An outbox message this release could not read; ``payload`` is as stored (any JSON value)."""
 
     id: int
     key: str
@@ -310,7 +313,7 @@ class QuarantinedEvent(Struct, kw_only=True):
     attempts: int
     created_at: Timestamp
     quarantined_at: Timestamp
-    payload: object
+    payload: JsonValue
 
     @classmethod
     def of(cls, m: QuarantinedMessage) -> QuarantinedEvent:
