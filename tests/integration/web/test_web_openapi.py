@@ -8,8 +8,7 @@ import pytest
 
 from starshop.entrypoints.web import create_app
 from starshop.testing import build_in_memory_shop
-
-from .conftest import serving
+from tests.support import serving
 
 COMBINATORS = ("allOf", "oneOf", "anyOf")
 

@@ -15,24 +15,32 @@ from litestar import Litestar
 from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Reference, Schema
 from litestar.routes import HTTPRoute
 
+from starshop.entrypoints.web.errors import STATUS_BY_CODE
+
 ERRORS = "errors"  # the key of a handler's ``opt`` that lists the statuses its use case can answer with
 REF = "#/components/schemas/"
+
+
+def _codes(status: int, *more: str) -> str:
+    """The stable codes answered with ``status``, from the one mapping in ``web/errors.py``."""
+    return ", ".join(f"`{code}`" for code in (*(c for c, s in STATUS_BY_CODE.items() if s == status), *more))
+
 
 DESCRIPTIONS = {
     400: "`idempotency_key_required`, `idempotency_key_invalid`, `http_error` (a body that is not JSON)",
     401: "`unauthorized`: credentials missing, forged or expired",
-    403: "`forbidden`: an unknown API key",
-    404: "`unknown_user`, `unknown_transaction`, `not_found`",
-    409: "`idempotency_conflict`, `insufficient_funds`, `illegal_transition`, `already_settled`, `not_settleable`,"
-    " `order_found`, `order_not_found`, `provider_lookup_failed`",
+    403: "`forbidden`: an unknown API key, or a Telegram user who is not an operator",
+    404: _codes(404, "not_found"),
+    409: _codes(409),
+    410: _codes(410),
     413: "`body_too_large`",
     422: "`validation_error` (with `fields`), `invalid_money`, `invalid_amount`, `currency_mismatch`,"
     " `invalid_star_amount`, `invalid_recipient`, `recipient_not_found`, `daily_limit_exceeded`,"
-    " `operator_limit_exceeded`",
-    429: "`rate_limited`",
+    " `operator_limit_exceeded`, `promo_code_invalid`, `promo_code_not_applicable`, `invalid_range`",
+    429: _codes(429),
     500: "`internal_error`: logged with the request id",
-    502: "`payment_gateway_refused`",
-    503: "`payment_gateway_unavailable`, `sales_paused`",
+    502: _codes(502),
+    503: _codes(503),
 }
 
 _STRING = Schema(type=OpenAPIType.STRING)

@@ -55,7 +55,7 @@ class AdminTransactionsController(OperatorController):
     async def transaction(self, tx_id: str, get_tx: FromDishka[GetTransaction]) -> views.OperatorTransaction:
         return views.OperatorTransaction.of(await get_tx(tx_id))
 
-    @get("/purchases/{tx_id:str}/lookup")
+    @get("/purchases/{tx_id:str}/lookup", errors=(404, 409))
     @inject
     async def lookup(self, tx_id: str, look_up: FromDishka[LookUpPurchase]) -> views.ProviderLookup:
         """Ask the provider about a purchase (the lookup a verdict is checked with); nothing changes."""

@@ -22,7 +22,7 @@ from starshop.domain import Money, PromoKind
 from starshop.entrypoints.web.api import views
 from starshop.entrypoints.web.api.base import MiniAppController, OperatorController
 from starshop.entrypoints.web.api.bodies import PromoCodeBody
-from starshop.entrypoints.web.api.idempotency import created, idempotency_key
+from starshop.entrypoints.web.api.idempotency import IdempotentOperation, created, idempotency_key
 from starshop.entrypoints.web.api.identity import MiniAppCaller, Operator
 from starshop.entrypoints.web.errors import RequestRefused
 
@@ -49,7 +49,7 @@ def _expiry(text: str | None) -> datetime | None:
 class PromoCodesController(MiniAppController):
     path = "/api/v1/promo-codes"
 
-    @post("/{code:str}/redeem")
+    @post("/{code:str}/redeem", operation_class=IdempotentOperation, errors=(404, 409, 410))
     @inject
     async def redeem(
         self,
@@ -69,7 +69,7 @@ class PromoCodesController(MiniAppController):
 class AdminPromoCodesController(OperatorController):
     path = "/api/v1/admin/promo-codes"
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, errors=(409,))
     @inject
     async def create(
         self,
@@ -110,7 +110,7 @@ class AdminPromoCodesController(OperatorController):
         items = await list_promo_codes(limit=limit, offset=offset)
         return views.PromoCodes(items=[views.PromoCode.of(c) for c in items], offset=offset, limit=limit)
 
-    @post("/{code:str}/disable", status_code=200)
+    @post("/{code:str}/disable", status_code=200, errors=(404,))
     @inject
     async def disable(self, disable_code: FromDishka[DisablePromoCode], code: str = CODE_PATH) -> views.PromoCode:
         """End a code for good; disabling it again changes nothing."""

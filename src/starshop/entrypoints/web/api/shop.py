@@ -29,7 +29,7 @@ class ShopController(MiniAppController):
         """The bounds of a purchase and a top-up, and the amounts a storefront offers at a tap."""
         return views.ShopInfo.of(policy, config)
 
-    @get("/quote")
+    @get("/quote", errors=(404, 409, 410))
     @inject
     async def quote(
         self,
@@ -60,7 +60,7 @@ class ShopController(MiniAppController):
         result = await recharges(CreateRechargeInput(user_id=profile.user_id, amount=amount, idempotency_key=key))
         return created(views.Transaction.of(result.recharge, invoice_url=result.invoice.url), replayed=result.replayed)
 
-    @post("/purchases", operation_class=IdempotentOperation, errors=(409, 429, 502, 503))
+    @post("/purchases", operation_class=IdempotentOperation, errors=(404, 409, 410, 429, 502, 503))
     @inject
     async def create_purchase(
         self, request: Request[Any, Any, Any], data: PurchaseBody, caller: MiniAppCaller, buy: FromDishka[BuyStars]
