@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import attrs
-
 from sqla_support import USD, Persistence, at, purchase, recharge, usd, user
 
 from starshop.application.ports import LedgerTotals, TransactionFilter

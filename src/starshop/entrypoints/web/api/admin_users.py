@@ -51,13 +51,13 @@ class AdminUsersController(OperatorController):
         self,
         find_users: FromDishka[FindUsers],
         config: FromDishka[ShopConfig],
-        query: str = Parameter(
-            min_length=1, max_length=64, description="a Telegram id, or a username with or without @"
+        text: str = Parameter(
+            query="query", min_length=1, max_length=64, description="a Telegram id, or a username with or without @"
         ),
     ) -> views.Users:
         """Users by Telegram id, or by username in any case (a stale profile may share a name: at most 20, lowest
         id first); none found is an empty list. Anything else is refused (422 ``invalid_query``)."""
-        found = await find_users(query)
+        found = await find_users(text)
         empty = Balance.empty
         items = [views.User.of(m.user, m.balance or empty(m.user.user_id, config.currency)) for m in found]
         return views.Users(items=items)
