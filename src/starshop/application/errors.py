@@ -13,6 +13,12 @@ class UnknownUser(ApplicationError):
     code = "unknown_user"
 
 
+class InvalidQuery(ApplicationError):
+    """A search an operator typed that is not a search of that kind (refused, never run)."""
+
+    code = "invalid_query"
+
+
 class UnknownTransaction(ApplicationError):
     code = "unknown_transaction"
 

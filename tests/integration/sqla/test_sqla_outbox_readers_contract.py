@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 from sqla_support import USD, Persistence, at, purchase, recharge, usd, user
 
 from starshop.application.ports import LedgerTotals, TransactionFilter
-from starshop.domain import Transaction, TxStatus, TxType
+from starshop.domain import Invoice, Transaction, TxStatus, TxType
 from starshop.domain.events import BalanceChanged, PurchaseQueued
 
 
@@ -128,6 +129,34 @@ async def test_search_filters_by_user_status_type_and_flag(persistence: Persiste
     assert await ids(type=TxType.RECHARGE, status=TxStatus.COMPLETED) == ["r3", "r1"]
     assert await ids(flagged=True) == ["r3", "r2"]
     assert await ids(flagged=False, user_id=1, type=TxType.PURCHASE) == ["p3", "p2", "p1"]
+
+
+async def test_search_finds_by_id_order_id_invoice_uuid_and_creation_time(persistence: Persistence) -> None:
+    txs = await _shop(persistence)
+    invoiced = attrs.evolve(
+        recharge("r4", 3, created_at=at(7), order_id="order-r4"),
+        invoice=Invoice(uuid="9f0c-uuid", url="https://pay.example/9f0c", expires_at=at(60)),
+    )
+    async with persistence.uow() as uow:
+        await uow.transactions.add(invoiced)
+        await uow.commit()
+
+    async def ids(**filters: object) -> list[str]:
+        page = await persistence.reader.search(TransactionFilter(**filters), limit=50, offset=0)  # type: ignore[arg-type]
+        return [tx.id for tx in page.items]
+
+    assert await ids(tx_id="p2") == ["p2"]
+    assert await ids(tx_id="p2", user_id=2) == []
+    assert await ids(order_id="order-r4") == ["r4"]
+    assert await ids(order_id="r1") == ["r1"]
+    assert await ids(invoice_uuid="9f0c-uuid") == ["r4"]
+    assert await ids(invoice_uuid="9F0C-UUID") == []
+    assert await ids(created_since=at(4), created_before=at(6)) == ["a1", "p3", "p2"]
+    assert await ids(created_since=at(6)) == ["r4", "r3"]
+    assert await ids(created_before=at(2), status=TxStatus.COMPLETED) == ["r1"]
+    page = await persistence.reader.search(TransactionFilter(order_id="order-r4"), limit=50, offset=0)
+    assert page.items[0] == invoiced and page.total == 1
+    assert len(txs) == 7
 
 
 async def test_stats_sum_up_the_shop(persistence: Persistence) -> None:

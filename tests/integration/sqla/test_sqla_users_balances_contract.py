@@ -39,6 +39,21 @@ async def test_upsert_inserts_then_updates_the_profile_but_keeps_created_at(pers
     assert missing is None
 
 
+async def test_users_are_found_by_username_in_any_case_lowest_id_first(persistence: Persistence) -> None:
+    async with persistence.uow() as uow:
+        for user_id, name in ((9, "Alice_1"), (3, "alice_1"), (5, "alice_12"), (6, None), (7, "bob")):
+            await uow.users.upsert(user(user_id, username=name))
+        await uow.commit()
+    async with persistence.uow() as uow:
+        found = [u.user_id for u in await uow.users.with_username("ALICE_1", limit=20)]
+        first = [u.user_id for u in await uow.users.with_username("alice_1", limit=1)]
+        none = await uow.users.with_username("alice", limit=20)
+        like = await uow.users.with_username("alice_%", limit=20)
+    assert found == [3, 9]
+    assert first == [3]
+    assert none == like == []
+
+
 async def test_ensure_creates_an_empty_balance_once(persistence: Persistence) -> None:
     async with persistence.uow() as uow:
         await uow.users.upsert(user(1))

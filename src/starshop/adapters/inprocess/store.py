@@ -73,6 +73,11 @@ class _Users:
     async def get(self, user_id: int) -> User | None:
         return self._t.users.get(user_id)
 
+    async def with_username(self, username: str, *, limit: int) -> list[User]:
+        wanted = username.lower()
+        found = [u for u in self._t.users.values() if u.username is not None and u.username.lower() == wanted]
+        return sorted(found, key=lambda u: u.user_id)[:limit]
+
     async def upsert(self, user: User) -> User:
         old = self._t.users.get(user.user_id)
         if old is not None:
@@ -341,6 +346,11 @@ class InMemoryTransactionReader:
                 and (flt.status is None or tx.status is flt.status)
                 and (flt.type is None or tx.type is flt.type)
                 and (flt.flagged is None or (tx.flag is not None) == flt.flagged)
+                and (flt.tx_id is None or tx.id == flt.tx_id)
+                and (flt.order_id is None or tx.order_id == flt.order_id)
+                and (flt.invoice_uuid is None or (tx.invoice is not None and tx.invoice.uuid == flt.invoice_uuid))
+                and (flt.created_since is None or tx.created_at >= flt.created_since)
+                and (flt.created_before is None or tx.created_at < flt.created_before)
             )
 
         return _page([tx for tx in self._store.tables.transactions.values() if keep(tx)], limit, offset)

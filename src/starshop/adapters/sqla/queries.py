@@ -48,6 +48,9 @@ def _upsert_user(dialect_insert: Any) -> Any:
 
 
 USER = Query(select(users).where(users.c.user_id == bindparam("user_id")))
+USERS_NAMED = Query(
+    select(users).where(func.lower(users.c.username) == bindparam("username")).order_by(users.c.user_id).limit(_LIMIT)
+)
 UPSERT_USER = _by_dialect(_upsert_user)
 
 # --- balances

@@ -61,6 +61,13 @@ class SqlaTransactionReader:
             where.append(_t.type == flt.type.value)
         if flt.flagged is not None:
             where.append(_t.flag.is_not(None) if flt.flagged else _t.flag.is_(None))
+        for column, value in ((_t.id, flt.tx_id), (_t.order_id, flt.order_id), (_t.invoice_uuid, flt.invoice_uuid)):
+            if value is not None:
+                where.append(column == value)
+        if flt.created_since is not None:
+            where.append(_t.created_at >= flt.created_since)
+        if flt.created_before is not None:
+            where.append(_t.created_at < flt.created_before)
         return await self._page(where, limit, offset)
 
     async def stats(self) -> ShopStats:

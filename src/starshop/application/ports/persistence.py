@@ -22,6 +22,11 @@ class UserRepository(Protocol):
         """Insert, or update the profile fields of an existing user (keeping ``created_at``)."""
         ...
 
+    async def with_username(self, username: str, *, limit: int) -> list[User]:
+        """Users whose stored username is ``username`` in any case (ASCII), lowest id first. Telegram lets a name
+        pass to someone else, so a stale profile may share it."""
+        ...
+
 
 class BalanceRepository(Protocol):
     """Every change is atomic in the store (a conditional update or a row lock), never read-modify-write.
@@ -259,10 +264,17 @@ class LedgerTotals:
 
 @attrs.frozen(kw_only=True)
 class TransactionFilter:
+    """Every given field must match (exactly); ``created_since`` is included, ``created_before`` excluded."""
+
     user_id: int | None = None
     status: TxStatus | None = None
     type: TxType | None = None
     flagged: bool | None = None
+    tx_id: str | None = None
+    order_id: str | None = None
+    invoice_uuid: str | None = None
+    created_since: datetime | None = None
+    created_before: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)

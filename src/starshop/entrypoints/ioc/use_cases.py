@@ -13,6 +13,7 @@ from starshop.application.use_cases.create_recharge import CreateRecharge
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.disable_promo_code import DisablePromoCode
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
+from starshop.application.use_cases.find_users import FindUsers
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
 from starshop.application.use_cases.get_shop_activity import GetShopActivity
@@ -45,6 +46,7 @@ class UseCasesProvider(Provider):
         GetShopActivity,
         GetTransaction,
         GetUser,
+        FindUsers,
         SearchTransactions,
         QuoteStars,
         CreateRecharge,

@@ -16,6 +16,10 @@ class SqlaUserRepository:
         row = await self._x.first(q.USER, {"user_id": user_id})
         return user_from_row(row) if row else None
 
+    async def with_username(self, username: str, *, limit: int) -> list[User]:
+        rows = await self._x.rows(q.USERS_NAMED, {"username": username.lower(), "limit": limit})
+        return [user_from_row(row) for row in rows]
+
     async def upsert(self, user: User) -> User:
         [row] = await self._x.rows(q.UPSERT_USER[self._x.dialect_name], user_to_row(user))
         return user_from_row(row)

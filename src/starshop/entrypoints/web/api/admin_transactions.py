@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 
 from dishka.integrations.litestar import FromDishka, inject
@@ -17,12 +18,27 @@ from starshop.application.use_cases.resolve_purchase import OperatorVerdict, Res
 from starshop.application.use_cases.search_transactions import SearchTransactions, TransactionSearch
 from starshop.domain import MAX_USER_ID, TxStatus, TxType
 from starshop.entrypoints.web.api import views
+from starshop.entrypoints.web.api.admin_stats import day
 from starshop.entrypoints.web.api.base import OperatorController
 from starshop.entrypoints.web.api.bodies import ResolveBody
 from starshop.entrypoints.web.errors import RequestRefused
 
 Status = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
 Type = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo"]
+TOKEN = r"^[A-Za-z0-9_\-:.]{1,64}$"  # ids, order ids and invoice uuids; anything else is no id of ours
+
+
+def created_between(first: str | None, last: str | None) -> tuple[datetime | None, datetime | None]:
+    """``from`` and ``to`` (UTC days, both included) as the half-open range of ``created_at``."""
+    since, until = day("from", first), day("to", last)
+    if since is not None and until is not None and since > until:
+        msg = "from must not be after to"
+        raise RequestRefused(
+            422, "validation_error", "the request is invalid", fields=[{"field": "from", "message": msg}]
+        )
+    start = None if since is None else datetime.combine(since, time(), UTC)
+    end = None if until is None else datetime.combine(until + timedelta(days=1), time(), UTC)
+    return start, end
 
 
 class AdminTransactionsController(OperatorController):
@@ -37,14 +53,30 @@ class AdminTransactionsController(OperatorController):
         status: Status | None = None,
         type: Type | None = None,  # the query parameter's public name (shadows the builtin here only)
         flagged: bool | None = None,
+        tx_id: str | None = Parameter(
+            query="id", default=None, min_length=1, max_length=64, pattern=TOKEN, description="a transaction id"
+        ),
+        order_id: str | None = Parameter(default=None, min_length=1, max_length=64, pattern=TOKEN),
+        invoice_uuid: str | None = Parameter(
+            default=None, min_length=1, max_length=64, pattern=TOKEN, description="the gateway's invoice uuid"
+        ),
+        first: str | None = Parameter(query="from", default=None, description="created on or after, YYYY-MM-DD"),
+        to: str | None = Parameter(default=None, description="created on or before this UTC day, YYYY-MM-DD"),
         page: int = Parameter(default=1, ge=1, le=1_000_000),
         page_size: int = Parameter(default=50, ge=1, le=100),
     ) -> views.TransactionPage:
+        """Newest first; every filter given must match: ids exactly, ``from``/``to`` are UTC days, both included."""
+        since, until = created_between(first, to)
         flt = TransactionFilter(
             user_id=user_id,
             status=TxStatus(status) if status else None,
             type=TxType(type) if type else None,
             flagged=flagged,
+            tx_id=tx_id,
+            order_id=order_id,
+            invoice_uuid=invoice_uuid,
+            created_since=since,
+            created_before=until,
         )
         result = await search(TransactionSearch(filter=flt, page=page, page_size=page_size))
         items = [views.OperatorTransaction.of(tx) for tx in result.items]

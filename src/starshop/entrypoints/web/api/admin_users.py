@@ -6,15 +6,17 @@ from typing import Any
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Request, Response, get, post
+from litestar.params import Parameter
 
 from starshop.application.config import ShopConfig
 from starshop.application.errors import UnknownUser
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.audit_ledger import AuditLedger
+from starshop.application.use_cases.find_users import FindUsers
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus, OperatorCredit
-from starshop.domain import MAX_USER_ID, Money
+from starshop.domain import MAX_USER_ID, Balance, Money
 from starshop.entrypoints.web.api import views
 from starshop.entrypoints.web.api.base import OperatorController
 from starshop.entrypoints.web.api.bodies import OperatorMoneyBody
@@ -42,6 +44,23 @@ def operator_credit(
 
 class AdminUsersController(OperatorController):
     path = "/api/v1/admin"
+
+    @get("/users")
+    @inject
+    async def find(
+        self,
+        find_users: FromDishka[FindUsers],
+        config: FromDishka[ShopConfig],
+        text: str = Parameter(
+            query="query", min_length=1, max_length=64, description="a Telegram id, or a username with or without @"
+        ),
+    ) -> views.Users:
+        """Users by Telegram id, or by username in any case (a stale profile may share a name: at most 20, lowest
+        id first); none found is an empty list. Anything else is refused (422 ``invalid_query``)."""
+        found = await find_users(text)
+        empty = Balance.empty
+        items = [views.User.of(m.user, m.balance or empty(m.user.user_id, config.currency)) for m in found]
+        return views.Users(items=items)
 
     @get("/users/{user_id:int}", errors=(404,))
     @inject

@@ -137,6 +137,7 @@ class OperatorTransaction(Transaction, kw_only=True):
     user_id: int
     flag: str | None
     order_id: str | None
+    invoice_uuid: str | None
     gateway_status: str | None
     failure_reason: str | None
     receipt: Receipt | None
@@ -151,6 +152,7 @@ class OperatorTransaction(Transaction, kw_only=True):
             user_id=tx.user_id,
             flag=tx.flag,
             order_id=tx.order_id,
+            invoice_uuid=tx.invoice.uuid if tx.invoice is not None else None,
             gateway_status=tx.gateway_status,
             failure_reason=tx.failure_reason,
             receipt=receipt,
@@ -227,6 +229,10 @@ class TransactionPage(Struct, kw_only=True):
     items: list[OperatorTransaction]
     total: int
     page: int
+
+
+class Users(Struct, kw_only=True):
+    items: list[User]
 
 
 class User(Struct, kw_only=True):

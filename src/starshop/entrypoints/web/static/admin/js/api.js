@@ -6,11 +6,12 @@ const STORE = "starshop.console.key";
 let credential = null; // {headers: {...}, who: "..."}
 
 export class ApiError extends Error {
-  constructor(status, code, message, fields) {
+  constructor(status, code, message, fields, details) {
     super(message);
     this.status = status;
     this.code = code;
     this.fields = fields || [];
+    this.details = details || {}; // the whole error object (insufficient_funds adds "missing")
   }
 }
 
@@ -118,7 +119,7 @@ export async function api(path, { method = "GET", body, idempotencyKey, params }
   if (!response.ok) {
     const error = (data && data.error) || {};
     const failure = new ApiError(response.status, error.code || "http_" + response.status,
-      error.message || response.statusText, error.fields);
+      error.message || response.statusText, error.fields, error);
     if (response.status === 401 || response.status === 403) onUnauthorized(failure);
     throw failure;
   }

@@ -2,9 +2,10 @@
 import * as session from "./api.js";
 import { dashboard } from "./dashboard.js";
 import { clear, h } from "./dom.js";
+import { people } from "./people.js";
 import { queues } from "./queues.js";
 
-const VIEWS = { dashboard, queues };
+const VIEWS = { dashboard, queues, people };
 const state = {};
 const $ = (id) => document.getElementById(id);
 
