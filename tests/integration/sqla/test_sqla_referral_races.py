@@ -6,6 +6,7 @@ of referrers completing purchases together credits each reward once without a de
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -95,16 +96,14 @@ async def test_a_user_arriving_with_many_codes_at_once_is_attributed_once(shop: 
 async def test_a_chain_of_referrers_completing_purchases_together_is_rewarded_once_each(shop: InMemoryShop) -> None:
     chain = [50, 51, 52, 53, 54]
     await joined(shop, *chain)
-    for older, newer in zip(chain, chain[1:], strict=False):
+    for older, newer in itertools.pairwise(chain):
         arrival = ReferralArrival(user_id=newer, code=referral_code(older))
         assert await shop.attribute_referral(arrival) is Attribution.ATTRIBUTED
     price = shop.policy.price(100)
     for user in chain:
         await shop.grant_bonus(OperatorCredit(operator_id=1, user_id=user, amount=price, reason="seed"))
     for n in range(ROUNDS // 2):
-        bought = [
-            await shop.buy_stars(BuyStarsInput(user_id=u, stars=100, recipient=f"to_{u}_{n}")) for u in chain
-        ]
+        bought = [await shop.buy_stars(BuyStarsInput(user_id=u, stars=100, recipient=f"to_{u}_{n}")) for u in chain]
         await asyncio.gather(*(shop.deliver_purchase(b.purchase.id) for b in bought))
         await shop.relay_outbox()
         for b in bought:
