@@ -22,7 +22,7 @@ from starshop.entrypoints.web.api.bodies import ResolveBody
 from starshop.entrypoints.web.errors import RequestRefused
 
 Status = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
-Type = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo"]
+Type = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo", "referral"]
 
 
 class AdminTransactionsController(OperatorController):
