@@ -40,6 +40,7 @@ from starshop.application.errors import (
     UnknownPromoCode,
 )
 from starshop.application.ports import Delivered, Refused
+from starshop.application.use_cases.attribute_referral import ReferralArrival
 from starshop.application.use_cases.buy_stars import BuyStarsInput
 from starshop.application.use_cases.confirm_payment import PaymentOutcome
 from starshop.application.use_cases.create_promo_code import NewPromoCode
@@ -50,6 +51,7 @@ from starshop.application.use_cases.redeem_promo_code import Redemption
 from starshop.application.use_cases.register_user import TelegramProfile
 from starshop.application.use_cases.resolve_purchase import OperatorVerdict, Verdict
 from starshop.domain import (
+    Attribution,
     Currency,
     DeliveryReceipt,
     DomainError,
@@ -67,8 +69,9 @@ from starshop.domain import (
     TxStatus,
     TxType,
     UnderpaymentPolicy,
+    referral_code,
 )
-from starshop.testing import build_in_memory_shop
+from starshop.testing import build_in_memory_shop, default_config
 from starshop.testing.strategies import money
 
 USERS = (11, 12, 13)
@@ -133,6 +136,9 @@ CODES = {
 }
 # as users type them: other case, unknown, not a code at all (a space, full-width letters)
 TYPED = ("GIFT3", "gift3", "MANY", "SOON", "GONE", "SAVE20", "NOPE", "bad code!", "\uff27\uff29\uff26\uff343")
+REFERRAL_PERCENT = Decimal(10)
+# a referral code as users arrive with it: a user's own (by id), one of nobody, not a code at all
+ARRIVALS = (*USERS, *USERS, "zz", "ref_11", "not a code!")
 PROMO_ERRORS = (UnknownPromoCode, PromoNotApplicable, PromoDisabled, PromoExpired, PromoAlreadyUsed, PromoUsedUp)
 
 
@@ -155,6 +161,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.keyed: dict[tuple[int, str], tuple[object, str]] = {}  # (user, key) -> (request, tx id); any kind
         self.codes = {name: attrs.evolve(code, users=set()) for name, code in CODES.items()}
         self.promo_credits = 0
+        self.referrer: dict[int, int] = {}  # user -> the user who invited them
+        self.referral_rewards = 0
 
     def run(self, coro):
         return self.loop.run_until_complete(coro)
@@ -164,7 +172,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def build(self, policy: UnderpaymentPolicy):
         """The shop under test; the Postgres machine overrides this."""
-        return build_in_memory_shop(underpayment=policy)
+        return build_in_memory_shop(underpayment=policy, config=self.config())
+
+    @staticmethod
+    def config():
+        return default_config(referral_percent=REFERRAL_PERCENT)
 
     @initialize(policy=st.sampled_from(UnderpaymentPolicy))
     def start(self, policy):
@@ -278,6 +290,46 @@ class LedgerMachine(RuleBasedStateMachine):
         self.amount[user] += self.codes[typed.upper()].amount
         self.promo_credits += 1
         note(f"promo redeemed{' (typed in another case)' if typed != typed.upper() else ''}")
+
+    # --- referrals --------------------------------------------------------------------------------------------
+    def attribution(self, user: int, arrival: int | str) -> Attribution:
+        """What the shop must answer when ``user`` arrives with ``arrival``'s code (a user id) or a text. Users
+        joined in the order of their ids (``start``), so a referrer must have a smaller id."""
+        if not isinstance(arrival, int):
+            return Attribution.UNKNOWN_CODE
+        if arrival == user:
+            return Attribution.OWN_CODE
+        if user in self.referrer:
+            return Attribution.ALREADY_REFERRED
+        if any(p.user == user for p in self.purchases.values()):
+            return Attribution.ALREADY_PURCHASED
+        if arrival > user:
+            return Attribution.REFERRER_JOINED_LATER
+        return Attribution.ATTRIBUTED
+
+    @rule(user=st.sampled_from(USERS), arrival=st.sampled_from(ARRIVALS))
+    def arrive_with_a_code(self, user, arrival):
+        code = referral_code(arrival) if isinstance(arrival, int) else arrival
+        got = self.run(self.shop.attribute_referral(ReferralArrival(user_id=user, code=code)))
+        expected = self.attribution(user, arrival)
+        assert got is expected, (user, arrival, got, expected)
+        if got is Attribution.ATTRIBUTED:
+            assert isinstance(arrival, int)
+            self.referrer[user] = arrival
+            note("referral attributed")
+        else:
+            note(f"referral refused: {got.value}")
+
+    def rewarded(self, p: Purchase) -> None:
+        """A completed purchase of a referred user credits its referrer the percent of its price, once."""
+        referrer = self.referrer.get(p.user)
+        if referrer is None:
+            return
+        reward = Money.rounded_down(p.price * REFERRAL_PERCENT / 100, self.shop.config.currency).amount
+        assert reward > ZERO
+        self.amount[referrer] += reward
+        self.referral_rewards += 1
+        note("referral reward credited")
 
     @rule(
         target=recharges,
@@ -586,6 +638,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert p.tx_id in bought, "completed without the provider buying"
                 self.amount[p.user] -= p.price
                 self.held[p.user] -= p.price
+                self.rewarded(p)
                 note("purchase delivered" + (" after an unknown outcome" if p.unknown_seen else ""))
             elif tx.status is TxStatus.FAILED:
                 assert p.tx_id not in bought, "refunded stars the provider bought"
@@ -643,6 +696,18 @@ class LedgerMachine(RuleBasedStateMachine):
         assert len(promo_credits) == self.promo_credits
         assert all(t.status is TxStatus.COMPLETED and t.promo_code for t in promo_credits)
 
+    @invariant()
+    def each_referral_reward_is_journaled_once_for_a_completed_purchase(self):
+        if not hasattr(self, "shop"):
+            return
+        rewards = [t for t in self.run(self.shop.transactions()) if t.type is TxType.REFERRAL]
+        assert len(rewards) == self.referral_rewards
+        assert len({t.reward_for for t in rewards}) == len(rewards)
+        for t in rewards:
+            p = self.purchases[t.reward_for]
+            assert p.status is TxStatus.COMPLETED and t.status is TxStatus.COMPLETED
+            assert t.user_id == self.referrer[p.user]
+
 
 # The branches every run must reach: each is a rule of the ledger that an example exercised and the model checked.
 MUST_RUN = (
@@ -694,6 +759,13 @@ MUST_RUN = (
     "discount refused: PromoUsedUp",
     "discount refused: PromoAlreadyUsed",
     "discount refused: PromoNotApplicable",
+    "referral attributed",
+    "referral refused: unknown_code",
+    "referral refused: own_code",
+    "referral refused: already_referred",
+    "referral refused: already_purchased",
+    "referral refused: referrer_joined_later",
+    "referral reward credited",
 )
 SETTINGS = settings(
     max_examples=500, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -31,6 +31,8 @@ class ShopConfig:
     batch_size: int = 100
     # The largest bonus or adjustment (either way) one operator action may move, in the shop's currency.
     operator_max_amount: Decimal = Decimal(1000)
+    # What a referrer earns when a purchase of a user they invited completes: a percent of its price (0: nothing).
+    referral_percent: Decimal = Decimal(0)
 
     def currency_money(self, value: object) -> Money:
         return Money.of(value, self.currency)

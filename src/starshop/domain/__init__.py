@@ -26,6 +26,17 @@ from starshop.domain.money import PLAIN_DECIMAL, Currency, Money
 from starshop.domain.payment import PaymentStatus, UnderpaymentPolicy
 from starshop.domain.policy import MIN_STARS, DailyUsage, PurchasePolicy, normalise_recipient
 from starshop.domain.promo import PromoCode, PromoKind, normalise_code
+from starshop.domain.referral import (
+    START_PREFIX,
+    Attribution,
+    Referral,
+    attribution,
+    code_of_start,
+    joined_before,
+    referral_code,
+    referral_reward,
+    referrer_id,
+)
 from starshop.domain.transaction import (
     DeliveryReceipt,
     Invoice,
@@ -43,6 +54,8 @@ __all__ = [
     "MAX_USER_ID",
     "MIN_STARS",
     "PLAIN_DECIMAL",
+    "START_PREFIX",
+    "Attribution",
     "Balance",
     "BalanceInvariantViolated",
     "Currency",
@@ -72,12 +85,19 @@ __all__ = [
     "PromoUsedUp",
     "PurchaseDetails",
     "PurchasePolicy",
+    "Referral",
     "Transaction",
     "TxStatus",
     "TxType",
     "UnderpaymentPolicy",
     "User",
+    "attribution",
     "can_move",
+    "code_of_start",
+    "joined_before",
     "normalise_code",
     "normalise_recipient",
+    "referral_code",
+    "referral_reward",
+    "referrer_id",
 ]

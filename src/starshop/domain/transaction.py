@@ -18,6 +18,7 @@ class TxType(StrEnum):
     BONUS = "bonus"
     ADJUSTMENT = "adjustment"
     PROMO = "promo"  # a bonus promo code redeemed
+    REFERRAL = "referral"  # a referrer's reward for a purchase of a user they invited
 
 
 class TxStatus(StrEnum):
@@ -55,7 +56,7 @@ ALLOWED: dict[TxStatus, frozenset[TxStatus]] = {
     TxStatus.EXPIRED: frozenset(),
 }
 
-CREDIT_TYPES = frozenset({TxType.RECHARGE, TxType.REFUND, TxType.BONUS, TxType.PROMO})
+CREDIT_TYPES = frozenset({TxType.RECHARGE, TxType.REFUND, TxType.BONUS, TxType.PROMO, TxType.REFERRAL})
 
 
 def can_move(old: TxStatus, new: TxStatus) -> bool:
@@ -139,6 +140,8 @@ class Transaction:
     # promo codes: the code a promo credit redeemed, or the discount code a purchase used and what it took off
     promo_code: str | None = None
     discount: Money | None = None
+    # referral rewards: the completed purchase of the invited user this reward is for
+    reward_for: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.type is TxType.ADJUSTMENT:
@@ -308,6 +311,28 @@ class Transaction:
             promo_code=code,
             idempotency_key=idempotency_key,
             request_fingerprint=fingerprint,
+        )
+
+    @classmethod
+    def referral(cls, *, id: str, referrer_id: int, amount: Money, purchase: Transaction, at: datetime) -> Transaction:
+        """A completed credit of ``amount`` to ``referrer_id`` for the completed ``purchase`` of a user they
+        invited; it names that purchase (``reward_for``), which earns one reward at most."""
+        if purchase.type is not TxType.PURCHASE or purchase.status is not TxStatus.COMPLETED:
+            msg = f"only a completed purchase earns a referral reward, not {purchase.type} {purchase.id}"
+            raise IllegalTransition(msg)
+        if referrer_id == purchase.user_id:
+            msg = f"user {referrer_id} cannot be rewarded for their own purchase"
+            raise IllegalTransition(msg)
+        return cls(
+            id=id,
+            user_id=referrer_id,
+            type=TxType.REFERRAL,
+            status=TxStatus.COMPLETED,
+            amount=amount,
+            created_at=at,
+            updated_at=at,
+            description="Referral reward",
+            reward_for=purchase.id,
         )
 
     @classmethod

@@ -31,6 +31,7 @@ from starshop.entrypoints.settings_fields import (
     declared,
     key_prefix,
     origins,
+    percent_below_100,
     rate_limit_rules,
     redact_url,
     seconds,
@@ -294,6 +295,13 @@ class Settings:
         doc="largest bonus or adjustment (either sign) one operator action may move, API and bot alike; at most the"
         " currency's decimals",
     )
+    referral_percent: Decimal = setting(
+        "0",
+        percent_below_100(),
+        group=PRICES,
+        doc="what a referrer earns when a purchase of a user they invited completes, in percent of its price (rounded"
+        " down); 0 turns rewards off",
+    )
 
     bot_token: Secret | None = setting(
         None,
@@ -403,6 +411,7 @@ class Settings:
             lookup_after=timedelta(seconds=self.delivery_lookup_after),
             unknown_deadline=timedelta(seconds=self.delivery_unknown_deadline),
             operator_max_amount=self.operator_max_amount,
+            referral_percent=self.referral_percent,
         )
 
     def sections(self) -> Sections:

@@ -187,6 +187,23 @@ def decimal(*, positive: bool = False) -> Parser[Decimal]:
     return Parser(parse, "decimal, > 0" if positive else "decimal, >= 0")
 
 
+def percent_below_100() -> Parser[Decimal]:
+    """A percent from 0 to below 100 with at most two decimals (100 or more would give away the whole price)."""
+    check = decimal()
+
+    def parse(raw: str) -> Decimal:
+        value = check(raw)
+        if value >= 100:
+            msg = f"must be below 100 (a percent of the price), got {quoted(raw)}"
+            raise ValueError(msg)
+        if value != value.quantize(Decimal("0.01")):
+            msg = f"must have at most two decimals, got {quoted(raw)}"
+            raise ValueError(msg)
+        return value
+
+    return Parser(parse, "percent, 0 to below 100")
+
+
 def seconds(most: int = 365 * 86_400) -> Parser[float]:
     check = decimal(positive=True)
 

@@ -33,6 +33,7 @@ from starshop.application.ports import (
     UnitOfWork,
 )
 from starshop.application.use_cases.adjust_balance import AdjustBalance
+from starshop.application.use_cases.attribute_referral import AttributeReferral
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
@@ -44,6 +45,7 @@ from starshop.application.use_cases.disable_promo_code import DisablePromoCode
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
+from starshop.application.use_cases.get_referrals import GetReferrals
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.list_promo_codes import ListPromoCodes
 from starshop.application.use_cases.quote_stars import QuoteStars
@@ -236,6 +238,8 @@ class InMemoryShop:
     list_promo_codes = UseCase(ListPromoCodes, ListPromoCodes.__call__)
     disable_promo_code = UseCase(DisablePromoCode, DisablePromoCode.__call__)
     redeem_promo_code = UseCase(RedeemPromoCode, RedeemPromoCode.__call__)
+    attribute_referral = UseCase(AttributeReferral, AttributeReferral.__call__)
+    get_referrals = UseCase(GetReferrals, GetReferrals.__call__)
 
     @property
     def clock(self) -> FixedClock:

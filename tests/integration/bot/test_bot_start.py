@@ -3,8 +3,18 @@
 
 from .conftest import BotHarness
 
-MENU_EN = [["⭐ Buy stars", "💰 Balance"], ["➕ Top up", "📜 History"], ["🎁 Promo code", "🌐 Language"], ["❓ Help"]]
-MENU_RU = [["⭐ Купить звёзды", "💰 Баланс"], ["➕ Пополнить", "📜 История"], ["🎁 Промокод", "🌐 Язык"], ["❓ Помощь"]]
+MENU_EN = [
+    ["⭐ Buy stars", "💰 Balance"],
+    ["➕ Top up", "📜 History"],
+    ["🎁 Promo code", "🌐 Language"],
+    ["👥 Invite friends", "❓ Help"],
+]
+MENU_RU = [
+    ["⭐ Купить звёзды", "💰 Баланс"],
+    ["➕ Пополнить", "📜 История"],
+    ["🎁 Промокод", "🌐 Язык"],
+    ["👥 Пригласить друзей", "❓ Помощь"],
+]
 
 
 async def test_start_registers_the_user_and_shows_the_main_menu_in_english(harness: BotHarness) -> None:

@@ -108,7 +108,7 @@ async def test_a_retry_bought_while_the_first_purchase_is_recorded_delivered_get
     recording_uow = CaptureGatedUnitOfWork(engine, clock)
     delivered = Delivered(receipt=DeliveryReceipt(ref_id="order-1"))
     recording = asyncio.create_task(
-        RecordDelivery(recording_uow, clock)(DeliveryResult(tx_id=first.purchase.id, outcome=delivered))
+        RecordDelivery(recording_uow, clock, ids, config)(DeliveryResult(tx_id=first.purchase.id, outcome=delivered))
     )
     await asyncio.wait_for(recording_uow.reached.wait(), 5)
     retry_limiter.gate.set()

@@ -22,7 +22,16 @@ from starshop.adapters.sqla.migrate import (
 )
 from starshop.adapters.sqla.tables import metadata
 
-TABLES = {"alembic_version", "balances", "outbox", "promo_codes", "promo_redemptions", "transactions", "users"}
+TABLES = {
+    "alembic_version",
+    "balances",
+    "outbox",
+    "promo_codes",
+    "promo_redemptions",
+    "referrals",
+    "transactions",
+    "users",
+}
 
 
 @pytest.fixture

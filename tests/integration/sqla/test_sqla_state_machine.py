@@ -21,7 +21,11 @@ def _template(pg_template: str) -> None:
 class PostgresLedgerMachine(LedgerMachine):
     def build(self, policy):
         self.database = run_in_thread(create_database(TEMPLATE["name"]))
-        return build_shop(database=DatabaseSettings(url=database_url(self.database), pool_size=4), underpayment=policy)
+        return build_shop(
+            database=DatabaseSettings(url=database_url(self.database), pool_size=4),
+            underpayment=policy,
+            config=self.config(),
+        )
 
     def teardown(self) -> None:
         if hasattr(self, "database"):

@@ -14,6 +14,7 @@ import attrs
 
 from starshop.adapters.inprocess.activity import activity_of
 from starshop.adapters.inprocess.promo import InMemoryPromoCodes
+from starshop.adapters.inprocess.referrals import InMemoryReferrals
 from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import (
     Activity,
@@ -27,7 +28,18 @@ from starshop.application.ports import (
     ShopStats,
     TransactionFilter,
 )
-from starshop.domain import Balance, Currency, DailyUsage, Money, PromoCode, Transaction, TxStatus, TxType, User
+from starshop.domain import (
+    Balance,
+    Currency,
+    DailyUsage,
+    Money,
+    PromoCode,
+    Referral,
+    Transaction,
+    TxStatus,
+    TxType,
+    User,
+)
 from starshop.domain.events import Event
 
 
@@ -42,6 +54,7 @@ class _Tables:
     next_outbox_id: int = 1
     promo_codes: dict[str, PromoCode] = attrs.Factory(dict)
     promo_redemptions: list[PromoRedemption] = attrs.Factory(list)
+    referrals: dict[int, Referral] = attrs.Factory(dict)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -54,6 +67,7 @@ class _Tables:
             self.next_outbox_id,
             dict(self.promo_codes),
             list(self.promo_redemptions),
+            dict(self.referrals),
         )
 
 
@@ -136,7 +150,8 @@ class _Transactions:
                 tx.idempotency_key,
             )
             same_order = tx.order_id is not None and other.order_id == tx.order_id
-            if other.id == tx.id or same_key or same_order:
+            same_reward = tx.reward_for is not None and other.reward_for == tx.reward_for
+            if other.id == tx.id or same_key or same_order or same_reward:
                 msg = f"transaction {tx.id} clashes with {other.id}"
                 raise DuplicateTransaction(msg)
         self._t.transactions[tx.id] = tx
@@ -320,6 +335,7 @@ class InMemoryUnitOfWork(_Scope):
         self.transactions = _Transactions(t)
         self.outbox = _Outbox(t)
         self.promo_codes = InMemoryPromoCodes(t.promo_codes, t.promo_redemptions)
+        self.referrals = InMemoryReferrals(t.referrals, t.transactions)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):

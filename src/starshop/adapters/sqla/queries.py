@@ -27,7 +27,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from starshop.adapters.sqla.execution import Query
-from starshop.adapters.sqla.tables import balances, outbox, promo_codes, promo_redemptions, transactions, users
+from starshop.adapters.sqla.tables import (
+    balances,
+    outbox,
+    promo_codes,
+    promo_redemptions,
+    referrals,
+    transactions,
+    users,
+)
 from starshop.adapters.sqla.types import Amount, UtcDateTime, money_add, money_at_least, money_sub
 from starshop.domain import TxStatus, TxType
 
@@ -256,3 +264,22 @@ PROMO_PAGE = Query(
 )
 PROMO_USED_BY = Query(select(_pr.id).where(_pr.code == bindparam("code"), _pr.user_id == bindparam("user_id")).limit(1))
 INSERT_REDEMPTION = Query(insert(promo_redemptions))
+
+# --- referrals
+
+_rf = referrals.c
+REFERRAL_OF = Query(select(referrals).where(_rf.user_id == bindparam("user_id")))
+INSERT_REFERRAL = Query(insert(referrals))
+HAS_PURCHASED = Query(
+    select(_t.id).where(_t.user_id == bindparam("user_id"), _t.type == TxType.PURCHASE.value).limit(1)
+)
+INVITED = Query(
+    select(func.count().label("invited")).select_from(referrals).where(_rf.referrer_id == bindparam("user_id"))
+)
+REWARDS = Query(
+    select(_t.amount).where(
+        _t.user_id == bindparam("user_id"),
+        _t.type == TxType.REFERRAL.value,
+        _t.status == TxStatus.COMPLETED.value,
+    )
+)

@@ -92,6 +92,7 @@ def tx_to_row(tx: Transaction) -> dict[str, Any]:
         "actor": tx.actor,
         "promo_code": tx.promo_code,
         "discount": tx.discount.amount if tx.discount else None,
+        "reward_for": tx.reward_for,
         "created_at": tx.created_at,
         "updated_at": tx.updated_at,
     }
@@ -136,6 +137,7 @@ def tx_from_row(row: Mapping[Any, Any]) -> Transaction:
         actor=row["actor"],
         promo_code=row["promo_code"],
         discount=money(row["discount"], currency) if row["discount"] is not None else None,
+        reward_for=row["reward_for"],
     )
 
 

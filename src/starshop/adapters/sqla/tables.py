@@ -1,4 +1,4 @@
-"""The schema: users, balances, the transaction journal, the outbox and promo codes (SQLAlchemy Core)."""
+"""The schema: users, balances, the transaction journal, the outbox, promo codes and referrals (SQLAlchemy Core)."""
 
 from __future__ import annotations
 
@@ -114,6 +114,7 @@ transactions = Table(
     Column("actor", BigInteger),
     Column("promo_code", String(32)),
     Column("discount", Amount),
+    Column("reward_for", String(32)),
     Column("created_at", UtcDateTime, nullable=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("user_id", "idempotency_key"),
@@ -139,6 +140,9 @@ Index(
     postgresql_where=text("type = 'purchase' AND status = 'processing'"),
     sqlite_where=text("type = 'purchase' AND status = 'processing'"),
 )
+
+# The database's own guard: a purchase earns one referral reward at most.
+Index("uq_transactions_reward_for", transactions.c.reward_for, unique=True)
 
 outbox = Table(
     "outbox",
@@ -197,4 +201,14 @@ Index(
     unique=True,
     postgresql_where=text("once_per_user"),
     sqlite_where=text("once_per_user"),
+)
+
+# Who invited whom: the primary key is the database's own guard that a user is attributed once.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("users.user_id", ondelete="RESTRICT"), primary_key=True),
+    Column("referrer_id", BigInteger, ForeignKey("users.user_id", ondelete="RESTRICT"), nullable=False, index=True),
+    Column("attributed_at", UtcDateTime, nullable=False),
+    CheckConstraint("user_id <> referrer_id", name="ck_referrals_not_self"),
 )

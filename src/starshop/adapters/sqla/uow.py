@@ -19,6 +19,7 @@ from starshop.adapters.sqla.repositories import (
     SqlaOutbox,
     SqlaOutboxReader,
     SqlaPromoCodeRepository,
+    SqlaReferralRepository,
     SqlaTransactionRepository,
     SqlaUserRepository,
 )
@@ -77,6 +78,7 @@ class SqlaUnitOfWork(_ConnectionScope):
     transactions: SqlaTransactionRepository
     outbox: SqlaOutbox
     promo_codes: SqlaPromoCodeRepository
+    referrals: SqlaReferralRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine)
@@ -88,6 +90,7 @@ class SqlaUnitOfWork(_ConnectionScope):
         self.transactions = SqlaTransactionRepository(x)
         self.outbox = SqlaOutbox(x, self._clock)
         self.promo_codes = SqlaPromoCodeRepository(x)
+        self.referrals = SqlaReferralRepository(x)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()

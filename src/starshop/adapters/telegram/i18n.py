@@ -26,6 +26,11 @@ EN: dict[str, str] = {
     "btn_help": "❓ Help",
     "btn_shop": "🛍 Shop",
     "btn_promo": "🎁 Promo code",
+    "btn_referrals": "👥 Invite friends",
+    "referrals": (
+        "👥 Your link: {link}\nFriends who join through it and buy earn you {percent}% of each purchase.\n"
+        "Invited: {invited}\nEarned: {earned}"
+    ),
     "promo_enter": "Send your promo code.",
     "promo_redeemed": "🎁 Promo code {code}: {amount} credited.\n💰 Balance: {balance}",
     "balance": "💰 Balance: {amount}\nAvailable: {available}\nReserved for orders in progress: {held}",
@@ -36,6 +41,7 @@ EN: dict[str, str] = {
         "/balance — your balance\n"
         "/history — your transactions\n"
         "/promo [code] — redeem a promo code\n"
+        "/referrals — your referral link\n"
         "/lang — change the language\n"
         "/cancel — stop the current dialog\n"
         "/start — main menu"
@@ -101,6 +107,7 @@ EN: dict[str, str] = {
     "tx_bonus": "Bonus",
     "tx_adjustment": "Adjustment",
     "tx_promo": "Promo code",
+    "tx_referral": "Referral reward",
     "st_pending": "pending",
     "st_processing": "processing",
     "st_completed": "done",
@@ -187,6 +194,7 @@ EN: dict[str, str] = {
     "cmd_recharge": "Top up the balance",
     "cmd_history": "Your transactions",
     "cmd_promo": "Redeem a promo code",
+    "cmd_referrals": "Your referral link",
     "cmd_lang": "Change the language",
     "cmd_help": "How it works",
     "cmd_cancel": "Stop the current dialog",
@@ -206,6 +214,11 @@ RU: dict[str, str] = {
     "btn_help": "❓ Помощь",
     "btn_shop": "🛍 Магазин",
     "btn_promo": "🎁 Промокод",
+    "btn_referrals": "👥 Пригласить друзей",
+    "referrals": (
+        "👥 Ваша ссылка: {link}\nДрузья, пришедшие по ней, приносят вам {percent}% от каждой своей покупки.\n"
+        "Приглашено: {invited}\nЗаработано: {earned}"
+    ),
     "promo_enter": "Отправьте промокод.",
     "promo_redeemed": "🎁 Промокод {code}: начислено {amount}.\n💰 Баланс: {balance}",
     "balance": "💰 Баланс: {amount}\nДоступно: {available}\nЗарезервировано под заказы: {held}",
@@ -216,6 +229,7 @@ RU: dict[str, str] = {
         "/balance — ваш баланс\n"
         "/history — ваши операции\n"
         "/promo [код] — активировать промокод\n"
+        "/referrals — ваша реферальная ссылка\n"
         "/lang — сменить язык\n"
         "/cancel — прервать текущий диалог\n"
         "/start — главное меню"
@@ -277,6 +291,7 @@ RU: dict[str, str] = {
     "tx_bonus": "Бонус",
     "tx_adjustment": "Корректировка",
     "tx_promo": "Промокод",
+    "tx_referral": "Реферальное вознаграждение",
     "st_pending": "ожидает",
     "st_processing": "в работе",
     "st_completed": "выполнено",
@@ -358,6 +373,7 @@ RU: dict[str, str] = {
     "cmd_recharge": "Пополнить баланс",
     "cmd_history": "Ваши операции",
     "cmd_promo": "Активировать промокод",
+    "cmd_referrals": "Ваша реферальная ссылка",
     "cmd_lang": "Сменить язык",
     "cmd_help": "Как это работает",
     "cmd_cancel": "Прервать текущий диалог",

@@ -11,7 +11,18 @@ from typing import Protocol, Self
 
 import attrs
 
-from starshop.domain import Balance, Currency, DailyUsage, Money, PromoCode, Transaction, TxStatus, TxType, User
+from starshop.domain import (
+    Balance,
+    Currency,
+    DailyUsage,
+    Money,
+    PromoCode,
+    Referral,
+    Transaction,
+    TxStatus,
+    TxType,
+    User,
+)
 from starshop.domain.events import Event
 
 
@@ -153,6 +164,32 @@ class PromoCodeRepository(Protocol):
 
 
 @attrs.frozen(kw_only=True)
+class ReferralTotals:
+    """How many users a referrer invited, and the sum of their completed ``referral`` rewards."""
+
+    invited: int
+    earned: Decimal
+
+
+class ReferralRepository(Protocol):
+    """Who invited whom: at most one referrer per user, kept by the store itself."""
+
+    async def of(self, user_id: int) -> Referral | None:
+        """Who invited ``user_id``, if anyone."""
+        ...
+
+    async def add(self, referral: Referral) -> bool:
+        """``False`` (and nothing stored) when the user already has a referrer, however many try at once."""
+        ...
+
+    async def purchased(self, user_id: int) -> bool:
+        """The user has placed a purchase, whatever became of it."""
+        ...
+
+    async def totals(self, referrer_id: int) -> ReferralTotals: ...
+
+
+@attrs.frozen(kw_only=True)
 class OutboxMessage:
     id: int
     event: Event
@@ -218,6 +255,9 @@ class UnitOfWork(Protocol):
 
     @property
     def promo_codes(self) -> PromoCodeRepository: ...
+
+    @property
+    def referrals(self) -> ReferralRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

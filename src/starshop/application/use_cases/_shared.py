@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from starshop.application.errors import IdempotencyConflict, PaymentGatewayRefused, UnknownPromoCode, UnknownTransaction
-from starshop.application.ports import Clock, InvoiceRequest, PaymentGateway, PromoRedemption, UnitOfWork
-from starshop.domain import Balance, Invoice, PromoCode, PromoKind, PromoNotApplicable, Transaction, TxStatus
+from starshop.application.ports import (
+    Clock,
+    IdGenerator,
+    InvoiceRequest,
+    PaymentGateway,
+    PromoRedemption,
+    UnitOfWork,
+)
+from starshop.domain import (
+    Balance,
+    Invoice,
+    PromoCode,
+    PromoKind,
+    PromoNotApplicable,
+    Transaction,
+    TxStatus,
+    referral_reward,
+)
 from starshop.domain.events import BalanceChanged, PurchaseCancelled
 
 # Orders this much older than an attempt cannot be confused with it (the lookup window is far narrower).
@@ -104,3 +121,27 @@ async def use_code(uow: UnitOfWork, name: str, kind: PromoKind, user_id: int, tx
         PromoRedemption(code=name, user_id=user_id, tx_id=tx_id, at=now, once_per_user=code.once_per_user)
     )
     return code
+
+
+async def reward_referrer(
+    uow: UnitOfWork, purchase: Transaction, percent: Decimal, ids: IdGenerator, at: datetime
+) -> Transaction | None:
+    """Credit the referrer of the buyer of the just completed ``purchase`` its ``percent`` of the price, inside the
+    caller's unit of work (the buyer's balance row is locked already; the referrer joined earlier, so the lock order
+    always runs from newer users to older ones and never cycles). Nothing when rewards are off, the buyer has no
+    referrer, the purchase was placed before the attribution, or the reward rounds to nothing."""
+    if percent <= 0:
+        return None
+    referral = await uow.referrals.of(purchase.user_id)
+    if referral is None or purchase.created_at < referral.at:
+        return None
+    amount = referral_reward(purchase.amount, percent)
+    if not amount.is_positive:
+        return None
+    reward = Transaction.referral(
+        id=ids.new_id(), referrer_id=referral.referrer_id, amount=amount, purchase=purchase, at=at
+    )
+    balance = await uow.balances.credit(referral.referrer_id, amount)
+    await uow.transactions.add(reward)
+    await balance_changed(uow, balance, reward, "referral")
+    return reward

@@ -4,8 +4,9 @@ from enum import StrEnum
 
 import attrs
 
-from starshop.application.ports import Clock, Delivered, DeliveryOutcome, Refused, UnitOfWork, Unknown
-from starshop.application.use_cases._shared import RECEIPT_HORIZON, balance_changed, locked
+from starshop.application.config import ShopConfig
+from starshop.application.ports import Clock, Delivered, DeliveryOutcome, IdGenerator, Refused, UnitOfWork, Unknown
+from starshop.application.use_cases._shared import RECEIPT_HORIZON, balance_changed, locked, reward_referrer
 from starshop.domain import IllegalTransition, Transaction, TxStatus, TxType
 from starshop.domain.events import OperatorAttention, PurchaseDelayed, PurchaseDelivered, PurchaseRefused
 
@@ -31,7 +32,9 @@ class Recorded(StrEnum):
 class RecordDelivery:
     """Apply a delivery outcome to a purchase that is being delivered (``processing``).
 
-    - delivered: the held price is captured, the purchase completes with the provider's receipt;
+    - delivered: the held price is captured, the purchase completes with the provider's receipt, and the buyer's
+      referrer is credited ``referral_percent`` of its price as a ``referral`` entry linked to it, in the same commit
+      (a purchase completes once, so it rewards once; the store refuses a second reward for it too);
     - refused: the hold is released, the purchase fails, the user is told;
     - unknown: the purchase stays ``processing`` for reconciliation (never refunded, never bought again).
     - A purchase that already ended keeps its status; the same outcome twice is harmless. An outcome that contradicts
@@ -41,9 +44,11 @@ class RecordDelivery:
       stays unresolved, flagged, and operators are alerted.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, config: ShopConfig) -> None:
         self._uow = uow
         self._clock = clock
+        self._ids = ids
+        self._percent = config.referral_percent
 
     async def __call__(self, result: DeliveryResult) -> Recorded:
         async with self._uow as uow:
@@ -98,6 +103,7 @@ class RecordDelivery:
                 await uow.transactions.update(done)
                 balance = await uow.balances.capture(tx.user_id, tx.amount)
                 await balance_changed(uow, balance, done, "purchase_capture")
+                await reward_referrer(uow, done, self._percent, self._ids, now)
                 await uow.outbox.add(
                     PurchaseDelivered(
                         user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient, price=tx.amount

@@ -32,7 +32,7 @@ from starshop.entrypoints.bot.callbacks import (
 )
 from starshop.entrypoints.bot.replies import answer_callback, say
 
-USER_COMMANDS = ("start", "buy", "balance", "recharge", "history", "promo", "lang", "help", "cancel")
+USER_COMMANDS = ("start", "buy", "balance", "recharge", "history", "promo", "referrals", "lang", "help", "cancel")
 SHOP_COMMANDS = (*USER_COMMANDS, "buy_stars_fragment")
 BUTTON_PREFIXES = frozenset(
     cb.__prefix__ for cb in (MenuCb, StarsCb, RecipientCb, PayCb, ConfirmCb, TopUpCb, HistoryCb, LangCb)

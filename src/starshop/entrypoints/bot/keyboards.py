@@ -45,7 +45,7 @@ def main_menu(lang: str, shop_url: str | None = None) -> InlineKeyboardMarkup:
             [item("btn_buy", "buy"), item("btn_balance", "balance")],
             [item("btn_topup", "topup"), item("btn_history", "history")],
             [item("btn_promo", "promo"), item("btn_lang", "lang")],
-            [item("btn_help", "help")],
+            [item("btn_referrals", "referrals"), item("btn_help", "help")],
         ]
     )
 

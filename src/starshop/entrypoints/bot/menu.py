@@ -5,16 +5,17 @@ from __future__ import annotations
 import math
 
 from aiogram import F
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from dishka import FromDishka
 
 from starshop.adapters.telegram.i18n import pick_language, text
+from starshop.application.use_cases.attribute_referral import AttributeReferral, ReferralArrival
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
-from starshop.domain import MIN_STARS
+from starshop.domain import MIN_STARS, code_of_start
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import HistoryCb, LangCb, MenuCb
 from starshop.entrypoints.bot.language import remember_language
@@ -32,9 +33,12 @@ async def start(
     lang: str,
     register: FromDishka[RegisterUser],
     get_balance: FromDishka[GetBalance],
+    attribute: FromDishka[AttributeReferral],
+    command: CommandObject | None = None,
     shop_url: str | None = None,
 ) -> None:
-    """``shop_url`` (the dispatcher's, see ``build_dispatcher``) adds the storefront's button to the menu."""
+    """``shop_url`` (the dispatcher's, see ``build_dispatcher``) adds the storefront's button to the menu; a
+    ``ref_<code>`` payload (``t.me/<bot>?start=ref_<code>``) is offered for attribution (once at most)."""
     user = message.from_user
     assert user is not None
     await state.clear()
@@ -48,6 +52,9 @@ async def start(
             language_code=_within(user.language_code, 16),
         )
     )
+    code = code_of_start(command.args if command else None)
+    if code is not None:
+        await attribute(ReferralArrival(user_id=user.id, code=code))
     balance = await get_balance(user.id)
     name = quoted(user.first_name)
     await say(message, text(lang, "start", name=name, balance=balance.amount), keyboards.main_menu(lang, shop_url))

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from aiogram import Router
 
-from starshop.entrypoints.bot import buy, menu, promo, recharge
+from starshop.entrypoints.bot import buy, menu, promo, recharge, referrals
 from starshop.entrypoints.bot.guards import (
     fits_filter,
     groups_router,
@@ -47,6 +47,7 @@ def build_router(*, admin_ids: Iterable[int] = ()) -> Router:
         buy.routes.build(),
         recharge.routes.build(),
         promo.routes.build(),
+        referrals.routes.build(),
         invalid_buttons_router(),
     )
     root.include_routers(private, groups_router())

@@ -4,6 +4,7 @@ from dishka import Provider, Scope, provide, provide_all
 
 from starshop.application.ports import Clock, EventPublisher, Notifier, OutboxUnitOfWork, TaskQueue
 from starshop.application.use_cases.adjust_balance import AdjustBalance
+from starshop.application.use_cases.attribute_referral import AttributeReferral
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
@@ -16,6 +17,7 @@ from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvo
 from starshop.application.use_cases.find_users import FindUsers
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
+from starshop.application.use_cases.get_referrals import GetReferrals
 from starshop.application.use_cases.get_shop_activity import GetShopActivity
 from starshop.application.use_cases.get_shop_stats import GetShopStats
 from starshop.application.use_cases.get_transaction import GetTransaction
@@ -67,6 +69,8 @@ class UseCasesProvider(Provider):
         ListPromoCodes,
         DisablePromoCode,
         RedeemPromoCode,
+        AttributeReferral,
+        GetReferrals,
     )
 
     @provide

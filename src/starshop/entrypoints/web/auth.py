@@ -63,6 +63,14 @@ def init_data_for(user: dict[str, object], bot_token: str, *, auth_date: int | N
     return sign_init_data(fields, bot_token)
 
 
+@attrs.frozen
+class SignedIn:
+    """A verified initData: its user, and the ``start_param`` the Mini App was opened with (``startapp`` of a link)."""
+
+    profile: TelegramProfile
+    start_param: str | None = None
+
+
 @attrs.frozen(kw_only=True)
 class MiniAppAuth:
     bot_token: str | None = attrs.field(repr=False)
@@ -70,6 +78,9 @@ class MiniAppAuth:
     clock: Callable[[], float] = time.time
 
     def user(self, authorization: str | None) -> TelegramProfile:
+        return self.signed_in(authorization).profile
+
+    def signed_in(self, authorization: str | None) -> SignedIn:
         if self.bot_token is None:
             msg = "Mini App sign-in is off: STARSHOP_BOT_TOKEN is not set"
             raise Unauthorized(msg)
@@ -97,7 +108,7 @@ class MiniAppAuth:
         if age < -CLOCK_SKEW:
             msg = "initData is dated in the future"
             raise Unauthorized(msg)
-        return _profile(fields.get("user"))
+        return SignedIn(_profile(fields.get("user")), fields.get("start_param") or None)
 
 
 def _profile(raw: str | None) -> TelegramProfile:

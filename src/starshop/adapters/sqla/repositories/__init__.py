@@ -4,6 +4,7 @@ from starshop.adapters.sqla.repositories.balances import SqlaBalanceRepository
 from starshop.adapters.sqla.repositories.outbox import SqlaOutbox
 from starshop.adapters.sqla.repositories.outbox_reader import SqlaOutboxReader
 from starshop.adapters.sqla.repositories.promo_codes import SqlaPromoCodeRepository
+from starshop.adapters.sqla.repositories.referrals import SqlaReferralRepository
 from starshop.adapters.sqla.repositories.transactions import SqlaTransactionRepository
 from starshop.adapters.sqla.repositories.users import SqlaUserRepository
 
@@ -12,6 +13,7 @@ __all__ = [
     "SqlaOutbox",
     "SqlaOutboxReader",
     "SqlaPromoCodeRepository",
+    "SqlaReferralRepository",
     "SqlaTransactionRepository",
     "SqlaUserRepository",
 ]

@@ -13,6 +13,7 @@ from starshop.entrypoints.web.api.admin_transactions import AdminTransactionsCon
 from starshop.entrypoints.web.api.admin_users import AdminUsersController
 from starshop.entrypoints.web.api.events import events_socket
 from starshop.entrypoints.web.api.promo_codes import AdminPromoCodesController, PromoCodesController
+from starshop.entrypoints.web.api.referrals import ReferralsController
 from starshop.entrypoints.web.api.shop import ShopController
 
 API_ROUTES: list[ControllerRouterHandler] = [
@@ -24,6 +25,7 @@ API_ROUTES: list[ControllerRouterHandler] = [
     AdminStatsController,
     PromoCodesController,
     AdminPromoCodesController,
+    ReferralsController,
     events_socket,
 ]
 

@@ -24,7 +24,7 @@ from starshop.entrypoints.web.api.bodies import ResolveBody
 from starshop.entrypoints.web.errors import RequestRefused
 
 Status = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
-Type = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo"]
+Type = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo", "referral"]
 TOKEN = r"^[A-Za-z0-9_\-:.]{1,64}$"  # ids, order ids and invoice uuids; anything else is no id of ours
 
 

@@ -17,6 +17,7 @@ from starshop.application.config import ShopConfig
 from starshop.application.ports import QuarantinedMessage
 from starshop.application.use_cases.audit_ledger import AuditReport
 from starshop.application.use_cases.expire_stale_invoices import InvoiceReconciliation
+from starshop.application.use_cases.get_referrals import ReferralSummary
 from starshop.application.use_cases.get_shop_activity import PeriodFigures, ShopActivity
 from starshop.application.use_cases.look_up_purchase import PurchaseLookup
 from starshop.application.use_cases.quote_stars import Quote as StarsQuote
@@ -31,7 +32,7 @@ JsonValue = Annotated[
 ]
 STAR_AMOUNTS = (50, 100, 250, 500, 1000)  # the quick amounts, as the bot offers them
 RECHARGE_AMOUNTS = (D(5), D(10), D(25), D(50), D(100))
-TxType = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo"]
+TxType = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo", "referral"]
 TxStatus = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
 
 
@@ -70,6 +71,31 @@ class Me(Struct, kw_only=True):
             first_name=profile.first_name,
             language_code=profile.language_code,
             balance=Balance.of(balance),
+        )
+
+
+class Referrals(Struct, kw_only=True):
+    """The caller's referral code and link, how many users it brought, and what their purchases earned."""
+
+    code: str
+    link: str | None  # null when the shop runs without a bot
+    start_param: str
+    invited: int
+    earned: Decimal
+    currency: str
+    percent: Decimal
+
+    @classmethod
+    def of(cls, summary: ReferralSummary, bot_username: str | None) -> Referrals:
+        start = f"{domain.START_PREFIX}{summary.code}"
+        return cls(
+            code=summary.code,
+            link=f"https://t.me/{bot_username}?start={start}" if bot_username else None,
+            start_param=start,
+            invited=summary.invited,
+            earned=money(summary.earned),
+            currency=summary.earned.currency.code,
+            percent=str(summary.percent),
         )
 
 
