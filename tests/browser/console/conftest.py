@@ -24,7 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 OPERATOR_KEY = "console-operator-key-0123456789"
 ADMIN_ID = 777_001
 LOOKUP_AFTER = 6.5  # seconds before an operator may settle an unknown delivery (more than the timeout + 5 s)
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts" / "console"
+ARTIFACTS = Path(__file__).resolve().parents[3] / ".artifacts" / "console"
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -20,7 +20,7 @@ from starshop.entrypoints.web.storefront import THEMES, launch_fragment
 from tests.support import free_port
 
 CHROMIUM = os.environ.get("STARSHOP_TEST_CHROMIUM", "/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "build" / "screenshots" / "storefront"
 PHONE = {"width": 360, "height": 640}
 
