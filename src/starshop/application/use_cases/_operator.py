@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable
 import attrs
 
 from starshop.application.config import ShopConfig
-from starshop.application.errors import DuplicateTransaction, IdempotencyConflict, OperatorLimitExceeded, UnknownUser
+from starshop.application.errors import DuplicateTransaction, OperatorLimitExceeded, UnknownUser
 from starshop.application.ports import UnitOfWork
+from starshop.application.use_cases._shared import same_request
 from starshop.domain import CurrencyMismatch, Money, Transaction, TxType
 
 # Operator keys live apart from the keys users send for their own requests (which never contain "/"), so
@@ -55,10 +56,7 @@ async def earlier(uow: UnitOfWork, data: OperatorCredit, kind: TxType) -> Transa
         return None
     async with uow:
         tx = await uow.transactions.by_idempotency_key(data.user_id, key)
-    if tx is not None and tx.request_fingerprint != data.fingerprint(kind):
-        msg = "this idempotency key was already used for a different request"
-        raise IdempotencyConflict(msg)
-    return tx
+    return None if tx is None else same_request(tx, data.fingerprint(kind))
 
 
 async def exactly_once(
