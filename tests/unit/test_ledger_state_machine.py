@@ -42,6 +42,7 @@ from starshop.application.errors import (
 from starshop.application.ports import Delivered, Refused
 from starshop.application.use_cases.attribute_referral import ReferralArrival
 from starshop.application.use_cases.buy_stars import BuyStarsInput
+from starshop.application.use_cases.change_shop_settings import SettingsEdit
 from starshop.application.use_cases.confirm_payment import PaymentOutcome
 from starshop.application.use_cases.create_promo_code import NewPromoCode
 from starshop.application.use_cases.create_recharge import CreateRechargeInput
@@ -66,6 +67,7 @@ from starshop.domain import (
     PromoKind,
     PromoNotApplicable,
     PromoUsedUp,
+    SalesSuspended,
     TxStatus,
     TxType,
     UnderpaymentPolicy,
@@ -163,6 +165,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.promo_credits = 0
         self.referrer: dict[int, int] = {}  # user -> the user who invited them
         self.referral_rewards = 0
+        self.price_per_star: str | None = None  # the operator's override; None: the configured price
+        self.paused = False  # maintenance: no new purchase
 
     def run(self, coro):
         return self.loop.run_until_complete(coro)
@@ -427,6 +431,19 @@ class LedgerMachine(RuleBasedStateMachine):
         assert not negative or available >= amount.amount
         self.amount[user] += signed.amount
 
+    # --- shop settings --------------------------------------------------------------------------------------
+    @rule(price=st.sampled_from([None, "0.02", "0.0333"]), paused=st.sampled_from([False, False, False, True]))
+    def operator_changes_settings(self, price, paused):
+        """An operator changes the price or maintenance at run time: the next purchase is charged at the new price,
+        and none is created in maintenance (a retry of one made before still gets it)."""
+        values = {"price_per_star": price, "maintenance": "true" if paused else None}
+        self.run(self.shop.change_shop_settings(SettingsEdit(actor="telegram:1", values=values)))
+        self.price_per_star, self.paused = price, paused
+
+    def current_policy(self):
+        policy = self.shop.policy
+        return policy if self.price_per_star is None else attrs.evolve(policy, price_per_star=self.price_per_star)
+
     # --- money out ------------------------------------------------------------------------------------------
     @rule(
         target=recharges,
@@ -443,7 +460,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if retry and first is not None and first[0][0] == "purchase":  # a client retrying its own request
             stars, recipient, pay_with, promo = first[0][1]
             by_invoice = pay_with is PayWith.INVOICE
-        price = self.shop.policy.price(stars).amount
+        price = self.current_policy().price(stars).amount
         pay_with = PayWith.INVOICE if by_invoice else PayWith.BALANCE
         data = BuyStarsInput(
             user_id=user, stars=stars, recipient=recipient, pay_with=pay_with, idempotency_key=key, promo_code=promo
@@ -451,6 +468,13 @@ class LedgerMachine(RuleBasedStateMachine):
         available = self.amount[user] - self.held[user]
         request = (stars, recipient, pay_with, promo and promo.upper())
         new = key is None or (user, key) not in self.keyed
+        if self.paused and new:
+            try:
+                self.run(self.shop.buy_stars(data))
+            except SalesSuspended:
+                note("purchase refused: maintenance")
+                return multiple()
+            raise AssertionError("a purchase was created in maintenance")
         refusal = self.promo_refusal(promo, user, PromoKind.DISCOUNT) if promo and new else None
         if promo and new and refusal is None:
             code = self.codes[promo.upper()]
@@ -479,6 +503,8 @@ class LedgerMachine(RuleBasedStateMachine):
             note("purchase with a discount code")
         self.purchases[purchase.id] = Purchase(purchase.id, user, price, TxStatus.PENDING, funded=not by_invoice)
         note(f"purchase from {pay_with.value}")
+        if self.price_per_star is not None:
+            note("purchase at a price changed at run time")
         if not by_invoice:
             self.held[user] += price
             return multiple()
@@ -523,7 +549,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def delivery_times_out(self, user, bought, wait):
         """A purchase whose provider call times out (with or without buying), then some time passes: the case
         the reconciler and operators exist for."""
-        if self.amount[user] - self.held[user] < self.shop.policy.price(50).amount:
+        if self.amount[user] - self.held[user] < self.current_policy().price(50).amount:
             self.bonus(user, self.shop.money("1"))
         self.buy(user=user, stars=50, recipient="gift_slow", by_invoice=False, key=None)
         self.shop.delivery.script("unknown_bought" if bought else "unknown")
@@ -743,6 +769,8 @@ MUST_RUN = (
     "purchase from balance",
     "purchase from invoice",
     "purchase refused: insufficient funds",
+    "purchase refused: maintenance",
+    "purchase at a price changed at run time",
     "purchase delivered",
     "purchase delivered after an unknown outcome",
     "purchase refused and released",

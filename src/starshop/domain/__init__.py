@@ -15,12 +15,14 @@ from starshop.domain.errors import (
     InvalidMoney,
     InvalidPromoCode,
     InvalidRecipient,
+    InvalidSetting,
     InvalidStarAmount,
     PromoAlreadyUsed,
     PromoDisabled,
     PromoExpired,
     PromoNotApplicable,
     PromoUsedUp,
+    SalesSuspended,
 )
 from starshop.domain.money import PLAIN_DECIMAL, Currency, Money
 from starshop.domain.payment import PaymentStatus, UnderpaymentPolicy
@@ -37,6 +39,14 @@ from starshop.domain.referral import (
     referral_reward,
     referrer_id,
 )
+from starshop.domain.settings import (
+    DEFAULT_MAINTENANCE_MESSAGE,
+    Defaults,
+    Overrides,
+    SettingChange,
+    SettingKey,
+    ShopSettings,
+)
 from starshop.domain.transaction import (
     DeliveryReceipt,
     Invoice,
@@ -51,6 +61,7 @@ from starshop.domain.transaction import (
 from starshop.domain.user import MAX_USER_ID, User
 
 __all__ = [
+    "DEFAULT_MAINTENANCE_MESSAGE",
     "MAX_USER_ID",
     "MIN_STARS",
     "PLAIN_DECIMAL",
@@ -62,6 +73,7 @@ __all__ = [
     "CurrencyMismatch",
     "DailyLimitExceeded",
     "DailyUsage",
+    "Defaults",
     "DeliveryReceipt",
     "DomainError",
     "IllegalTransition",
@@ -70,10 +82,12 @@ __all__ = [
     "InvalidMoney",
     "InvalidPromoCode",
     "InvalidRecipient",
+    "InvalidSetting",
     "InvalidStarAmount",
     "Invoice",
     "InvoiceTerms",
     "Money",
+    "Overrides",
     "PayWith",
     "PaymentStatus",
     "PromoAlreadyUsed",
@@ -86,6 +100,10 @@ __all__ = [
     "PurchaseDetails",
     "PurchasePolicy",
     "Referral",
+    "SalesSuspended",
+    "SettingChange",
+    "SettingKey",
+    "ShopSettings",
     "Transaction",
     "TxStatus",
     "TxType",

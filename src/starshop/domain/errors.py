@@ -75,3 +75,15 @@ class PromoUsedUp(DomainError):
 
 class PromoAlreadyUsed(DomainError):
     code = "promo_code_already_used"
+
+
+class InvalidSetting(DomainError):
+    """A shop setting an operator gave that the rules refuse (unknown, malformed or out of range)."""
+
+    code = "invalid_setting"
+
+
+class SalesSuspended(DomainError):
+    """The shop is in maintenance: no purchase is created; the message is the operator's."""
+
+    code = "maintenance"

@@ -10,7 +10,7 @@ import attrs
 from starshop.domain.errors import DailyLimitExceeded, InvalidAmount, InvalidRecipient, InvalidStarAmount
 from starshop.domain.money import Currency, Money
 
-MIN_STARS = 50
+MIN_STARS = 50  # Fragment sells no fewer: the floor of every policy's ``min_stars``
 _USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
 _LINK = re.compile(r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me)/(?P<name>[^/?#]+)/?", re.IGNORECASE)
 
@@ -62,11 +62,14 @@ class DailyUsage:
 
 @attrs.frozen(kw_only=True)
 class PurchasePolicy:
-    """Quantity bounds, price and per-user daily limits. ``markup`` is a fraction: ``0.1`` is 10 %."""
+    """Quantity bounds, price and per-user daily limits. ``markup`` is a fraction: ``0.1`` is 10 %.
+
+    ``min_stars`` may be raised above ``MIN_STARS`` (Fragment's minimum), never lowered below it."""
 
     currency: Currency
     price_per_star: Decimal = attrs.field(converter=_price_per_star)
     markup: Decimal = attrs.field(default=Decimal(0), converter=_markup)
+    min_stars: int = MIN_STARS
     max_stars: int = 10_000
     daily_purchases: int | None = None
     daily_stars: int | None = None
@@ -78,16 +81,23 @@ class PurchasePolicy:
         if self.markup < 0:
             msg = "markup must not be negative"
             raise InvalidAmount(msg)
-        if self.max_stars < MIN_STARS:
-            msg = f"max stars must be at least {MIN_STARS}"
+        for name, value in (("min stars", self.min_stars), ("max stars", self.max_stars)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                msg = f"{name} must be a whole number, got {value!r}"
+                raise InvalidStarAmount(msg)
+        if self.min_stars < MIN_STARS:
+            msg = f"min stars must be at least {MIN_STARS} (Fragment's minimum), got {self.min_stars}"
+            raise InvalidStarAmount(msg)
+        if self.max_stars < self.min_stars:
+            msg = f"max stars must be at least min stars ({self.min_stars}), got {self.max_stars}"
             raise InvalidStarAmount(msg)
 
     def check_stars(self, stars: object) -> int:
         if isinstance(stars, bool) or not isinstance(stars, int):
             msg = f"stars must be a whole number, got {stars!r}"
             raise InvalidStarAmount(msg)
-        if stars < MIN_STARS:
-            msg = f"at least {MIN_STARS} stars per purchase, got {stars}"
+        if stars < self.min_stars:
+            msg = f"at least {self.min_stars} stars per purchase, got {stars}"
             raise InvalidStarAmount(msg)
         if stars > self.max_stars:
             msg = f"at most {self.max_stars} stars per purchase, got {stars}"

@@ -37,6 +37,7 @@ from starshop.application.use_cases.attribute_referral import AttributeReferral
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
+from starshop.application.use_cases.change_shop_settings import ChangeShopSettings
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
 from starshop.application.use_cases.create_promo_code import CreatePromoCode
 from starshop.application.use_cases.create_recharge import CreateRecharge
@@ -46,6 +47,8 @@ from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvo
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
 from starshop.application.use_cases.get_referrals import GetReferrals
+from starshop.application.use_cases.get_settings_audit import GetSettingsAudit
+from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.list_promo_codes import ListPromoCodes
 from starshop.application.use_cases.quote_stars import QuoteStars
@@ -240,6 +243,9 @@ class InMemoryShop:
     redeem_promo_code = UseCase(RedeemPromoCode, RedeemPromoCode.__call__)
     attribute_referral = UseCase(AttributeReferral, AttributeReferral.__call__)
     get_referrals = UseCase(GetReferrals, GetReferrals.__call__)
+    get_shop_settings = UseCase(GetShopSettings, GetShopSettings.__call__)
+    change_shop_settings = UseCase(ChangeShopSettings, ChangeShopSettings.__call__)
+    get_settings_audit = UseCase(GetSettingsAudit, GetSettingsAudit.__call__)
 
     @property
     def clock(self) -> FixedClock:

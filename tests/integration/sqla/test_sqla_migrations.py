@@ -29,6 +29,8 @@ TABLES = {
     "promo_codes",
     "promo_redemptions",
     "referrals",
+    "shop_settings",
+    "shop_settings_audit",
     "transactions",
     "users",
 }

@@ -15,6 +15,7 @@ import attrs
 from starshop.adapters.inprocess.activity import activity_of
 from starshop.adapters.inprocess.promo import InMemoryPromoCodes
 from starshop.adapters.inprocess.referrals import InMemoryReferrals
+from starshop.adapters.inprocess.settings import InMemorySettings
 from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import (
     Activity,
@@ -25,6 +26,7 @@ from starshop.application.ports import (
     Page,
     PromoRedemption,
     QuarantinedMessage,
+    SettingsAuditEntry,
     ShopStats,
     TransactionFilter,
 )
@@ -55,6 +57,8 @@ class _Tables:
     promo_codes: dict[str, PromoCode] = attrs.Factory(dict)
     promo_redemptions: list[PromoRedemption] = attrs.Factory(list)
     referrals: dict[int, Referral] = attrs.Factory(dict)
+    settings: dict[str, str] = attrs.Factory(dict)
+    settings_audit: list[SettingsAuditEntry] = attrs.Factory(list)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -68,6 +72,8 @@ class _Tables:
             dict(self.promo_codes),
             list(self.promo_redemptions),
             dict(self.referrals),
+            dict(self.settings),
+            list(self.settings_audit),
         )
 
 
@@ -336,6 +342,7 @@ class InMemoryUnitOfWork(_Scope):
         self.outbox = _Outbox(t)
         self.promo_codes = InMemoryPromoCodes(t.promo_codes, t.promo_redemptions)
         self.referrals = InMemoryReferrals(t.referrals, t.transactions)
+        self.settings = InMemorySettings(t.settings, t.settings_audit)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):

@@ -33,6 +33,8 @@ from starshop.adapters.sqla.tables import (
     promo_codes,
     promo_redemptions,
     referrals,
+    shop_settings,
+    shop_settings_audit,
     transactions,
     users,
 )
@@ -283,3 +285,18 @@ REWARDS = Query(
         _t.status == TxStatus.COMPLETED.value,
     )
 )
+
+# --- shop settings
+
+_ss, _sa = shop_settings.c, shop_settings_audit.c
+SETTINGS = {
+    False: Query(select(_ss.doc).where(_ss.id == 1)),
+    True: Query(select(_ss.doc).where(_ss.id == 1).with_for_update()),
+}
+ENSURE_SETTINGS = _by_dialect(lambda i: i(shop_settings).on_conflict_do_nothing(index_elements=[_ss.id]))
+SAVE_SETTINGS = Query(update(shop_settings).where(_ss.id == 1))
+INSERT_SETTINGS_AUDIT = Query(insert(shop_settings_audit))
+SETTINGS_AUDIT_PAGE = Query(
+    select(shop_settings_audit).order_by(_sa.id.desc()).limit(_LIMIT).offset(bindparam("offset"))
+)
+SETTINGS_AUDIT_COUNT = Query(select(func.count().label("total")).select_from(shop_settings_audit))

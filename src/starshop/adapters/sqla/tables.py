@@ -1,4 +1,5 @@
-"""The schema: users, balances, the transaction journal, the outbox, promo codes and referrals (SQLAlchemy Core)."""
+"""The schema: users, balances, the transaction journal, the outbox, promo codes, referrals and the shop's settings
+(SQLAlchemy Core)."""
 
 from __future__ import annotations
 
@@ -211,4 +212,27 @@ referrals = Table(
     Column("referrer_id", BigInteger, ForeignKey("users.user_id", ondelete="RESTRICT"), nullable=False, index=True),
     Column("attributed_at", UtcDateTime, nullable=False),
     CheckConstraint("user_id <> referrer_id", name="ck_referrals_not_self"),
+)
+
+# The shop's settings overrides: one row (``id = 1``) whose ``doc`` maps a setting's name to its stored text; an
+# edit locks it, so edits and their audit rows are made one at a time.
+shop_settings = Table(
+    "shop_settings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("doc", JSON, nullable=False),
+    Column("updated_at", UtcDateTime),
+    Column("updated_by", String(64)),
+    CheckConstraint("id = 1", name="ck_shop_settings_one_row"),
+)
+
+shop_settings_audit = Table(
+    "shop_settings_audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
 )

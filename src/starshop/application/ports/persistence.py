@@ -190,6 +190,43 @@ class ReferralRepository(Protocol):
 
 
 @attrs.frozen(kw_only=True)
+class SettingsAuditEntry:
+    """One setting an operator changed: who (``actor``, e.g. ``api-key:3f9a0c1d`` or ``telegram:42``), when, and the
+    stored text before and after (``None``: not overridden, the default applied)."""
+
+    at: datetime
+    actor: str
+    key: str
+    old: str | None
+    new: str | None
+
+
+@attrs.frozen(kw_only=True)
+class SettingsAuditPage:
+    items: Sequence[SettingsAuditEntry]
+    total: int
+
+
+class SettingsRepository(Protocol):
+    """The shop's settings overrides as stored text (``domain.settings``), and their audit trail."""
+
+    async def stored(self, *, lock: bool = False) -> dict[str, str]:
+        """Every stored override, key to text (keys this release does not know included). ``lock``: changes are
+        made one at a time, the lock held until the end of the unit of work; reads never wait for it."""
+        ...
+
+    async def save(self, stored: Mapping[str, str], *, at: datetime, actor: str) -> None:
+        """Replace every stored override with ``stored``."""
+        ...
+
+    async def record(self, entries: Sequence[SettingsAuditEntry]) -> None: ...
+
+    async def audit(self, *, limit: int, offset: int) -> SettingsAuditPage:
+        """Newest first."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
 class OutboxMessage:
     id: int
     event: Event
@@ -258,6 +295,9 @@ class UnitOfWork(Protocol):
 
     @property
     def referrals(self) -> ReferralRepository: ...
+
+    @property
+    def settings(self) -> SettingsRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -16,10 +16,13 @@ from starshop.application.ports import (
 )
 from starshop.domain import (
     Balance,
+    Defaults,
     Invoice,
+    Overrides,
     PromoCode,
     PromoKind,
     PromoNotApplicable,
+    ShopSettings,
     Transaction,
     TxStatus,
     referral_reward,
@@ -145,3 +148,9 @@ async def reward_referrer(
     await uow.transactions.add(reward)
     await balance_changed(uow, balance, reward, "referral")
     return reward
+
+
+async def current_settings(uow: UnitOfWork, defaults: Defaults) -> ShopSettings:
+    """The settings in force now, read in the caller's unit of work (never from a cache): a change applies to the
+    next quote or purchase."""
+    return ShopSettings.of(defaults, Overrides.from_stored(await uow.settings.stored()))

@@ -22,12 +22,19 @@ from starshop.application.ports import (
     StarDelivery,
     UnitOfWork,
 )
-from starshop.application.use_cases._shared import balance_changed, open_invoice, same_request, use_code
+from starshop.application.use_cases._shared import (
+    balance_changed,
+    current_settings,
+    open_invoice,
+    same_request,
+    use_code,
+)
 from starshop.domain import (
+    Defaults,
     Invoice,
     PayWith,
     PromoKind,
-    PurchasePolicy,
+    ShopSettings,
     Transaction,
     normalise_code,
     normalise_recipient,
@@ -55,6 +62,11 @@ class PurchaseResult:
 class BuyStars:
     """Order N stars for a recipient, paid from the balance or by the purchase's own invoice.
 
+    - The settings in force are read from the store: first to refuse early, then again in the creating commit,
+      whose price and bounds are the ones charged (a change applies to the next purchase, never a cached one). A
+      retry of a purchase already made returns it whatever the settings are now.
+    - In maintenance no purchase is created (``SalesSuspended`` with the operator's message); recharges go on and
+      purchases already created are still delivered.
     - Stars within the policy's bounds; the recipient is a normalised Telegram username the provider does not
       reject; the price is quoted by the policy; per-user daily limits hold; the provider wallet is above its floor.
     - From the balance: one commit creates the pending purchase, holds its price (or fails cleanly with insufficient
@@ -73,7 +85,7 @@ class BuyStars:
     def __init__(
         self,
         uow: UnitOfWork,
-        policy: PurchasePolicy,
+        defaults: Defaults,
         delivery: StarDelivery,
         gateway: PaymentGateway,
         clock: Clock,
@@ -82,7 +94,7 @@ class BuyStars:
         config: ShopConfig,
     ) -> None:
         self._uow = uow
-        self._policy = policy
+        self._defaults = defaults
         self._delivery = delivery
         self._gateway = gateway
         self._clock = clock
@@ -91,19 +103,24 @@ class BuyStars:
         self._config = config
 
     async def __call__(self, data: BuyStarsInput) -> PurchaseResult:
-        stars = self._policy.check_stars(data.stars)
         recipient = normalise_recipient(data.recipient)
         promo = None if data.promo_code is None else normalise_code(data.promo_code)
-        fingerprint = f"purchase:{stars}:{recipient.lower()}:{data.pay_with}" + (f":promo:{promo}" if promo else "")
-        existing = await self._replay(data, fingerprint)
+        fingerprint = f"purchase:{data.stars}:{recipient.lower()}:{data.pay_with}" + (
+            f":promo:{promo}" if promo else ""
+        )
+        existing = await self._replay(data, fingerprint)  # a retry gets its purchase whatever the settings now
         if existing is not None:
             return await self._finish(existing, replayed=True)
+        async with self._uow as uow:
+            settings = await current_settings(uow, self._defaults)
+        settings.check_open()
+        stars = settings.policy.check_stars(data.stars)
         copy_of = None if data.idempotency_key is None else f"{data.idempotency_key}|{fingerprint}"
         if not await self._limiter.hit(data.user_id, "purchase", key=copy_of):
             msg = "too many purchases, try again shortly"
             raise RateLimited(msg)
         try:
-            await self._check_provider(recipient)
+            await self._check_provider(recipient, settings)
             purchase, replayed = await self._create(data, stars, recipient, fingerprint, promo)
         except DuplicateTransaction:
             existing = await self._replay(data, fingerprint)
@@ -116,8 +133,8 @@ class BuyStars:
             raise
         return await self._finish(purchase, replayed=replayed)
 
-    async def _check_provider(self, recipient: str) -> None:
-        floor = self._config.wallet_floor
+    async def _check_provider(self, recipient: str, settings: ShopSettings) -> None:
+        floor = settings.wallet_floor
         if floor is not None:
             wallet = await self._delivery.wallet_balance()
             if wallet is not None and wallet < floor:
@@ -131,7 +148,6 @@ class BuyStars:
         self, data: BuyStarsInput, stars: int, recipient: str, fingerprint: str, promo: str | None
     ) -> tuple[Transaction, bool]:
         now = self._clock.now()
-        price = self._policy.price(stars)
         tx_id = self._ids.new_id()
         async with self._uow as uow:
             if await uow.balances.get(data.user_id) is None:
@@ -144,7 +160,10 @@ class BuyStars:
                 first = await uow.transactions.by_idempotency_key(data.user_id, data.idempotency_key)
                 if first is not None:
                     return same_request(first, fingerprint), True
-            self._policy.check_daily(usage, stars)
+            settings = await current_settings(uow, self._defaults)  # the ones this commit charges by
+            settings.check_open()
+            price = settings.policy.price(stars)
+            settings.policy.check_daily(usage, stars)
             discount = None
             if promo is not None:  # under the balance lock, then the code's
                 code = await use_code(uow, promo, PromoKind.DISCOUNT, data.user_id, tx_id, self._clock)

@@ -6,7 +6,8 @@ import attrs
 
 from starshop.application.errors import UnknownPromoCode
 from starshop.application.ports import Clock, UnitOfWork
-from starshop.domain import Money, PromoKind, PromoNotApplicable, PurchasePolicy, normalise_code
+from starshop.application.use_cases._shared import current_settings
+from starshop.domain import Defaults, Money, PromoKind, PromoNotApplicable, normalise_code
 
 
 @attrs.frozen(kw_only=True)
@@ -17,6 +18,7 @@ class Quote:
     markup: Decimal
     promo_code: str | None = None
     discount: Money | None = None  # what the code takes off; ``price`` is what is left to pay
+    paused_message: str | None = None  # the shop is in maintenance: the operator's message, no purchase now
 
 
 class QuoteStars:
@@ -24,20 +26,30 @@ class QuoteStars:
 
     With a discount code, the price after its discount, when that user may use the code now (the purchase checks
     again, under the code's lock); an unknown, disabled, expired, used-up or already-used code is refused.
+    The price and bounds are the settings in force now (read in this unit of work); in maintenance a quote is still
+    given, with the operator's message saying sales are paused.
     """
 
-    def __init__(self, policy: PurchasePolicy, uow: UnitOfWork, clock: Clock) -> None:
-        self._policy = policy
+    def __init__(self, defaults: Defaults, uow: UnitOfWork, clock: Clock) -> None:
+        self._defaults = defaults
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, stars: int, *, promo_code: str | None = None, user_id: int | None = None) -> Quote:
-        price = self._policy.price(stars)
-        quote = Quote(stars=stars, price=price, price_per_star=self._policy.price_per_star, markup=self._policy.markup)
-        if promo_code is None:
-            return quote
-        name = normalise_code(promo_code)
         async with self._uow as uow:
+            settings = await current_settings(uow, self._defaults)
+            policy = settings.policy
+            price = policy.price(stars)
+            quote = Quote(
+                stars=stars,
+                price=price,
+                price_per_star=policy.price_per_star,
+                markup=policy.markup,
+                paused_message=settings.maintenance_message if settings.maintenance else None,
+            )
+            if promo_code is None:
+                return quote
+            name = normalise_code(promo_code)
             code = await uow.promo_codes.get(name)
             if code is None:
                 msg = f"no promo code {name}"

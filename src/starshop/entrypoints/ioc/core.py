@@ -5,7 +5,7 @@ from dishka import Provider, Scope, from_context, provide
 from starshop.adapters.system import SystemClock, UuidIds
 from starshop.application.config import ShopConfig
 from starshop.application.ports import Clock, IdGenerator
-from starshop.domain import Currency, PurchasePolicy
+from starshop.domain import Currency, Defaults, PurchasePolicy
 from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.settings import RateLimitSettings, WebhookSettings
 
@@ -26,3 +26,8 @@ class CoreProvider(Provider):
     @provide
     def currency(self, config: ShopConfig) -> Currency:
         return config.currency
+
+    @provide
+    def setting_defaults(self, policy: PurchasePolicy, config: ShopConfig) -> Defaults:
+        """The configured values (``STARSHOP_*``) that a shop setting not set at run time takes."""
+        return Defaults(policy=policy, wallet_floor=config.wallet_floor)

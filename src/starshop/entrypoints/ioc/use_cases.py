@@ -8,6 +8,7 @@ from starshop.application.use_cases.attribute_referral import AttributeReferral
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
+from starshop.application.use_cases.change_shop_settings import ChangeShopSettings
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
 from starshop.application.use_cases.create_promo_code import CreatePromoCode
 from starshop.application.use_cases.create_recharge import CreateRecharge
@@ -18,7 +19,9 @@ from starshop.application.use_cases.find_users import FindUsers
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
 from starshop.application.use_cases.get_referrals import GetReferrals
+from starshop.application.use_cases.get_settings_audit import GetSettingsAudit
 from starshop.application.use_cases.get_shop_activity import GetShopActivity
+from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.application.use_cases.get_shop_stats import GetShopStats
 from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
@@ -71,6 +74,9 @@ class UseCasesProvider(Provider):
         RedeemPromoCode,
         AttributeReferral,
         GetReferrals,
+        GetShopSettings,
+        ChangeShopSettings,
+        GetSettingsAudit,
     )
 
     @provide

@@ -150,6 +150,11 @@ class OperatorAuth:
             raise Forbidden(msg)
         return profile.user_id
 
+    @staticmethod
+    def fingerprint(key: str | None) -> str:
+        """How an audit trail names the holder of ``key`` without keeping it: the first 8 hex digits of its SHA-256."""
+        return "api-key:" + hashlib.sha256((key or "").encode()).hexdigest()[:8]
+
     def check(self, key: str | None) -> None:
         if not key:
             msg = "send X-API-Key"

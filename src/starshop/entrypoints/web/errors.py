@@ -24,6 +24,7 @@ STATUS_BY_CODE = {
     "insufficient_funds": 409,
     "rate_limited": 429,
     "sales_paused": 503,
+    "maintenance": 503,
     "payment_gateway_unavailable": 503,
     "payment_gateway_refused": 502,
     "illegal_transition": 409,

@@ -5,6 +5,7 @@ from starshop.adapters.sqla.repositories.outbox import SqlaOutbox
 from starshop.adapters.sqla.repositories.outbox_reader import SqlaOutboxReader
 from starshop.adapters.sqla.repositories.promo_codes import SqlaPromoCodeRepository
 from starshop.adapters.sqla.repositories.referrals import SqlaReferralRepository
+from starshop.adapters.sqla.repositories.settings import SqlaSettingsRepository
 from starshop.adapters.sqla.repositories.transactions import SqlaTransactionRepository
 from starshop.adapters.sqla.repositories.users import SqlaUserRepository
 
@@ -14,6 +15,7 @@ __all__ = [
     "SqlaOutboxReader",
     "SqlaPromoCodeRepository",
     "SqlaReferralRepository",
+    "SqlaSettingsRepository",
     "SqlaTransactionRepository",
     "SqlaUserRepository",
 ]

@@ -8,6 +8,7 @@ from litestar.types import ControllerRouterHandler
 
 from starshop.entrypoints.web.api.account import AccountController
 from starshop.entrypoints.web.api.admin_outbox import AdminOutboxController
+from starshop.entrypoints.web.api.admin_settings import AdminSettingsController
 from starshop.entrypoints.web.api.admin_stats import AdminStatsController
 from starshop.entrypoints.web.api.admin_transactions import AdminTransactionsController
 from starshop.entrypoints.web.api.admin_users import AdminUsersController
@@ -23,6 +24,7 @@ API_ROUTES: list[ControllerRouterHandler] = [
     AdminTransactionsController,
     AdminOutboxController,
     AdminStatsController,
+    AdminSettingsController,
     PromoCodesController,
     AdminPromoCodesController,
     ReferralsController,

@@ -89,3 +89,33 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
         field = (found.group(1) or found.group(2)) if found else "body"
         extra = [{"key": field, "message": str(exc).split(" - at ")[0]}]
         raise ValidationException(detail="the request is invalid", extra=extra) from None
+
+
+SettingName = Literal[
+    "price_per_star", "markup", "min_stars", "max_stars", "wallet_floor", "maintenance", "maintenance_message"
+]
+SettingStars = Annotated[int, Meta(ge=1, le=10_000_000)]
+
+
+@dataclass(frozen=True)
+class SettingsBody:
+    """A partial change of the shop's settings: only the fields given change; ``reset`` lists settings that go back
+    to their configured default. Decimals travel as strings; the ranges are the domain's (``invalid_setting``)."""
+
+    price_per_star: Amount | None = None
+    markup: Amount | None = None
+    min_stars: SettingStars | None = None
+    max_stars: SettingStars | None = None
+    wallet_floor: Amount | None = None
+    maintenance: bool | None = None
+    maintenance_message: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
+    reset: Annotated[tuple[SettingName, ...], Meta(max_length=7)] = ()
+
+    def edits(self) -> dict[str, str | None]:
+        """Each setting given, as the text the domain parses; each reset one as ``None``."""
+        given: dict[str, str | None] = {}
+        for name, value in vars(self).items():
+            if name == "reset" or value is None:
+                continue
+            given[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return given | dict.fromkeys(self.reset)

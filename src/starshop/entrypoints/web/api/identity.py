@@ -30,9 +30,11 @@ PROFILE_TTL = 300.0  # seconds a registration is trusted before the next request
 
 @attrs.frozen
 class Operator:
-    """Who acts on an operator route; ``id`` is the actor the journal records."""
+    """Who acts on an operator route; ``id`` is the actor the journal records, ``name`` the one an audit trail
+    shows: ``api-key:<fingerprint>`` (never the key) or ``telegram:<id>``."""
 
     id: int = 0
+    name: str = "api-key"
 
 
 @attrs.frozen
@@ -73,10 +75,11 @@ async def operator_key(connection: Connection, _: BaseRouteHandler) -> None:
     key, authorization = connection.headers.get("x-api-key"), connection.headers.get("authorization")
     if key is None and authorization is not None and authorization[:4].lower() == "tma ":
         profile = (await container.get(MiniAppAuth)).user(authorization)
-        connection.state[OPERATOR] = Operator(auth.telegram_operator(profile))
+        operator_id = auth.telegram_operator(profile)
+        connection.state[OPERATOR] = Operator(operator_id, f"telegram:{operator_id}")
         return
     auth.check(key)
-    connection.state[OPERATOR] = Operator()
+    connection.state[OPERATOR] = Operator(0, OperatorAuth.fingerprint(key))
 
 
 def _checked(connection: Connection, key: str, kind: type[Any]) -> Any:

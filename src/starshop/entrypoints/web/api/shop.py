@@ -11,8 +11,9 @@ from litestar.params import Parameter
 from starshop.application.config import ShopConfig
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
+from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.application.use_cases.quote_stars import QuoteStars
-from starshop.domain import Money, PayWith, PurchasePolicy
+from starshop.domain import Money, PayWith
 from starshop.entrypoints.web.api import views
 from starshop.entrypoints.web.api.base import MiniAppController
 from starshop.entrypoints.web.api.bodies import PurchaseBody, RechargeBody
@@ -25,9 +26,10 @@ class ShopController(MiniAppController):
 
     @get("/shop")
     @inject
-    async def shop(self, policy: FromDishka[PurchasePolicy], config: FromDishka[ShopConfig]) -> views.ShopInfo:
-        """The bounds of a purchase and a top-up, and the amounts a storefront offers at a tap."""
-        return views.ShopInfo.of(policy, config)
+    async def shop(self, settings: FromDishka[GetShopSettings], config: FromDishka[ShopConfig]) -> views.ShopInfo:
+        """The bounds of a purchase and a top-up, the amounts a storefront offers at a tap, the price in force, and
+        whether sales are paused for maintenance (with the operator's message); top-ups go on in maintenance."""
+        return views.ShopInfo.of(await settings(), config)
 
     @get("/quote", errors=(404, 409, 410))
     @inject
@@ -66,7 +68,8 @@ class ShopController(MiniAppController):
         self, request: Request[Any, Any, Any], data: PurchaseBody, caller: MiniAppCaller, buy: FromDishka[BuyStars]
     ) -> Response[views.Transaction]:
         """Buy stars from the balance, or (``pay_with: "invoice"``) through the purchase's own ``invoice_url``; a
-        discount ``promo_code`` takes its percent off the price."""
+        discount ``promo_code`` takes its percent off the price. In maintenance: 503 ``maintenance`` with the
+        operator's message, nothing created."""
         profile = await caller.registered()
         key = idempotency_key(request)
         purchase = BuyStarsInput(

@@ -14,7 +14,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from starshop import domain
 from starshop.application.config import ShopConfig
-from starshop.application.ports import QuarantinedMessage
+from starshop.application.ports import QuarantinedMessage, SettingsAuditPage
 from starshop.application.use_cases.audit_ledger import AuditReport
 from starshop.application.use_cases.expire_stale_invoices import InvoiceReconciliation
 from starshop.application.use_cases.get_referrals import ReferralSummary
@@ -107,13 +107,18 @@ class Quote(Struct, kw_only=True):
     markup: Decimal
     promo_code: str | UnsetType = UNSET
     discount: Decimal | UnsetType = UNSET
+    sales_paused: bool = False
+    maintenance_message: str | UnsetType = UNSET
 
     @classmethod
     def of(cls, quote: StarsQuote) -> Quote:
-        """With a discount code, ``price`` is what is left to pay after ``discount``."""
+        """With a discount code, ``price`` is what is left to pay after ``discount``. In maintenance the quote is
+        still given, with ``sales_paused`` and the operator's ``maintenance_message``."""
         extra: dict[str, Any] = {}
         if quote.promo_code is not None and quote.discount is not None:
             extra = {"promo_code": quote.promo_code, "discount": money(quote.discount)}
+        if quote.paused_message is not None:
+            extra |= {"sales_paused": True, "maintenance_message": quote.paused_message}
         return cls(
             stars=quote.stars,
             price=money(quote.price),
@@ -229,19 +234,107 @@ class ShopInfo(Struct, kw_only=True):
     min_recharge: Decimal
     max_recharge: Decimal
     recharge_amounts: list[Decimal]
+    price_per_star: Decimal
+    markup: Decimal
+    sales_paused: bool
+    maintenance_message: str | None  # the operator's message while sales are paused, else null
 
     @classmethod
-    def of(cls, policy: domain.PurchasePolicy, config: ShopConfig) -> ShopInfo:
+    def of(cls, settings: domain.ShopSettings, config: ShopConfig) -> ShopInfo:
         low, high = config.min_recharge.amount, config.max_recharge.amount
+        policy = settings.policy
         return cls(
             currency=config.currency.code,
-            min_stars=domain.MIN_STARS,
+            min_stars=policy.min_stars,
             max_stars=policy.max_stars,
-            star_amounts=[n for n in STAR_AMOUNTS if n <= policy.max_stars],
+            star_amounts=[n for n in STAR_AMOUNTS if policy.min_stars <= n <= policy.max_stars],
             min_recharge=money(config.min_recharge),
             max_recharge=money(config.max_recharge),
             recharge_amounts=[format(a, "f") for a in RECHARGE_AMOUNTS if low <= a <= high],
+            price_per_star=format(policy.price_per_star, "f"),
+            markup=format(policy.markup, "f"),
+            sales_paused=settings.maintenance,
+            maintenance_message=settings.maintenance_message if settings.maintenance else None,
         )
+
+
+class SettingValues(Struct, kw_only=True):
+    """Every shop setting an operator can change at run time. ``wallet_floor`` null: no floor."""
+
+    price_per_star: Decimal
+    markup: Decimal
+    min_stars: int
+    max_stars: int
+    wallet_floor: Decimal | None
+    maintenance: bool
+    maintenance_message: str
+
+
+def _plain(value: D | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+SettingName = Literal[
+    "price_per_star", "markup", "min_stars", "max_stars", "wallet_floor", "maintenance", "maintenance_message"
+]
+
+
+class ShopSettings(Struct, kw_only=True):
+    """The settings in force (``values``), the configured ones they fall back to (``defaults``, the ``STARSHOP_*``
+    values) and which are set at run time (``overridden``)."""
+
+    values: SettingValues
+    defaults: SettingValues
+    overridden: list[SettingName]
+
+    @classmethod
+    def of(cls, settings: domain.ShopSettings) -> ShopSettings:
+        d = settings.defaults
+        return cls(
+            values=SettingValues(
+                price_per_star=format(settings.policy.price_per_star, "f"),
+                markup=format(settings.policy.markup, "f"),
+                min_stars=settings.policy.min_stars,
+                max_stars=settings.policy.max_stars,
+                wallet_floor=_plain(settings.wallet_floor),
+                maintenance=settings.maintenance,
+                maintenance_message=settings.maintenance_message,
+            ),
+            defaults=SettingValues(
+                price_per_star=format(d.policy.price_per_star, "f"),
+                markup=format(d.policy.markup, "f"),
+                min_stars=d.policy.min_stars,
+                max_stars=d.policy.max_stars,
+                wallet_floor=_plain(d.wallet_floor),
+                maintenance=False,
+                maintenance_message=d.maintenance_message,
+            ),
+            overridden=[k.value for k in settings.overrides.overridden],
+        )
+
+
+class SettingsAuditEntry(Struct, kw_only=True):
+    """One setting changed: ``old``/``new`` as stored, null meaning not set (the default applied)."""
+
+    at: Timestamp
+    actor: str
+    key: str
+    old: str | None
+    new: str | None
+
+
+class SettingsAudit(Struct, kw_only=True):
+    items: list[SettingsAuditEntry]
+    total: int
+    offset: int
+    limit: int
+
+    @classmethod
+    def of(cls, page: SettingsAuditPage, *, offset: int, limit: int) -> SettingsAudit:
+        items = [
+            SettingsAuditEntry(at=e.at.isoformat(), actor=e.actor, key=e.key, old=e.old, new=e.new) for e in page.items
+        ]
+        return cls(items=items, total=page.total, offset=offset, limit=limit)
 
 
 class History(Struct, kw_only=True):
