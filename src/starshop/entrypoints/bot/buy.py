@@ -20,8 +20,9 @@ from dishka import FromDishka
 from starshop.adapters.telegram.i18n import text
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.get_balance import GetBalance
+from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.application.use_cases.quote_stars import QuoteStars
-from starshop.domain import MIN_STARS, InvalidRecipient, PayWith, PurchasePolicy, normalise_recipient
+from starshop.domain import InvalidRecipient, PayWith, PurchasePolicy, ShopSettings, normalise_recipient
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import ConfirmCb, MenuCb, PayCb, RecipientCb, StarsCb
 from starshop.entrypoints.bot.replies import Event, quoted, remove_keyboard, say
@@ -43,11 +44,20 @@ def parse_stars(raw: str, policy: PurchasePolicy, lang: str) -> int | str:
 
 
 def check_stars(stars: int, policy: PurchasePolicy, lang: str) -> int | str:
-    if stars < MIN_STARS:
-        return text(lang, "err_too_few_stars", min=MIN_STARS, value=quoted(stars))
+    if stars < policy.min_stars:
+        return text(lang, "err_too_few_stars", min=policy.min_stars, value=quoted(stars))
     if stars > policy.max_stars:
         return text(lang, "err_too_many_stars", max=policy.max_stars, value=quoted(stars))
     return stars
+
+
+async def open_for_sales(event: Event, settings: GetShopSettings, lang: str) -> ShopSettings | None:
+    """The settings in force now; ``None`` (and the operator's message said) while sales are paused."""
+    current = await settings()
+    if current.maintenance:
+        await say(event, text(lang, "e_maintenance", message=current.maintenance_message))
+        return None
+    return current
 
 
 def parse_recipient(raw: str) -> str | None:
@@ -63,15 +73,18 @@ async def buy_command(
     command: CommandObject,
     state: FSMContext,
     lang: str,
-    policy: FromDishka[PurchasePolicy],
+    settings: FromDishka[GetShopSettings],
     quote: FromDishka[QuoteStars],
 ) -> None:
     await state.clear()
+    current = await open_for_sales(message, settings, lang)
+    if current is None:
+        return
     args = (command.args or "").split()
     if not args:
         await say(message, text(lang, "buy_choose_stars"), keyboards.star_amounts(lang))
         return
-    stars = parse_stars(args[0], policy, lang)
+    stars = parse_stars(args[0], current.policy, lang)
     if isinstance(stars, str):
         await state.set_state(BuyDialog.stars)
         await say(message, stars)
@@ -90,8 +103,12 @@ async def buy_command(
 
 
 @routes.callback_query(MenuCb.filter(F.action == "buy"))
-async def menu_buy(callback: CallbackQuery, state: FSMContext, lang: str) -> None:
+async def menu_buy(
+    callback: CallbackQuery, state: FSMContext, lang: str, settings: FromDishka[GetShopSettings]
+) -> None:
     await state.clear()
+    if await open_for_sales(callback, settings, lang) is None:
+        return
     await say(callback, text(lang, "buy_choose_stars"), keyboards.star_amounts(lang))
 
 
@@ -101,14 +118,17 @@ async def stars_chosen(
     callback_data: StarsCb,
     state: FSMContext,
     lang: str,
-    policy: FromDishka[PurchasePolicy],
+    settings: FromDishka[GetShopSettings],
 ) -> None:
     await state.clear()
+    current = await open_for_sales(callback, settings, lang)
+    if current is None:
+        return
     if callback_data.stars == 0:
         await state.set_state(BuyDialog.stars)
-        await say(callback, text(lang, "buy_enter_stars", min=MIN_STARS), edit=True)
+        await say(callback, text(lang, "buy_enter_stars", min=current.policy.min_stars), edit=True)
         return
-    stars = check_stars(callback_data.stars, policy, lang)  # a button is checked as a typed number is
+    stars = check_stars(callback_data.stars, current.policy, lang)  # a button is checked as a typed number is
     if isinstance(stars, str):
         await say(callback, stars)
         return
@@ -117,8 +137,12 @@ async def stars_chosen(
 
 
 @routes.message(BuyDialog.stars, _TYPED)
-async def stars_typed(message: Message, state: FSMContext, lang: str, policy: FromDishka[PurchasePolicy]) -> None:
-    stars = parse_stars(message.text or "", policy, lang)
+async def stars_typed(message: Message, state: FSMContext, lang: str, settings: FromDishka[GetShopSettings]) -> None:
+    current = await open_for_sales(message, settings, lang)
+    if current is None:
+        await state.clear()
+        return
+    stars = parse_stars(message.text or "", current.policy, lang)
     if isinstance(stars, str):
         await say(message, stars)
         return
