@@ -1,9 +1,12 @@
 """Settings changed at run time reach the bot at once: its quote shows the new price, its bounds the new least and
 most stars; in maintenance buying answers the operator's message and places nothing."""
 
-from starshop.application.use_cases.change_shop_settings import ChangeShopSettings, SettingsEdit
+import httpx
 
-from .conftest import BotHarness
+from starshop.application.use_cases.change_shop_settings import ChangeShopSettings, SettingsEdit
+from starshop.entrypoints.web.auth import init_data_for
+
+from .conftest import ADMIN, TOKEN, BotHarness, ShopBot
 
 
 async def change(harness: BotHarness, **values: str | None) -> None:
@@ -40,3 +43,21 @@ async def test_in_maintenance_buying_answers_the_operators_message(harness: BotH
     assert (await harness.said("/buy", lang="ru")).text == "⏸ Продажи приостановлены. Back at noon."
     balance = await harness.said("/balance")
     assert "Reserved for orders in progress: 0.00 USD" in (balance.text or "")
+
+
+async def test_an_operator_changes_the_price_over_http_and_the_bots_next_quote_follows(shop_bot: ShopBot) -> None:
+    """The bot as production wires it, on both stacks (Postgres and Redis too): the operator API and the bot share
+    the settings in the database, with no cache between them."""
+    operator = {"Authorization": f"tma {init_data_for({'id': ADMIN}, TOKEN)}"}
+    base = shop_bot.url.removesuffix("/webhooks/telegram")
+    await shop_bot.send("/start")
+    await shop_bot.bonus(101, "10.00")
+    assert "💵 Price: 1.65 USD" in ((await shop_bot.said("/buy 100 @bob_gift")).text or "")
+    async with httpx.AsyncClient(base_url=base, headers=operator, timeout=30) as api:
+        changed = await api.patch("/api/v1/admin/settings", json={"price_per_star": "0.03", "markup": "0"})
+        assert changed.status_code == 200, changed.text
+        assert "💵 Price: 3.00 USD" in ((await shop_bot.said("/buy 100 @bob_gift")).text or "")
+        await api.patch("/api/v1/admin/settings", json={"maintenance": True, "maintenance_message": "Stocktaking."})
+        assert (await shop_bot.said("/buy 100 @bob_gift")).text == "⏸ Sales are paused. Stocktaking."
+        audit = (await api.get("/api/v1/admin/settings/audit")).json()
+    assert {item["actor"] for item in audit["items"]} == {f"telegram:{ADMIN}"}

@@ -80,6 +80,8 @@ function errorText(error) {
     case "rate_limited":
     case "invalid_recipient":
     case "daily_limit_exceeded":
+    case "maintenance":
+      return t("err_maintenance", { message: error.message });
     case "sales_paused":
     case "payment_gateway_unavailable":
     case "unauthorized":
@@ -241,10 +243,25 @@ function renderWho() {
   renderPrice();
 }
 
+// Maintenance: the operator paused sales. Prices still show; buying is off until sales open again.
+function paused(message) {
+  state.shop.sales_paused = true;
+  state.shop.maintenance_message = message;
+  renderMaintenance();
+  renderPrice();
+}
+
+function renderMaintenance() {
+  const on = Boolean(state.shop?.sales_paused);
+  $("maintenance").hidden = !on;
+  $("maintenance-text").textContent = on ? state.shop.maintenance_message || "" : "";
+}
+
 function renderPrice() {
   const quote = state.stars ? state.quotes.get(state.stars) : null;
   $("price").textContent = quote ? t("price", { price: money(quote.price) }) : "";
-  const ready = Boolean(quote && recipient());
+  if (quote?.sales_paused && !state.shop.sales_paused) paused(quote.maintenance_message);
+  const ready = Boolean(quote && recipient() && !state.shop.sales_paused);
   $("pay-balance").disabled = !ready;
   $("pay-invoice").disabled = !ready;
 }
@@ -304,6 +321,7 @@ async function confirmPurchase() {
     } else {
       error.recipient = intent.order.recipient;
       cancelConfirm();
+      if (error.code === "maintenance") paused(error.message);
       const action = error.code === "insufficient_funds" ? topUpMissing(error.extra.missing) : null;
       showError(error, action);
     }
@@ -524,6 +542,7 @@ function renderLanguage() {
   $("lang").textContent = other.toUpperCase();
   $("lang").setAttribute("aria-label", t("lang_label"));
   if (!state.shop) return;
+  renderMaintenance();
   renderQuick();
   renderTopupQuick();
   setHint("stars", starsProblem($("stars").value.trim()));

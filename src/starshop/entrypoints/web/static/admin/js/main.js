@@ -4,8 +4,9 @@ import { dashboard } from "./dashboard.js";
 import { clear, h } from "./dom.js";
 import { people } from "./people.js";
 import { queues } from "./queues.js";
+import { settings } from "./settings.js";
 
-const VIEWS = { dashboard, queues, people };
+const VIEWS = { dashboard, queues, people, settings };
 const state = {};
 const $ = (id) => document.getElementById(id);
 
