@@ -71,6 +71,12 @@ def test_maintenance_turned_on_in_the_console_refuses_purchases_with_the_message
 ):
     who = shop.user(server, SHOPPER + 1, "Paused_Pat")
     shop.top_up(server, who, "20.00", "settings-r2")
+    store = page.context.new_page()  # a shopper who opened the storefront before the pause
+    store.goto(launch_url(server, SHOPPER + 1, "Paused_Pat"))
+    store.locator('[data-testid="quick-amount"][data-stars="100"]').click()
+    store.get_by_test_id("pay-balance").click()
+    expect(store.get_by_test_id("buy-confirm")).to_be_enabled()
+
     settings_page(page, server)
     page.get_by_test_id("setting-price").fill("0.02")
     page.get_by_test_id("maintenance-toggle").check()
@@ -80,8 +86,12 @@ def test_maintenance_turned_on_in_the_console_refuses_purchases_with_the_message
     expect(page.get_by_test_id("audit-row")).not_to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "settings.png"), full_page=True)
 
-    store = page.context.new_page()
-    store.goto(launch_url(server, SHOPPER + 1, "Paused_Pat"))
+    store.get_by_test_id("buy-confirm").click()  # the order confirmed after the pause is refused with the message
+    expect(store.get_by_test_id("error")).to_have_text("Sales are paused: Restocking stars, back at 18:00 UTC.")
+    expect(store.get_by_test_id("maintenance-banner")).to_be_visible()
+    expect(store.get_by_test_id("pay-balance")).to_be_disabled()
+
+    store.goto(launch_url(server, SHOPPER + 1, "Paused_Pat"))  # opened while paused
     banner = store.get_by_test_id("maintenance-banner")
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("Restocking stars, back at 18:00 UTC.")

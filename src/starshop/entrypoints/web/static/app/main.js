@@ -77,11 +77,11 @@ function errorText(error) {
       return t("err_insufficient_funds", { missing: error.extra.missing, currency });
     case "recipient_not_found":
       return t("err_recipient_not_found", { recipient: error.recipient || "" });
+    case "maintenance":
+      return t("err_maintenance", { message: error.message });
     case "rate_limited":
     case "invalid_recipient":
     case "daily_limit_exceeded":
-    case "maintenance":
-      return t("err_maintenance", { message: error.message });
     case "sales_paused":
     case "payment_gateway_unavailable":
     case "unauthorized":
