@@ -18,6 +18,7 @@ from starshop.adapters.sqla.repositories import (
     SqlaBalanceRepository,
     SqlaOutbox,
     SqlaOutboxReader,
+    SqlaPaymentCredits,
     SqlaPromoCodeRepository,
     SqlaReferralRepository,
     SqlaTransactionRepository,
@@ -79,6 +80,7 @@ class SqlaUnitOfWork(_ConnectionScope):
     outbox: SqlaOutbox
     promo_codes: SqlaPromoCodeRepository
     referrals: SqlaReferralRepository
+    credits: SqlaPaymentCredits
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine)
@@ -91,6 +93,7 @@ class SqlaUnitOfWork(_ConnectionScope):
         self.outbox = SqlaOutbox(x, self._clock)
         self.promo_codes = SqlaPromoCodeRepository(x)
         self.referrals = SqlaReferralRepository(x)
+        self.credits = SqlaPaymentCredits(x, self._clock)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()
