@@ -59,6 +59,15 @@ async def migrated_database() -> AsyncIterator[tuple[str, str]]:
         await drop_database(name)
 
 
+def pooled_url(url: str, pgbouncer: str | None) -> str:
+    """``url``, or the same database through ``pgbouncer`` (``HOST:PORT``) with no prepared statements kept."""
+    if not pgbouncer:
+        return url
+    host, _, port = pgbouncer.rpartition(":")
+    pooled = make_url(url).set(host=host, port=int(port), query={"prepared_statement_cache_size": "0"})
+    return pooled.render_as_string(hide_password=False)
+
+
 def pg_connection() -> dict[str, str]:
     """Host, port and user of the benchmark's Postgres, for psql and pgbench."""
     url = make_url(ADMIN_URL)
@@ -363,6 +372,13 @@ def load_args(
         "(default), or the single `starshop run`",
     )
     parser.add_argument("--webs", type=int, default=1, help="web processes, each on its own port (default 1)")
+    parser.add_argument(
+        "--pgbouncer",
+        metavar="HOST:PORT",
+        default=None,
+        help="the app reaches its database through this pgbouncer (transaction mode, a `*` database entry); "
+        "the pgbench baselines still go straight to Postgres",
+    )
     return parser.parse_args()
 
 

@@ -12,7 +12,8 @@
   load generator.
 - The web processes' CPU per credited webhook (and the bare server's per request), from ``/proc``.
 
-Usage: ``python bench/webhooks.py [--count 4000] [--users 256] [--shape web+worker|run] [--webs 1]``.
+Usage: ``python bench/webhooks.py [--count 4000] [--users 256] [--shape web+worker|run] [--webs 1]
+[--pgbouncer HOST:PORT]``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from _common import (
     load_args,
     migrated_database,
     pgbench,
+    pooled_url,
     profiled,
     psql,
     ratio_line,
@@ -177,7 +179,7 @@ async def measure_app(args: argparse.Namespace, work: Path) -> dict:
             env = clean_environment(
                 STARSHOP_HOST=HOST,
                 STARSHOP_PORT=port,
-                STARSHOP_DATABASE_URL=url,
+                STARSHOP_DATABASE_URL=pooled_url(url, args.pgbouncer),
                 STARSHOP_REDIS_URL=REDIS_URL,
                 STARSHOP_REDIS_PREFIX=prefix,
                 STARSHOP_HELEKET_MERCHANT=fake.merchant_uuid,
@@ -258,6 +260,7 @@ async def main() -> int:
         base = await measure_pgbench(args, work)
         minimal = await measure_minimal(args, work)
     webs = f", {args.webs} web processes" if args.webs > 1 else ""
+    webs += ", through pgbouncer" if args.pgbouncer else ""
     line(
         f"starshop {args.shape} (uvicorn, Postgres, Redis{webs})",
         f"{app['rate']:8.1f} webhooks/s   p50 {app['p50_ms']:.1f} ms   p99 {app['p99_ms']:.1f} ms"
@@ -290,6 +293,7 @@ async def main() -> int:
         p50_ms=round(app["p50_ms"], 1),
         p99_ms=round(app["p99_ms"], 1),
         webs=args.webs,
+        pgbouncer=bool(args.pgbouncer),
         cpu_ms=round(app["cpu_ms"], 3),
         pgbench=round(base["rate"], 1),
         minimal=round(minimal["rate"], 1),
