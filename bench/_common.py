@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import attrs  # noqa: E402
 import httpx  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from tests.db import ADMIN_URL, create_database, database_url, drop_database  # noqa: E402
@@ -56,6 +57,15 @@ async def migrated_database() -> AsyncIterator[tuple[str, str]]:
         yield name, url
     finally:
         await drop_database(name)
+
+
+def pooled_url(url: str, pgbouncer: str | None) -> str:
+    """``url``, or the same database through ``pgbouncer`` (``HOST:PORT``) with no prepared statements kept."""
+    if not pgbouncer:
+        return url
+    host, _, port = pgbouncer.rpartition(":")
+    pooled = make_url(url).set(host=host, port=int(port), query={"prepared_statement_cache_size": "0"})
+    return pooled.render_as_string(hide_password=False)
 
 
 def pg_connection() -> dict[str, str]:
@@ -275,6 +285,22 @@ async def profiled(pid: int, output: Path | None) -> AsyncIterator[None]:
         await process.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, in seconds (from ``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def cpu_used(pids: Iterable[int]) -> Iterator[dict[str, float]]:
+    """The CPU time ``pids`` spend inside the block, in seconds, in the yielded dict's ``"seconds"`` once it ends."""
+    chosen = list(pids)
+    before = sum(cpu_seconds(pid) for pid in chosen)
+    found = {"seconds": 0.0}
+    yield found
+    found["seconds"] = sum(cpu_seconds(pid) for pid in chosen) - before
+
+
 def rss_mb(pid: int) -> dict[str, float]:
     """Resident and peak resident size of a process, in MB (from /proc)."""
     values = {}
@@ -345,22 +371,61 @@ def load_args(
         help="processes of the app: `starshop web` and `starshop worker`, as deploy/compose.yaml runs them "
         "(default), or the single `starshop run`",
     )
+    parser.add_argument("--webs", type=int, default=1, help="web processes, each on its own port (default 1)")
+    parser.add_argument(
+        "--pgbouncer",
+        metavar="HOST:PORT",
+        default=None,
+        help="the app reaches its database through this pgbouncer (transaction mode, a `*` database entry); "
+        "the pgbench baselines still go straight to Postgres",
+    )
     return parser.parse_args()
 
 
 SHAPES = ("web+worker", "run")
 
 
+@attrs.frozen
+class App:
+    """The app's web processes (load them: ``base`` lists every one; profile the first: ``pid``)."""
+
+    webs: list[Server]
+
+    @property
+    def base(self) -> str:
+        return ",".join(web.base for web in self.webs)
+
+    @property
+    def pid(self) -> int:
+        return self.webs[0].pid
+
+    @property
+    def pids(self) -> list[int]:
+        return [web.pid for web in self.webs]
+
+
 @contextlib.asynccontextmanager
-async def app_processes(shape: str, *, env: Mapping[str, str], cwd: Path, port: int) -> AsyncIterator[Server]:
-    """The app as deployed: the web process (yielded: load it, profile it) and, unless ``run``, one worker."""
-    web = Server(starshop_command("run" if shape == "run" else "web"), env=env, cwd=cwd, port=port, log=cwd / "web.log")
-    async with web, contextlib.AsyncExitStack() as stack:
+async def app_processes(
+    shape: str, *, env: Mapping[str, str], cwd: Path, port: int, webs: int = 1
+) -> AsyncIterator[App]:
+    """The app as deployed: ``webs`` web processes, each on its own port from ``port`` on (the load generator
+    spreads its connections over them), and, unless ``run``, one worker."""
+    from tests.support import free_port
+
+    command = starshop_command("run" if shape == "run" else "web")
+    async with contextlib.AsyncExitStack() as stack:
+        servers = []
+        for index in range(webs):
+            own = port if index == 0 else free_port()
+            log = cwd / f"web{index}.log"
+            servers.append(Server(command, env={**env, "STARSHOP_PORT": str(own)}, cwd=cwd, port=own, log=log))
+        for server in servers:
+            await stack.enter_async_context(server)
         if shape != "run":
             log = stack.enter_context((cwd / "worker.log").open("ab"))
             worker = subprocess.Popen(starshop_command("worker"), cwd=cwd, env=dict(env), stdout=log, stderr=log)  # noqa: ASYNC220
             stack.push_async_callback(_stop_process, worker)
-        yield web
+        yield App(servers)
 
 
 async def _stop_process(process: subprocess.Popen[bytes]) -> None:

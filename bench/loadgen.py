@@ -103,7 +103,8 @@ async def run(base: str, requests: list, concurrency: int, limit: float, engine:
     statuses: Counter[str] = Counter()
     position = 0
     make = RawClient if engine == "raw" else HttpxClient
-    clients = [make(base) for _ in range(concurrency)]
+    bases = base.split(",")  # several servers: the connections are spread over them in turn
+    clients = [make(bases[index % len(bases)]) for index in range(concurrency)]
     started_wall = time.time()
     started = time.perf_counter()
     deadline = started + limit
@@ -145,7 +146,7 @@ async def run(base: str, requests: list, concurrency: int, limit: float, engine:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", required=True)
+    parser.add_argument("--base", required=True, help="the server's base URL, or several separated by commas")
     parser.add_argument("--requests", required=True, type=Path)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--max-seconds", type=float, default=60.0)

@@ -7,6 +7,8 @@
   (BuyStars, then the outbox relay, the task queue, DeliverPurchase and RecordDelivery in the worker).
 - Baseline: pgbench running the equivalent SQL per purchase on as many connections: hold the price with the
   conditional UPDATE, insert the purchase row and its outbox rows; claim it; complete it and capture the hold.
+- Baseline (b): pgbench of the *minimal* hold on 16 connections (the conditional hold ``UPDATE`` and the purchase
+  row, one transaction): the least any shop does to take a purchase from a balance.
 
 Usage: ``python bench/purchases.py [--count 2000] [--users 256] [--shape web+worker|run]``.
 """
@@ -109,6 +111,21 @@ COMMIT;
 """
 
 
+MINIMAL_CLIENTS = 16
+MINIMAL_HOLD_SQL = """\
+\\set k :k + 1
+\\set user 1 + (:client_id * 1000000 + :k) % :users
+BEGIN;
+UPDATE balances SET held = held + 0.83, updated_at = now()
+ WHERE user_id = :user AND currency = 'USD' AND amount - held >= 0.83 RETURNING amount, held, currency;
+INSERT INTO transactions (id, user_id, type, status, amount, currency, description, stars, recipient, pay_with,
+                          funded, outcome_unknown, created_at, updated_at)
+VALUES ('h' || :client_id || '-' || :k, :user, 'purchase', 'pending', 0.83, 'USD', '50 stars', 50,
+        'r' || :client_id || '_' || :k, 'balance', true, false, now(), now());
+COMMIT;
+"""
+
+
 def pgbench_fixture(users: int) -> str:
     return f"""
 INSERT INTO users (user_id, username, is_premium, created_at, updated_at)
@@ -190,7 +207,7 @@ async def measure_app(args: argparse.Namespace, work: Path) -> dict:
                 STARSHOP_REDIS_PREFIX=prefix,
                 STARSHOP_RATE_LIMITS=NO_LIMITS,
             )
-            async with app_processes(args.shape, env=env, cwd=work, port=port) as s:
+            async with app_processes(args.shape, env=env, cwd=work, port=port, webs=args.webs) as s:
                 await load(s.base, warm, max_seconds=60)
                 await wait_completed(url, args.users, 60)
                 async with profiled(s.pid, args.profile):
@@ -227,6 +244,23 @@ async def measure_pgbench(args: argparse.Namespace, work: Path) -> dict:
         return outcome
 
 
+async def measure_minimal(args: argparse.Namespace, work: Path) -> dict:
+    per_client = max(1, args.count // MINIMAL_CLIENTS)
+    async with migrated_database() as (name, _):
+        psql(name, pgbench_fixture(args.users))
+        defines = {"users": args.users}
+        pgbench(name, MINIMAL_HOLD_SQL, clients=MINIMAL_CLIENTS, transactions=8, defines={"k": 0, **defines},
+                workdir=work)  # fmt: skip
+        outcome = pgbench(
+            name, MINIMAL_HOLD_SQL, clients=MINIMAL_CLIENTS, transactions=per_client, defines={"k": 8, **defines},
+            workdir=work,
+        )  # fmt: skip
+        held = psql(name, "SELECT count(*) FROM transactions WHERE status = 'pending'")
+        if int(held) != MINIMAL_CLIENTS * (per_client + 8) or outcome["failed"]:
+            raise SystemExit(f"pgbench (minimal hold): {held} purchases held, {outcome['failed']} failed")
+        return outcome
+
+
 async def main() -> int:
     args = load_args(__doc__, count=2000, what="purchases", users=256, users_help="buyers", max_seconds=60.0)
     heading("Figure 2: purchases from the balance completed per second (sandbox delivery)")
@@ -234,6 +268,7 @@ async def main() -> int:
         work = Path(tmp)
         app = await measure_app(args, work)
         base = await measure_pgbench(args, work)
+        minimal = await measure_minimal(args, work)
     line(
         f"starshop {args.shape} (API + worker, Postgres, Redis)",
         f"{app['rate']:8.1f} purchases/s   ({app['completed']} completed in {app['elapsed']:.1f} s;"
@@ -244,7 +279,13 @@ async def main() -> int:
         f"{base['rate']:8.1f} purchases/s   (p50 {base['p50_ms']:.1f} ms, p99 {base['p99_ms']:.1f} ms,"
         f" {base['transactions']} purchases, {CONCURRENCY} clients)",
     )
+    line(
+        "baseline: pgbench, minimal hold SQL",
+        f"{minimal['rate']:8.1f} holds/s       (p50 {minimal['p50_ms']:.1f} ms, p99 {minimal['p99_ms']:.1f} ms,"
+        f" {minimal['transactions']} holds, {MINIMAL_CLIENTS} clients)",
+    )
     ratio = ratio_line("ratio to pgbench", app["rate"], base["rate"], 0.20)
+    to_minimal = ratio_line("ratio to the minimal hold SQL", app["rate"], minimal["rate"], None)
     result(
         "purchases",
         shape=args.shape,
@@ -254,6 +295,8 @@ async def main() -> int:
         p99_ms=round(app["p99_ms"], 1),
         pgbench=round(base["rate"], 1),
         ratio_pgbench=round(ratio, 3),
+        minimal=round(minimal["rate"], 1),
+        ratio_minimal=round(to_minimal, 3),
     )
     return 0
 

@@ -6,10 +6,14 @@
   through ``CreateRecharge``; the load generator (its own process) posts them at a fixed concurrency.
 - Baseline (a): pgbench running the statements ``ConfirmPayment`` issues for a ``paid`` webhook (lock the recharge,
   update the journal row, credit the balance, two outbox rows) on as many connections, each on its own recharge.
-- Baseline (b): a bare Litestar endpoint that parses the same bodies and does nothing, under the same uvicorn and
+- Baseline (b): pgbench of the *minimal* credit (insert a journal row, update the balance) on 16 connections: what
+  any shop must do per credited payment, however it is built.
+- Baseline (c): a bare Litestar endpoint that parses the same bodies and does nothing, under the same uvicorn and
   load generator.
+- The web processes' CPU per credited webhook (and the bare server's per request), from ``/proc``.
 
-Usage: ``python bench/webhooks.py [--count 4000] [--users 256] [--shape web+worker|run]``.
+Usage: ``python bench/webhooks.py [--count 4000] [--users 256] [--shape web+worker|run] [--webs 1]
+[--pgbouncer HOST:PORT]``.
 """
 
 from __future__ import annotations
@@ -30,12 +34,14 @@ from _common import (
     bare_command,
     clean_environment,
     clean_redis,
+    cpu_used,
     heading,
     line,
     load,
     load_args,
     migrated_database,
     pgbench,
+    pooled_url,
     profiled,
     psql,
     ratio_line,
@@ -91,6 +97,21 @@ VALUES ('balance_changed:' || :id::text || ':' || 'recharge', 'balance_changed',
                           'held', json_build_object('amount', '0.00', 'currency', 'USD'), 'reason', 'recharge'),
         0, now())
 ON CONFLICT (key) DO NOTHING;
+COMMIT;
+"""
+
+
+MINIMAL_CLIENTS = 16
+# The least any shop does per credited payment: a journal row and the balance, in one transaction.
+MINIMAL_CREDIT_SQL = """\
+\\set k :k + 1
+\\set user 1 + (:client_id * 1000000 + :k) % :users
+BEGIN;
+INSERT INTO transactions (id, user_id, type, status, amount, currency, description, funded, outcome_unknown,
+                          created_at, updated_at)
+VALUES ('m' || :client_id || '-' || :k, :user, 'recharge', 'completed', 10.00, 'USD', 'Top-up 10.00 USD', false,
+        false, now(), now());
+UPDATE balances SET amount = amount + 10.00, updated_at = now() WHERE user_id = :user AND currency = 'USD';
 COMMIT;
 """
 
@@ -158,7 +179,7 @@ async def measure_app(args: argparse.Namespace, work: Path) -> dict:
             env = clean_environment(
                 STARSHOP_HOST=HOST,
                 STARSHOP_PORT=port,
-                STARSHOP_DATABASE_URL=url,
+                STARSHOP_DATABASE_URL=pooled_url(url, args.pgbouncer),
                 STARSHOP_REDIS_URL=REDIS_URL,
                 STARSHOP_REDIS_PREFIX=prefix,
                 STARSHOP_HELEKET_MERCHANT=fake.merchant_uuid,
@@ -166,16 +187,18 @@ async def measure_app(args: argparse.Namespace, work: Path) -> dict:
                 STARSHOP_HELEKET_URL=fake.base_url,
                 STARSHOP_RATE_LIMITS=NO_LIMITS,
             )
-            async with app_processes(args.shape, env=env, cwd=work, port=port) as server:
+            async with app_processes(args.shape, env=env, cwd=work, port=port, webs=args.webs) as server:
                 await load(server.base, warm, max_seconds=60)
                 async with profiled(server.pid, args.profile):
-                    outcome = await load(server.base, timed, max_seconds=args.max_seconds)
+                    with cpu_used(server.pids) as cpu:
+                        outcome = await load(server.base, timed, max_seconds=args.max_seconds)
             credited = psql(name, "SELECT count(*) FROM transactions WHERE type='recharge' AND status='completed'")
             total = psql(name, "SELECT sum(amount) FROM balances")
             expected_total = f"{float(AMOUNT) * int(credited):.2f}"
             if int(credited) != outcome["statuses"].get("200", 0) + WARMUP or f"{float(total):.2f}" != expected_total:
                 raise SystemExit(f"webhooks: {credited} credited, balances total {total}; answers {outcome}")
             outcome["credited"] = int(credited) - WARMUP
+            outcome["cpu_ms"] = 1000 * cpu["seconds"] / max(1, outcome["credited"])
             return outcome
     finally:
         await clean_redis(prefix)
@@ -185,7 +208,10 @@ async def measure_bare(args: argparse.Namespace, work: Path) -> dict:
     port = free_port()
     async with Server(bare_command(port), env=clean_environment(), cwd=work, port=port, log=work / "bare.log") as s:
         await load(s.base, work / "warm.jsonl", max_seconds=60)
-        return await load(s.base, work / "timed.jsonl", max_seconds=args.max_seconds)
+        with cpu_used([s.pid]) as cpu:
+            outcome = await load(s.base, work / "timed.jsonl", max_seconds=args.max_seconds)
+        outcome["cpu_ms"] = 1000 * cpu["seconds"] / max(1, outcome["sent"])
+        return outcome
 
 
 async def measure_pgbench(args: argparse.Namespace, work: Path) -> dict:
@@ -204,6 +230,24 @@ async def measure_pgbench(args: argparse.Namespace, work: Path) -> dict:
         return outcome
 
 
+async def measure_minimal(args: argparse.Namespace, work: Path) -> dict:
+    per_client = max(1, args.count // MINIMAL_CLIENTS)
+    defines = {"users": args.users}
+    async with migrated_database() as (name, _):
+        psql(name, pgbench_fixture(args.users, 1, 1))
+        pgbench(name, MINIMAL_CREDIT_SQL, clients=MINIMAL_CLIENTS, transactions=WARMUP // MINIMAL_CLIENTS,
+                defines={"k": 0, **defines}, workdir=work)  # fmt: skip
+        start = WARMUP // MINIMAL_CLIENTS
+        outcome = pgbench(
+            name, MINIMAL_CREDIT_SQL, clients=MINIMAL_CLIENTS, transactions=per_client,
+            defines={"k": start, **defines}, workdir=work,
+        )  # fmt: skip
+        total = psql(name, "SELECT sum(amount) FROM balances")
+        if f"{float(total):.2f}" != f"{10.0 * MINIMAL_CLIENTS * (per_client + start):.2f}" or outcome["failed"]:
+            raise SystemExit(f"pgbench (minimal credit): balances total {total}, {outcome['failed']} failed")
+        return outcome
+
+
 async def main() -> int:
     args = load_args(
         __doc__, count=4000, what="webhooks", users=256, users_help="users the recharges belong to", max_seconds=40.0
@@ -214,21 +258,33 @@ async def main() -> int:
         app = await measure_app(args, work)
         bare = await measure_bare(args, work)
         base = await measure_pgbench(args, work)
+        minimal = await measure_minimal(args, work)
+    webs = f", {args.webs} web processes" if args.webs > 1 else ""
+    webs += ", through pgbouncer" if args.pgbouncer else ""
     line(
-        f"starshop {args.shape} (uvicorn, Postgres, Redis)",
+        f"starshop {args.shape} (uvicorn, Postgres, Redis{webs})",
         f"{app['rate']:8.1f} webhooks/s   p50 {app['p50_ms']:.1f} ms   p99 {app['p99_ms']:.1f} ms"
         f"   ({app['credited']} credited, concurrency {CONCURRENCY})",
     )
+    line("  web-process CPU per credited webhook", f"{app['cpu_ms']:8.2f} ms")
     line(
         "baseline: pgbench, ConfirmPayment's SQL",
         f"{base['rate']:8.1f} tx/s         p50 {base['p50_ms']:.1f} ms   p99 {base['p99_ms']:.1f} ms"
         f"   ({base['transactions']} tx, {CONCURRENCY} clients)",
     )
     line(
+        "baseline: pgbench, minimal credit SQL",
+        f"{minimal['rate']:8.1f} tx/s         p50 {minimal['p50_ms']:.1f} ms   p99 {minimal['p99_ms']:.1f} ms"
+        f"   ({minimal['transactions']} tx, {MINIMAL_CLIENTS} clients)",
+    )
+    line(
         "baseline: bare Litestar, same body, same uvicorn",
-        f"{bare['rate']:8.1f} requests/s   p50 {bare['p50_ms']:.1f} ms   p99 {bare['p99_ms']:.1f} ms",
+        f"{bare['rate']:8.1f} requests/s   p50 {bare['p50_ms']:.1f} ms   p99 {bare['p99_ms']:.1f} ms"
+        f"   (CPU {bare['cpu_ms']:.2f} ms per request)",
     )
     to_pg = ratio_line("ratio to pgbench", app["rate"], base["rate"], 0.25)
+    to_minimal = ratio_line("ratio to the minimal credit SQL", app["rate"], minimal["rate"], 0.25)
+    cpu_goal = ratio_line("web CPU per webhook / 0.6 ms", app["cpu_ms"], 0.6, 1.0, at_most=True)
     to_bare = ratio_line("ratio to bare Litestar", app["rate"], bare["rate"], 0.50)
     result(
         "webhooks",
@@ -236,9 +292,16 @@ async def main() -> int:
         rate=round(app["rate"], 1),
         p50_ms=round(app["p50_ms"], 1),
         p99_ms=round(app["p99_ms"], 1),
+        webs=args.webs,
+        pgbouncer=bool(args.pgbouncer),
+        cpu_ms=round(app["cpu_ms"], 3),
         pgbench=round(base["rate"], 1),
+        minimal=round(minimal["rate"], 1),
         bare=round(bare["rate"], 1),
+        bare_cpu_ms=round(bare["cpu_ms"], 3),
         ratio_pgbench=round(to_pg, 3),
+        ratio_minimal=round(to_minimal, 3),
+        ratio_cpu_goal=round(cpu_goal, 3),
         ratio_bare=round(to_bare, 3),
     )
     return 0

@@ -120,3 +120,14 @@ def test_the_monitoring_profile_starts_prometheus_and_grafana_provisioned():
         assert (ROOT / "deploy" / path).exists(), path
     provider = yaml.safe_load((ROOT / "deploy/monitoring/grafana/provisioning/dashboards/starshop.yml").read_text())
     assert f"./monitoring/grafana/dashboards:{provider['providers'][0]['options']['path']}:ro" in volumes
+
+
+def test_the_pgbouncer_overlay_pools_by_transaction_and_points_the_replicas_at_it():
+    text = (ROOT / "deploy/compose.pgbouncer.yaml").read_text()
+    overlay = yaml.safe_load(text)
+    assert names_in(text) <= KNOWN
+    assert "pgbouncer" in overlay["services"]
+    for role in ("web", "worker"):
+        assert overlay["services"][role]["environment"]["STARSHOP_DATABASE_URL_FILE"].endswith("database_url_pooled")
+    ini = (ROOT / "deploy/pgbouncer/pgbouncer.ini").read_text()
+    assert re.search(r"^pool_mode = transaction$", ini, re.MULTILINE)

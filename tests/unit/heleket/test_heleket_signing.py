@@ -146,3 +146,39 @@ def test_verify_webhook_refuses_an_upper_case_sign(key: str, fields: Callable[..
 def test_verify_webhook_refuses_malformed_bodies(key: str, body: bytes) -> None:
     with pytest.raises(MalformedNotification):
         verify_webhook(body, key)
+
+
+def test_a_webhook_as_heleket_sends_it_is_verified_without_encoding_it_again(
+    key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fields = {"type": "payment", "uuid": "u-1", "order_id": "o-1", "amount": "10.00", "url": "https://x.example/a"}
+    body = signed_webhook_body(fields, key)
+    monkeypatch.setattr("starshop.adapters.heleket.signing.php_json_encode", _never)
+    assert verify_webhook(body, key) == fields
+
+
+def test_a_webhook_in_another_form_than_the_signed_text_is_still_checked_the_php_way(key: str) -> None:
+    fields = {"type": "payment", "order_id": "o-1", "amount": "10.00"}
+    sign = sign_body(php_json_encode(fields).encode(), key)
+    spaced = ('{"type": "payment", "order_id": "o-1", "amount": "10.00","sign":"' + sign + '"}').encode()
+    assert verify_webhook(spaced, key) == fields
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda body: body.replace(b'"10.00"', b'"99.00"'),
+        lambda body: body[:-3] + (b"0" if body[-3:-2] != b"0" else b"1") + body[-2:],
+        lambda body: body.replace(b',"sign"', b',"amount":"99.00","sign"'),
+    ],
+)
+def test_a_webhook_changed_after_signing_is_refused_whatever_its_form(
+    key: str, tamper: Callable[[bytes], bytes]
+) -> None:
+    body = tamper(signed_webhook_body({"type": "payment", "order_id": "o-1", "amount": "10.00"}, key))
+    with pytest.raises(InvalidSignature):
+        verify_webhook(body, key)
+
+
+def _never(value: object) -> str:
+    raise AssertionError("encoded again")

@@ -21,6 +21,7 @@ from starshop.application.ports import (
     Activity,
     Bucket,
     ClaimResult,
+    CreditSnapshot,
     LedgerTotals,
     OutboxMessage,
     Page,
@@ -274,6 +275,29 @@ class _Outbox:
         self._t.outbox[message_id] = OutboxMessage(id=message_id, event=event)
 
 
+class _Credits:
+    """Units of work here run one at a time, so nothing changes between the read and the write but the caller."""
+
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    async def snapshot(self, order_id: str) -> CreditSnapshot | None:
+        tx = next((tx for tx in self._t.transactions.values() if tx.order_id == order_id), None)
+        balance = None if tx is None else self._t.balances.get(tx.user_id)
+        if tx is None or balance is None:
+            return None
+        return CreditSnapshot(tx=tx, balance=balance, version=(tx, balance))
+
+    async def apply(self, seen: CreditSnapshot, tx: Transaction, balance: Balance, events: Sequence[Event]) -> bool:
+        if (self._t.transactions.get(tx.id), self._t.balances.get(balance.user_id)) != seen.version:
+            return False
+        self._t.transactions[tx.id] = tx
+        self._t.balances[balance.user_id] = balance
+        for event in events:
+            await _Outbox(self._t).add(event)
+        return True
+
+
 class _OutboxReader:
     def __init__(self, t: _Tables) -> None:
         self._t = t
@@ -343,6 +367,7 @@ class InMemoryUnitOfWork(_Scope):
         self.promo_codes = InMemoryPromoCodes(t.promo_codes, t.promo_redemptions)
         self.referrals = InMemoryReferrals(t.referrals, t.transactions)
         self.settings = InMemorySettings(t.settings, t.settings_audit)
+        self.credits = _Credits(t)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):

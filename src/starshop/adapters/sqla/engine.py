@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import event, exc
@@ -21,19 +22,33 @@ def create_engine(
     sqlite_busy_timeout_ms: int = 10_000,
     echo: bool = False,
 ) -> AsyncEngine:
-    """``postgresql+asyncpg://...`` or ``sqlite+aiosqlite:///path``; anything else is refused."""
+    """``postgresql+asyncpg://...`` or ``sqlite+aiosqlite:///path``; anything else is refused.
+
+    Behind a pooler in transaction mode (pgbouncer), a server connection serves many clients one transaction at a
+    time, so no session may keep prepared statements: ``?prepared_statement_cache_size=0`` on the URL (SQLAlchemy's
+    own switch for it) turns asyncpg's statement cache off as well, and the statement timeout, which pgbouncer
+    refuses as a start-up parameter, is then left to the database role (``ALTER ROLE ... SET statement_timeout``,
+    deploy/pgbouncer/).
+    """
     parsed = make_url(url)
     if parsed.drivername == "postgresql+asyncpg":
+        pooled = parsed.query.get("prepared_statement_cache_size") == "0"
         settings: dict[str, str] = {"timezone": "UTC"}
-        if statement_timeout_ms:
+        if statement_timeout_ms and not pooled:
             settings["statement_timeout"] = str(statement_timeout_ms)
+        connect_args: dict[str, Any] = {"server_settings": settings}
+        if pooled:
+            # asyncpg keeps no statements; SQLAlchemy's own path still prepares one per statement, under a name no
+            # other client of the same server connection can have chosen.
+            connect_args["statement_cache_size"] = 0
+            connect_args["prepared_statement_name_func"] = _unique_statement_name
         engine = create_async_engine(
             url,
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_timeout=pool_timeout_s,
             echo=echo,
-            connect_args={"server_settings": settings},
+            connect_args=connect_args,
         )
         _drop_closed_connections(engine)
         return engine
@@ -43,6 +58,10 @@ def create_engine(
         return engine
     msg = f"unsupported database URL scheme {parsed.drivername!r}: use postgresql+asyncpg:// or sqlite+aiosqlite:///"
     raise ValueError(msg)
+
+
+def _unique_statement_name() -> str:
+    return f"__starshop_{uuid.uuid4().hex}__"
 
 
 def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:

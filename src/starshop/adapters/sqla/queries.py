@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ColumnElement,
     Integer,
     Text,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
@@ -198,6 +200,30 @@ IN_FLIGHT_PURCHASES = Query(
     .order_by(_t.updated_at, _t.id)  # least recently looked at first
     .limit(_LIMIT)
 )
+
+# --- a credit in one step (Postgres: the function of migration 0011; docs/performance.md)
+
+CREDIT_SNAPSHOT = Query(
+    select(
+        transactions,
+        literal_column("transactions.xmin::text").label("tx_version"),  # changes with every write of the row
+        _b.amount.label("b_amount"),
+        _b.held.label("b_held"),
+        _b.currency.label("b_currency"),
+    )
+    .select_from(transactions.join(balances, _b.user_id == _t.user_id))
+    .where(_t.order_id == bindparam("order_id"))
+)
+APPLY_CREDIT = Query(
+    text(
+        "SELECT starshop_apply_credit(:tx_id, :tx_version, :status, :gateway_status, :amount, :updated_at, :user_id,"
+        " :currency, :amount_before, :held_before, :amount_after, :now, :keys, :kinds, :user_ids, :payloads)"
+        " AS applied"
+    ).columns(applied=Boolean()),
+    standalone=True,
+)
+CREDIT_COLUMNS = frozenset({"status", "gateway_status", "amount", "updated_at"})
+"""The journal columns the function writes; a transition that changes any other one takes the locked way."""
 
 # --- outbox
 

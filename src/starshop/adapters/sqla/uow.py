@@ -18,6 +18,7 @@ from starshop.adapters.sqla.repositories import (
     SqlaBalanceRepository,
     SqlaOutbox,
     SqlaOutboxReader,
+    SqlaPaymentCredits,
     SqlaPromoCodeRepository,
     SqlaReferralRepository,
     SqlaSettingsRepository,
@@ -81,6 +82,7 @@ class SqlaUnitOfWork(_ConnectionScope):
     promo_codes: SqlaPromoCodeRepository
     referrals: SqlaReferralRepository
     settings: SqlaSettingsRepository
+    credits: SqlaPaymentCredits
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine)
@@ -94,6 +96,7 @@ class SqlaUnitOfWork(_ConnectionScope):
         self.promo_codes = SqlaPromoCodeRepository(x)
         self.referrals = SqlaReferralRepository(x)
         self.settings = SqlaSettingsRepository(x)
+        self.credits = SqlaPaymentCredits(x, self._clock)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()

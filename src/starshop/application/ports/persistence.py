@@ -272,6 +272,35 @@ class OutboxReader(Protocol):
         ...
 
 
+@attrs.frozen
+class CreditSnapshot:
+    """A recharge and its owner's balance as one unlocked read saw them; ``version`` is the adapter's own mark of
+    that moment, opaque to the application."""
+
+    tx: Transaction
+    balance: Balance
+    version: object
+
+
+class PaymentCredits(Protocol):
+    """A credit decided on an unlocked read and written in one step, only if nothing changed in between.
+
+    The use case reads (``snapshot``), decides with the domain as it would under the lock, and hands the outcome
+    over (``apply``): the adapter writes the journal row, the balance and the outbox events at once, or nothing at
+    all when either row changed since the read. Nothing is ever decided from an older value: a change in between
+    makes ``apply`` refuse, and the caller decides again under the lock.
+    """
+
+    async def snapshot(self, order_id: str) -> CreditSnapshot | None:
+        """The recharge of ``order_id`` and its owner's balance, unlocked; ``None`` when either is missing or when
+        this adapter offers no such step (the caller then takes the locked way)."""
+
+    async def apply(self, seen: CreditSnapshot, tx: Transaction, balance: Balance, events: Sequence[Event]) -> bool:
+        """Write ``tx`` (only the columns that differ from ``seen.tx``) and ``balance``, and add ``events``, if the
+        journal row and the balance are still as ``seen``; ``False`` and nothing written otherwise. Committed with
+        the unit of work (at once on Postgres, where it is one statement)."""
+
+
 class UnitOfWork(Protocol):
     """``async with uow: ...; await uow.commit()``. Leaving the block without a commit rolls everything back.
 
@@ -298,6 +327,9 @@ class UnitOfWork(Protocol):
 
     @property
     def settings(self) -> SettingsRepository: ...
+
+    @property
+    def credits(self) -> PaymentCredits: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -33,10 +33,12 @@ from starshop.domain.events import BalanceChanged, PurchaseCancelled
 RECEIPT_HORIZON = timedelta(days=2)
 
 
+def balance_change(balance: Balance, tx: Transaction, reason: str) -> BalanceChanged:
+    return BalanceChanged(user_id=balance.user_id, tx_id=tx.id, amount=balance.amount, held=balance.held, reason=reason)
+
+
 async def balance_changed(uow: UnitOfWork, balance: Balance, tx: Transaction, reason: str) -> None:
-    await uow.outbox.add(
-        BalanceChanged(user_id=balance.user_id, tx_id=tx.id, amount=balance.amount, held=balance.held, reason=reason)
-    )
+    await uow.outbox.add(balance_change(balance, tx, reason))
 
 
 async def stored(uow: UnitOfWork, tx_id: str, *, lock: bool = False) -> Transaction:

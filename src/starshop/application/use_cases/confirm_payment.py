@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from starshop.application.config import ShopConfig
 from starshop.application.ports import Clock, PaymentNotification, UnitOfWork
-from starshop.application.use_cases._shared import balance_changed, cancel_waiting_purchase, locked
+from starshop.application.use_cases._shared import balance_change, balance_changed, cancel_waiting_purchase, locked
 from starshop.domain import (
     InsufficientFunds,
     Money,
@@ -42,6 +42,10 @@ class ConfirmPayment:
     - A ``paid`` after we expired or cancelled the recharge is still credited, and flagged.
     - Cancelled and failed invoices close the recharge; locked (AML) and refund statuses flag it for an operator.
     - The invoice of a purchase, once credited, funds that purchase in the same commit and queues its delivery.
+
+    The common case, money for an open recharge that pays for no purchase, is decided on an unlocked read of the
+    recharge and its balance and written in one step that refuses when either changed meanwhile
+    (``PaymentCredits``); the decision is then made again under the lock, as every other case is.
     """
 
     def __init__(self, uow: UnitOfWork, clock: Clock, config: ShopConfig) -> None:
@@ -51,12 +55,34 @@ class ConfirmPayment:
 
     async def __call__(self, note: PaymentNotification) -> PaymentOutcome:
         async with self._uow as uow:
-            tx = await uow.transactions.by_order_id(note.order_id, lock=True)
-            if tx is None or tx.type is not TxType.RECHARGE:
-                return PaymentOutcome.UNKNOWN_ORDER
-            outcome = await self._apply(uow, tx, note)
+            outcome = await self._credit_in_one_step(uow, note)
+            if outcome is None:
+                tx = await uow.transactions.by_order_id(note.order_id, lock=True)
+                if tx is None or tx.type is not TxType.RECHARGE:
+                    return PaymentOutcome.UNKNOWN_ORDER
+                outcome = await self._apply(uow, tx, note)
             await uow.commit()
         return outcome
+
+    async def _credit_in_one_step(self, uow: UnitOfWork, note: PaymentNotification) -> PaymentOutcome | None:
+        """``CREDITED`` when the payment was credited in one step, ``None`` when the locked way must decide."""
+        if not note.status.credits:
+            return None
+        seen = await uow.credits.snapshot(note.order_id)
+        if seen is None:
+            return None
+        tx = seen.tx
+        simple = tx.type is TxType.RECHARGE and tx.status.is_open and tx.purchase_id is None
+        if not simple or _mismatch(tx, note) or tx.amount.currency != seen.balance.currency:
+            return None
+        now = self._clock.now()
+        tx = tx.evolve(gateway_status=note.status.value, updated_at=now).moved_to(TxStatus.COMPLETED, now)
+        balance = seen.balance.credit(tx.amount)
+        events = [
+            PaymentReceived(user_id=tx.user_id, tx_id=tx.id, amount=tx.amount, balance=balance.amount),
+            balance_change(balance, tx, "recharge"),
+        ]
+        return PaymentOutcome.CREDITED if await uow.credits.apply(seen, tx, balance, events) else None
 
     async def _apply(self, uow: UnitOfWork, tx: Transaction, note: PaymentNotification) -> PaymentOutcome:
         now = self._clock.now()

@@ -1,6 +1,7 @@
 """One repository per module, each on one unit of work's ``Execution``; their statements are in ``queries.py``."""
 
 from starshop.adapters.sqla.repositories.balances import SqlaBalanceRepository
+from starshop.adapters.sqla.repositories.credits import SqlaPaymentCredits
 from starshop.adapters.sqla.repositories.outbox import SqlaOutbox
 from starshop.adapters.sqla.repositories.outbox_reader import SqlaOutboxReader
 from starshop.adapters.sqla.repositories.promo_codes import SqlaPromoCodeRepository
@@ -13,6 +14,7 @@ __all__ = [
     "SqlaBalanceRepository",
     "SqlaOutbox",
     "SqlaOutboxReader",
+    "SqlaPaymentCredits",
     "SqlaPromoCodeRepository",
     "SqlaReferralRepository",
     "SqlaSettingsRepository",

@@ -2,7 +2,7 @@
 text: the operator's overrides of the configured defaults) and ``shop_settings_audit`` (who changed which setting,
 when, from what to what). New tables only: SQLite needs no rebuild.
 
-Revision ID: 0006_shop_settings
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-07
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 from starshop.adapters.sqla.types import UtcDateTime
 
-revision = "0006_shop_settings"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
