@@ -13,6 +13,7 @@ from typing import Self
 import attrs
 
 from starshop.adapters.inprocess.activity import activity_of
+from starshop.adapters.inprocess.alerts import InMemoryAlerts, InMemoryWebhooks
 from starshop.adapters.inprocess.promo import InMemoryPromoCodes
 from starshop.adapters.inprocess.referrals import InMemoryReferrals
 from starshop.application.errors import DuplicateTransaction, UnknownUser
@@ -25,10 +26,13 @@ from starshop.application.ports import (
     Page,
     PromoRedemption,
     QuarantinedMessage,
+    ReceivedWebhook,
+    Released,
     ShopStats,
     TransactionFilter,
 )
 from starshop.domain import (
+    Alert,
     Balance,
     Currency,
     DailyUsage,
@@ -55,6 +59,8 @@ class _Tables:
     promo_codes: dict[str, PromoCode] = attrs.Factory(dict)
     promo_redemptions: list[PromoRedemption] = attrs.Factory(list)
     referrals: dict[int, Referral] = attrs.Factory(dict)
+    alerts: dict[int, Alert] = attrs.Factory(dict)
+    webhooks: list[ReceivedWebhook] = attrs.Factory(list)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -68,6 +74,8 @@ class _Tables:
             dict(self.promo_codes),
             list(self.promo_redemptions),
             dict(self.referrals),
+            dict(self.alerts),
+            list(self.webhooks),
         )
 
 
@@ -290,6 +298,9 @@ class _OutboxReader:
     async def quarantined(self, *, limit: int) -> list[QuarantinedMessage]:
         return []  # events are kept as objects here: none is ever unreadable
 
+    async def release(self, message_id: int) -> Released:
+        return Released.WAITING if message_id in self._t.outbox else Released.UNKNOWN
+
 
 class _Scope(abc.ABC):
     """Enter: wait for the store's lock and work on a copy. Commit: publish the copy. Exit: release."""
@@ -336,11 +347,14 @@ class InMemoryUnitOfWork(_Scope):
         self.outbox = _Outbox(t)
         self.promo_codes = InMemoryPromoCodes(t.promo_codes, t.promo_redemptions)
         self.referrals = InMemoryReferrals(t.referrals, t.transactions)
+        self.alerts = InMemoryAlerts(t.alerts)
+        self.webhooks = InMemoryWebhooks(t.webhooks)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):
     def _bind(self, t: _Tables) -> None:
         self.outbox_reader = _OutboxReader(t)
+        self.alerts = InMemoryAlerts(t.alerts)
 
 
 def _page(items: list[Transaction], limit: int, offset: int) -> Page:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starshop.adapters.sqla.execution import Execution, open_execution
 from starshop.adapters.sqla.repositories import (
+    SqlaAlerts,
     SqlaBalanceRepository,
     SqlaOutbox,
     SqlaOutboxReader,
@@ -22,6 +23,7 @@ from starshop.adapters.sqla.repositories import (
     SqlaReferralRepository,
     SqlaTransactionRepository,
     SqlaUserRepository,
+    SqlaWebhookLog,
 )
 from starshop.application.ports import Clock
 
@@ -79,6 +81,8 @@ class SqlaUnitOfWork(_ConnectionScope):
     outbox: SqlaOutbox
     promo_codes: SqlaPromoCodeRepository
     referrals: SqlaReferralRepository
+    alerts: SqlaAlerts
+    webhooks: SqlaWebhookLog
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine)
@@ -91,6 +95,8 @@ class SqlaUnitOfWork(_ConnectionScope):
         self.outbox = SqlaOutbox(x, self._clock)
         self.promo_codes = SqlaPromoCodeRepository(x)
         self.referrals = SqlaReferralRepository(x)
+        self.alerts = SqlaAlerts(x)
+        self.webhooks = SqlaWebhookLog(x)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()
@@ -98,6 +104,8 @@ class SqlaUnitOfWork(_ConnectionScope):
 
 class SqlaOutboxUnitOfWork(_ConnectionScope):
     outbox_reader: SqlaOutboxReader
+    alerts: SqlaAlerts
 
     def _bind(self, x: Execution) -> None:
         self.outbox_reader = SqlaOutboxReader(x)
+        self.alerts = SqlaAlerts(x)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
 from enum import StrEnum
 
 from starshop.application.config import ShopConfig
-from starshop.application.ports import Clock, PaymentNotification, UnitOfWork
+from starshop.application.ports import Clock, PaymentNotification, ReceivedWebhook, UnitOfWork
 from starshop.application.use_cases._shared import balance_changed, cancel_waiting_purchase, locked
 from starshop.domain import (
     InsufficientFunds,
@@ -42,6 +44,9 @@ class ConfirmPayment:
     - A ``paid`` after we expired or cancelled the recharge is still credited, and flagged.
     - Cancelled and failed invoices close the recharge; locked (AML) and refund statuses flag it for an operator.
     - The invoice of a purchase, once credited, funds that purchase in the same commit and queues its delivery.
+    - A webhook (``webhook=True``: authenticated, for one of our recharges) is kept in the recharge's webhook history
+      with what it did, in the same commit; the same content again counts as a repeat, and a recharge keeps at most
+      ``WEBHOOKS_KEPT`` distinct ones. Lookups and notifications for unknown orders are not kept.
     """
 
     def __init__(self, uow: UnitOfWork, clock: Clock, config: ShopConfig) -> None:
@@ -49,12 +54,14 @@ class ConfirmPayment:
         self._clock = clock
         self._config = config
 
-    async def __call__(self, note: PaymentNotification) -> PaymentOutcome:
+    async def __call__(self, note: PaymentNotification, *, webhook: bool = False) -> PaymentOutcome:
         async with self._uow as uow:
             tx = await uow.transactions.by_order_id(note.order_id, lock=True)
             if tx is None or tx.type is not TxType.RECHARGE:
                 return PaymentOutcome.UNKNOWN_ORDER
             outcome = await self._apply(uow, tx, note)
+            if webhook:
+                await uow.webhooks.record(_received(tx.id, note, outcome, self._clock.now()))
             await uow.commit()
         return outcome
 
@@ -170,3 +177,21 @@ def _mismatch(tx: Transaction, note: PaymentNotification) -> str | None:
     if note.amount != expected:
         return f"amount {note.amount} differs from {expected}"
     return None
+
+
+def _received(tx_id: str, note: PaymentNotification, outcome: PaymentOutcome, at: datetime) -> ReceivedWebhook:
+    paid = "" if note.paid_amount is None else str(note.paid_amount)
+    content = "\n".join((note.order_id, note.invoice_uuid, note.raw_status, note.status.value, str(note.amount), paid))
+    return ReceivedWebhook(
+        tx_id=tx_id,
+        invoice_uuid=note.invoice_uuid[:64],
+        status=(note.raw_status or note.status.value)[:32],
+        amount=note.amount,
+        paid_amount=note.paid_amount
+        if note.paid_amount is None or note.paid_amount.currency == note.amount.currency
+        else None,
+        outcome=outcome.value,
+        fingerprint=hashlib.sha256(content.encode()).hexdigest(),
+        received_at=at,
+        last_received_at=at,
+    )

@@ -1,5 +1,6 @@
 """One repository per module, each on one unit of work's ``Execution``; their statements are in ``queries.py``."""
 
+from starshop.adapters.sqla.repositories.alerts import SqlaAlerts, SqlaWebhookLog
 from starshop.adapters.sqla.repositories.balances import SqlaBalanceRepository
 from starshop.adapters.sqla.repositories.outbox import SqlaOutbox
 from starshop.adapters.sqla.repositories.outbox_reader import SqlaOutboxReader
@@ -9,6 +10,7 @@ from starshop.adapters.sqla.repositories.transactions import SqlaTransactionRepo
 from starshop.adapters.sqla.repositories.users import SqlaUserRepository
 
 __all__ = [
+    "SqlaAlerts",
     "SqlaBalanceRepository",
     "SqlaOutbox",
     "SqlaOutboxReader",
@@ -16,4 +18,5 @@ __all__ = [
     "SqlaReferralRepository",
     "SqlaTransactionRepository",
     "SqlaUserRepository",
+    "SqlaWebhookLog",
 ]
