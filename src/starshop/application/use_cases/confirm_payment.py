@@ -180,18 +180,17 @@ def _mismatch(tx: Transaction, note: PaymentNotification) -> str | None:
 
 
 def _received(tx_id: str, note: PaymentNotification, outcome: PaymentOutcome, at: datetime) -> ReceivedWebhook:
-    paid = "" if note.paid_amount is None else str(note.paid_amount)
-    content = "\n".join((note.order_id, note.invoice_uuid, note.raw_status, note.status.value, str(note.amount), paid))
+    """The webhook as its history keeps it: the fingerprint is its content, so a repeat is told from a new one."""
+    paid = note.paid_amount if note.paid_amount is None or note.paid_amount.currency == note.amount.currency else None
+    fields = (note.order_id, note.invoice_uuid, note.raw_status, note.status.value, str(note.amount), str(paid))
     return ReceivedWebhook(
         tx_id=tx_id,
         invoice_uuid=note.invoice_uuid[:64],
         status=(note.raw_status or note.status.value)[:32],
         amount=note.amount,
-        paid_amount=note.paid_amount
-        if note.paid_amount is None or note.paid_amount.currency == note.amount.currency
-        else None,
+        paid_amount=paid,
         outcome=outcome.value,
-        fingerprint=hashlib.sha256(content.encode()).hexdigest(),
+        fingerprint=hashlib.sha256("\n".join(fields).encode()).hexdigest(),
         received_at=at,
         last_received_at=at,
     )
