@@ -100,6 +100,7 @@ class Recharge:
     seen: bool = False  # the gateway saw a payment (the recharge is ``processing``)
     purchase: str | None = None  # the purchase this invoice pays for
     credited: Decimal = ZERO
+    webhooks: int = 0  # verified webhooks received for it, copies included
 
 
 @attrs.define
@@ -365,7 +366,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def webhook(self, tx_id, status, paid, copies):
         rec = self.model_recharges[tx_id]
         message = self.shop.gateway.set_status(rec.order_id, status, paid=Money.of(paid, self.shop.config.currency))
-        outcomes = [self.run(self.shop.confirm_payment(message)) for _ in range(copies)]
+        outcomes = [self.run(self.shop.confirm_payment(message, webhook=True)) for _ in range(copies)]
+        rec.webhooks += copies
         note(f"webhook {status.value} on a {'purchase invoice' if rec.purchase else 'top-up'}")
         if copies > 1 and outcomes[0] is not PaymentOutcome.IGNORED:
             note("webhook delivered more than once")
@@ -387,8 +389,9 @@ class LedgerMachine(RuleBasedStateMachine):
             "currency": attrs.evolve(real, amount=Money.of(rec.amount, Currency.of("EUR"))),
             "order": attrs.evolve(real, order_id=rec.order_id + "x"),
         }[forged]
-        outcome = self.run(self.shop.confirm_payment(wrong))
+        outcome = self.run(self.shop.confirm_payment(wrong, webhook=True))
         expected = PaymentOutcome.UNKNOWN_ORDER if forged == "order" else PaymentOutcome.MISMATCH
+        rec.webhooks += forged != "order"  # one for an order not ours is kept nowhere
         assert outcome is expected, (forged, outcome)
         note(f"webhook mismatch ({forged}) refused")
         self.observe_purchases()
@@ -723,6 +726,18 @@ class LedgerMachine(RuleBasedStateMachine):
         for name, code in self.codes.items():
             assert stored[name].uses == code.uses, name
             assert stored[name].max_uses is None or stored[name].uses <= stored[name].max_uses
+
+    @invariant()
+    def each_verified_webhook_of_a_recharge_is_in_its_history_once(self):
+        if not hasattr(self, "shop"):
+            return
+
+        async def received(tx_id: str) -> int:
+            async with self.shop.uow() as uow:
+                return sum(1 + w.repeats for w in await uow.webhooks.of(tx_id))
+
+        for rec in self.model_recharges.values():
+            assert self.run(received(rec.tx_id)) == rec.webhooks, rec.tx_id
 
     @invariant()
     def each_credit_is_journaled_once(self):

@@ -3,7 +3,7 @@ refusal from the remote side (not counted) proves it is up."""
 
 import pytest
 
-from starshop.adapters.resilience import BreakerState, CircuitBreaker, CircuitOpen
+from starshop.adapters.resilience import BreakerState, BreakerWatch, CircuitBreaker, CircuitOpen
 
 
 class Clock:
@@ -67,3 +67,18 @@ async def test_a_refusal_is_not_a_failure_and_resets_the_count():
     await fail(b, Refusal())
     await fail(b, Transient())
     assert b.state is BreakerState.CLOSED
+
+
+async def test_the_watch_counts_a_breaker_open_until_a_trial_closes_it():
+    clock = Clock()
+    b = breaker(clock)
+    watch = BreakerWatch({"fragment": b})
+    assert watch.open_circuits() == {"fragment": False}
+    for _ in range(3):
+        await fail(b, Transient())
+    assert watch.open_circuits() == {"fragment": True}
+    clock.now = 11  # half open: still one opening, not a new one after a close
+    assert watch.open_circuits() == {"fragment": True}
+    async with b.guard():
+        pass
+    assert watch.open_circuits() == {"fragment": False}

@@ -7,7 +7,7 @@ wrapped in ``retrying``; a star purchase never is.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from enum import StrEnum
 
@@ -78,6 +78,16 @@ class CircuitBreaker:
     def _record_success(self) -> None:
         self._failures = 0
         self._opened_at = None
+
+
+@attrs.frozen
+class BreakerWatch:
+    """The ``CircuitWatch`` port over this process's breakers, by name."""
+
+    breakers: Mapping[str, CircuitBreaker]
+
+    def open_circuits(self) -> Mapping[str, bool]:
+        return {name: breaker.state is not BreakerState.CLOSED for name, breaker in self.breakers.items()}
 
 
 @attrs.frozen(kw_only=True)

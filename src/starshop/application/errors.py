@@ -119,3 +119,11 @@ class UnknownPromoCode(ApplicationError):
 
 class PromoCodeExists(ApplicationError):
     code = "promo_code_exists"
+
+
+class UnknownAlert(ApplicationError):
+    code = "unknown_alert"
+
+
+class UnknownOutboxMessage(ApplicationError):
+    code = "unknown_outbox_message"

@@ -3,6 +3,7 @@
 Imports only the standard library and attrs: no clock, no ids, no I/O.
 """
 
+from starshop.domain.alert import Alert, AlertKind, ConditionStep, condition_step, wallet_near_floor
 from starshop.domain.balance import Balance
 from starshop.domain.errors import (
     BalanceInvariantViolated,
@@ -66,9 +67,12 @@ __all__ = [
     "MIN_STARS",
     "PLAIN_DECIMAL",
     "START_PREFIX",
+    "Alert",
+    "AlertKind",
     "Attribution",
     "Balance",
     "BalanceInvariantViolated",
+    "ConditionStep",
     "Currency",
     "CurrencyMismatch",
     "DailyLimitExceeded",
@@ -112,10 +116,12 @@ __all__ = [
     "attribution",
     "can_move",
     "code_of_start",
+    "condition_step",
     "joined_before",
     "normalise_code",
     "normalise_recipient",
     "referral_code",
     "referral_reward",
     "referrer_id",
+    "wallet_near_floor",
 ]

@@ -109,6 +109,19 @@ class OperatorAttention(Event):
         return f"{self.kind}:{self.tx_id}:{self.reason}"
 
 
+@attrs.frozen(kw_only=True)
+class AlertRaised(Event):
+    """An alert for operators that no other event carries (a condition such as a low wallet, a message set aside).
+
+    ``tx_id`` is the alert's key (its subject may be no transaction); ``user_id`` is 0 when no user is concerned."""
+
+    kind: ClassVar[str] = "alert_raised"
+    alert: str
+    text: str
+
+
+NOTIFY_OPERATORS = frozenset({OperatorAttention.kind, AlertRaised.kind})
+
 NOTIFY_USER = frozenset(
     {
         PaymentReceived.kind,

@@ -4,7 +4,8 @@ runs from enter to exit (see ``runtime``); ``worker_pieces`` gives all three.
 - relay: committed events go to the task queue, the notifier and real-time subscribers (``RelayOutbox``);
 - task runner: ``deliver_purchase`` runs ``DeliverPurchase`` for the id it carries (the database claim stops
   doubles);
-- sweeper: ``ReconcilePurchases`` and ``ExpireStaleInvoices`` drive anything left half-way to an end.
+- sweeper: ``ReconcilePurchases`` and ``ExpireStaleInvoices`` drive anything left half-way to an end, then
+  ``WatchOperations`` raises the alerts no event carries (wallet near its floor, a breaker open, a message set aside).
 Each step runs in its own request scope; a failing step is logged and tried again on the next tick.
 """
 
@@ -26,6 +27,7 @@ from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.application.use_cases.watch_operations import WatchOperations
 from starshop.entrypoints.ioc.probes import OutboxBacklog, QueueDepth
 from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.runtime import Piece, in_background
@@ -163,11 +165,19 @@ async def relay(container: AsyncContainer) -> bool:
 async def sweep(container: AsyncContainer) -> bool:
     purchases = await _call(container, ReconcilePurchases, lambda use_case: use_case())
     invoices = await _call(container, ExpireStaleInvoices, lambda use_case: use_case())
-    counts = {"purchases": attrs.asdict(purchases), "invoices": attrs.asdict(invoices)}
+    alerts = await _call(container, WatchOperations, lambda use_case: use_case())
+    counts = {"purchases": attrs.asdict(purchases), "invoices": attrs.asdict(invoices), "alerts": attrs.asdict(alerts)}
     fields = {f"{kind}_{name}": n for kind, found in counts.items() for name, n in found.items()}
     words = {kind: " ".join(f"{name}={n}" for name, n in found.items()) for kind, found in counts.items()}
     level = logging.INFO if any(fields.values()) else logging.DEBUG  # an idle sweep says nothing at INFO
-    log.log(level, "sweep: purchases %s; invoices %s", words["purchases"], words["invoices"], extra=fields)
+    log.log(
+        level,
+        "sweep: purchases %s; invoices %s; alerts %s",
+        words["purchases"],
+        words["invoices"],
+        words["alerts"],
+        extra=fields,
+    )
     return False
 
 

@@ -25,6 +25,7 @@ OPERATOR_KEY = "console-operator-key-0123456789"
 ADMIN_ID = 777_001
 LOOKUP_AFTER = 6.5  # seconds before an operator may settle an unknown delivery (more than the timeout + 5 s)
 ARTIFACTS = Path(__file__).resolve().parents[3] / ".artifacts" / "console"
+SERVER_DATABASE: dict[str, str] = {}  # the server's database URL, for a test that must write what no route writes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -33,6 +34,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 def server(pg_template: str) -> Iterator[str]:
     """``starshop run`` (web app and worker) on its own Postgres database and Redis prefix; yields its base URL."""
     name = run_in_thread(create_database(pg_template))
+    SERVER_DATABASE["url"] = database_url(name)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {

@@ -14,6 +14,7 @@ from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.domain import Money
 from starshop.domain.events import (
+    AlertRaised,
     BonusGranted,
     Event,
     OperatorAttention,
@@ -118,6 +119,16 @@ async def test_operator_attention_goes_to_the_admins(fake: FakeBotApi, bot: Bot)
     (call,) = fake.calls_to("sendMessage")
     assert call.params["chat_id"] == ADMIN
     assert call.text == "⚠ Operator attention: transaction t9 of user 101: delivery outcome unknown"
+
+
+async def test_an_alert_goes_to_the_admins_once(fake: FakeBotApi, bot: Bot) -> None:
+    alert = AlertRaised(user_id=0, tx_id="wallet_low:fragment:1", alert="wallet_low", text="the wallet holds 11 TON")
+    sender = notifier(bot)
+    await sender.notify(alert)
+    await sender.notify(alert)  # the relay offered it again: sent once
+    (call,) = fake.calls_to("sendMessage")
+    assert call.params["chat_id"] == ADMIN
+    assert call.text == "🚨 Alert (wallet_low): the wallet holds 11 TON"
 
 
 async def test_a_429_is_waited_out_and_the_message_sent_once(fake: FakeBotApi, bot: Bot) -> None:

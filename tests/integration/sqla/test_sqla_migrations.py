@@ -24,8 +24,10 @@ from starshop.adapters.sqla.tables import metadata
 
 TABLES = {
     "alembic_version",
+    "alerts",
     "balances",
     "outbox",
+    "payment_webhooks",
     "promo_codes",
     "promo_redemptions",
     "referrals",

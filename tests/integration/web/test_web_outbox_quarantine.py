@@ -68,3 +68,39 @@ async def test_a_poison_message_is_listed_for_operators_and_counted_while_paymen
     assert (await api.get("/api/v1/admin/outbox/quarantined")).status_code == 401
     assert (await api.get("/api/v1/admin/outbox/quarantined", headers={"X-API-Key": "wrong"})).status_code == 403
     assert (await api.get("/api/v1/admin/outbox/quarantined?limit=0", headers=op)).status_code == 422
+
+
+async def test_an_operator_releases_a_poison_message_and_strangers_change_nothing(shop):
+    api, database_url = shop
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            row = {"key": "newer:2", "kind": "gift_wrapped", "user_id": 4242, "payload": POISON, "attempts": 0}
+            await conn.execute(insert(outbox).values(**row, created_at=datetime.now(UTC)))
+    finally:
+        await engine.dispose()
+    op = {"X-API-Key": OPERATOR_KEY}
+
+    async def listed() -> list[dict[str, object]]:
+        return list((await api.get("/api/v1/admin/outbox/quarantined", headers=op)).json()["items"])
+
+    for _ in range(100):
+        if await listed():
+            break
+        await asyncio.sleep(0.05)
+    [message] = await listed()
+    release = f"/api/v1/admin/outbox/{message['id']}/release"
+    assert (await api.post(release)).status_code == 401
+    assert (await api.post(release, headers={"X-API-Key": "wrong"})).status_code == 403
+    assert (await api.post(release, headers=tma())).status_code in (401, 403)
+    assert await listed() == [message]  # refused: still set aside, untouched
+
+    released = await api.post(release, headers=op)
+    assert released.status_code == 200, released.text
+    assert released.json() == {"id": message["id"], "state": "released"}
+    for _ in range(100):  # this release still cannot read it: the relay sets it aside again, as stored
+        again = await listed()
+        if again and again[0]["attempts"] == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert (again[0]["id"], again[0]["payload"], again[0]["attempts"]) == (message["id"], POISON, 2)

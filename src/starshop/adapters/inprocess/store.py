@@ -13,6 +13,7 @@ from typing import Self
 import attrs
 
 from starshop.adapters.inprocess.activity import activity_of
+from starshop.adapters.inprocess.alerts import InMemoryAlerts, InMemoryWebhooks
 from starshop.adapters.inprocess.promo import InMemoryPromoCodes
 from starshop.adapters.inprocess.referrals import InMemoryReferrals
 from starshop.adapters.inprocess.settings import InMemorySettings
@@ -27,11 +28,14 @@ from starshop.application.ports import (
     Page,
     PromoRedemption,
     QuarantinedMessage,
+    ReceivedWebhook,
+    Released,
     SettingsAuditEntry,
     ShopStats,
     TransactionFilter,
 )
 from starshop.domain import (
+    Alert,
     Balance,
     Currency,
     DailyUsage,
@@ -60,6 +64,8 @@ class _Tables:
     referrals: dict[int, Referral] = attrs.Factory(dict)
     settings: dict[str, str] = attrs.Factory(dict)
     settings_audit: list[SettingsAuditEntry] = attrs.Factory(list)
+    alerts: dict[int, Alert] = attrs.Factory(dict)
+    webhooks: list[ReceivedWebhook] = attrs.Factory(list)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -75,6 +81,8 @@ class _Tables:
             dict(self.referrals),
             dict(self.settings),
             list(self.settings_audit),
+            dict(self.alerts),
+            list(self.webhooks),
         )
 
 
@@ -320,6 +328,9 @@ class _OutboxReader:
     async def quarantined(self, *, limit: int) -> list[QuarantinedMessage]:
         return []  # events are kept as objects here: none is ever unreadable
 
+    async def release(self, message_id: int) -> Released:
+        return Released.WAITING if message_id in self._t.outbox else Released.UNKNOWN
+
 
 class _Scope(abc.ABC):
     """Enter: wait for the store's lock and work on a copy. Commit: publish the copy. Exit: release."""
@@ -368,11 +379,14 @@ class InMemoryUnitOfWork(_Scope):
         self.referrals = InMemoryReferrals(t.referrals, t.transactions)
         self.settings = InMemorySettings(t.settings, t.settings_audit)
         self.credits = _Credits(t)
+        self.alerts = InMemoryAlerts(t.alerts)
+        self.webhooks = InMemoryWebhooks(t.webhooks)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):
     def _bind(self, t: _Tables) -> None:
         self.outbox_reader = _OutboxReader(t)
+        self.alerts = InMemoryAlerts(t.alerts)
 
 
 def _page(items: list[Transaction], limit: int, offset: int) -> Page:

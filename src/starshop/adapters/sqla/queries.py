@@ -30,8 +30,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from starshop.adapters.sqla.execution import Query
 from starshop.adapters.sqla.tables import (
+    alerts,
     balances,
     outbox,
+    payment_webhooks,
     promo_codes,
     promo_redemptions,
     referrals,
@@ -272,6 +274,12 @@ QUARANTINE = Query(
 QUARANTINED = Query(
     select(outbox).where(_o.quarantined_at.is_not(None)).order_by(_o.quarantined_at, _o.id).limit(_LIMIT)
 )
+RELEASE = Query(
+    update(outbox)
+    .where(_o.id == bindparam("message_id"), _o.quarantined_at.is_not(None))
+    .values(quarantined_at=None, quarantine_reason=None, leased_until=None)
+)
+OUTBOX_MESSAGE = Query(select(_o.id).where(_o.id == bindparam("message_id")))
 COMPLETE_OUTBOX = {
     "postgresql": Query(delete(outbox).where(_o.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger()))))),
     "sqlite": Query(delete(outbox).where(_o.id.in_(bindparam("ids", expanding=True)))),
@@ -326,3 +334,48 @@ SETTINGS_AUDIT_PAGE = Query(
     select(shop_settings_audit).order_by(_sa.id.desc()).limit(_LIMIT).offset(bindparam("offset"))
 )
 SETTINGS_AUDIT_COUNT = Query(select(func.count().label("total")).select_from(shop_settings_audit))
+# --- alerts
+
+_a = alerts.c
+ADD_ALERT = Query(
+    text(
+        "INSERT INTO alerts (key, kind, subject, text, user_id, raised_at)"
+        " VALUES (:key, :kind, :subject, :text, :user_id, :raised_at) ON CONFLICT (key) DO NOTHING"
+    ).bindparams(
+        bindparam("key", type_=_a.key.type),
+        bindparam("kind", type_=_a.kind.type),
+        bindparam("subject", type_=_a.subject.type),
+        bindparam("text", type_=_a.text.type),
+        bindparam("user_id", type_=_a.user_id.type),
+        bindparam("raised_at", type_=_a.raised_at.type),
+    )
+)
+_OF_CONDITION = (_a.kind == bindparam("a_kind"), _a.subject == bindparam("a_subject"))
+CONDITION_ALERTS = Query(select(_a.id, _a.cleared_at).where(*_OF_CONDITION).order_by(_a.id.desc()))
+ALERT = Query(select(alerts).where(_a.id == bindparam("alert_id")))
+CLEAR_ALERTS = Query(
+    update(alerts)
+    .where(*_OF_CONDITION, _a.cleared_at.is_(None))
+    .values(cleared_at=bindparam("at", type_=UtcDateTime()))
+)
+RECENT_ALERTS = {
+    False: Query(select(alerts).order_by(_a.id.desc()).limit(_LIMIT)),
+    True: Query(select(alerts).where(_a.acknowledged_at.is_(None)).order_by(_a.id.desc()).limit(_LIMIT)),
+}
+ACKNOWLEDGE_ALERT = Query(
+    update(alerts)
+    .where(_a.id == bindparam("alert_id"), _a.acknowledged_at.is_(None))
+    .values(acknowledged_at=bindparam("at", type_=UtcDateTime()), acknowledged_by=bindparam("by", type_=BigInteger()))
+)
+
+# --- payment webhooks
+
+_w = payment_webhooks.c
+WEBHOOK_REPEATED = Query(
+    update(payment_webhooks)
+    .where(_w.tx_id == bindparam("w_tx_id"), _w.fingerprint == bindparam("w_fingerprint"))
+    .values(repeats=_w.repeats + 1, last_received_at=bindparam("at", type_=UtcDateTime()))
+)
+WEBHOOKS_KEPT = Query(select(func.count().label("kept")).where(_w.tx_id == bindparam("tx_id")))
+INSERT_WEBHOOK = Query(insert(payment_webhooks))
+WEBHOOKS_OF = Query(select(payment_webhooks).where(_w.tx_id == bindparam("tx_id")).order_by(_w.id).limit(_LIMIT))

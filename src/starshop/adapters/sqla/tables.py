@@ -236,3 +236,40 @@ shop_settings_audit = Table(
     Column("old_value", Text),
     Column("new_value", Text),
 )
+
+# Alerts for operators: ``key`` makes each once (a fact's key, or a condition's crossing); the console lists them.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("cleared_at", UtcDateTime),
+    Column("acknowledged_at", UtcDateTime),
+    Column("acknowledged_by", BigInteger),
+    Index(None, "kind", "subject"),
+)
+
+# Verified payment webhooks of our recharges, one row per distinct content (a repeat counts), at most
+# ``WEBHOOKS_KEPT`` per recharge: only the gateway can sign them, and only for invoices we made.
+payment_webhooks = Table(
+    "payment_webhooks",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("tx_id", String(32), ForeignKey("transactions.id", ondelete="RESTRICT"), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("invoice_uuid", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("currency", String(8), nullable=False),
+    Column("paid_amount", Amount),
+    Column("outcome", String(32), nullable=False),
+    Column("repeats", Integer, nullable=False, server_default=text("0")),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("last_received_at", UtcDateTime, nullable=False),
+    UniqueConstraint("tx_id", "fingerprint"),
+)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starshop.adapters.sqla.execution import Execution, open_execution
 from starshop.adapters.sqla.repositories import (
+    SqlaAlerts,
     SqlaBalanceRepository,
     SqlaOutbox,
     SqlaOutboxReader,
@@ -24,6 +25,7 @@ from starshop.adapters.sqla.repositories import (
     SqlaSettingsRepository,
     SqlaTransactionRepository,
     SqlaUserRepository,
+    SqlaWebhookLog,
 )
 from starshop.application.ports import Clock
 
@@ -83,6 +85,8 @@ class SqlaUnitOfWork(_ConnectionScope):
     referrals: SqlaReferralRepository
     settings: SqlaSettingsRepository
     credits: SqlaPaymentCredits
+    alerts: SqlaAlerts
+    webhooks: SqlaWebhookLog
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine)
@@ -97,6 +101,8 @@ class SqlaUnitOfWork(_ConnectionScope):
         self.referrals = SqlaReferralRepository(x)
         self.settings = SqlaSettingsRepository(x)
         self.credits = SqlaPaymentCredits(x, self._clock)
+        self.alerts = SqlaAlerts(x)
+        self.webhooks = SqlaWebhookLog(x)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()
@@ -104,6 +110,8 @@ class SqlaUnitOfWork(_ConnectionScope):
 
 class SqlaOutboxUnitOfWork(_ConnectionScope):
     outbox_reader: SqlaOutboxReader
+    alerts: SqlaAlerts
 
     def _bind(self, x: Execution) -> None:
         self.outbox_reader = SqlaOutboxReader(x)
+        self.alerts = SqlaAlerts(x)

@@ -164,6 +164,7 @@ EN: dict[str, str] = {
     "n_purchase_cancelled": "✖ The order of {stars} stars for @{recipient} was cancelled: its invoice was not paid.",
     "n_bonus_granted": "🎁 Bonus: {amount}.\n💰 Balance: {balance}",
     "n_operator_attention": "⚠ Operator attention: transaction {tx_id} of user {user_id}: {reason}",
+    "n_alert_raised": "🚨 Alert ({alert}): {text}",
     # operators
     "op_stats": (
         "📊 Users: {users}\nRecharged: {recharged}\nSold: {sold} ({stars} ⭐ delivered)\n"
@@ -346,6 +347,7 @@ RU: dict[str, str] = {
     "n_purchase_cancelled": "✖ Заказ {stars} звёзд для @{recipient} отменён: счёт не был оплачен.",
     "n_bonus_granted": "🎁 Бонус: {amount}.\n💰 Баланс: {balance}",
     "n_operator_attention": "⚠ Нужен оператор: операция {tx_id} пользователя {user_id}: {reason}",
+    "n_alert_raised": "🚨 Тревога ({alert}): {text}",
     "op_stats": (
         "📊 Пользователей: {users}\nПополнено: {recharged}\nПродано: {sold} ({stars} ⭐ доставлено)\n"
         "Балансы: {balance} (в резерве {held})\nПомечено: {flagged}\nПо статусам: {statuses}"

@@ -1,7 +1,7 @@
 """``AiogramNotifier``: the ``Notifier`` port on an aiogram ``Bot``.
 
 - Each event kind is rendered in the user's language (looked up through the callable it is given).
-- Operator attention goes to every admin id instead of the user.
+- Operator attention and alerts go to every admin id instead of the user.
 - Sending respects Telegram's limits, waits out ``retry_after`` on 429 and tries again.
 - An event key is sent once per process (the outbox relay delivers at least once); a blocked bot or a deleted
   chat is logged and dropped, never raised, so the outbox does not retry it forever. Other failures raise, so the
@@ -21,6 +21,8 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from starshop.adapters.telegram.i18n import pick_language, text
 from starshop.adapters.telegram.throttle import SendThrottle
 from starshop.domain.events import (
+    NOTIFY_OPERATORS,
+    AlertRaised,
     BonusGranted,
     Event,
     OperatorAttention,
@@ -48,6 +50,8 @@ def render(event: Event, lang: str) -> str | None:
             return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient)
         case OperatorAttention():
             return text(lang, "n_operator_attention", tx_id=event.tx_id, user_id=event.user_id, reason=event.reason)
+        case AlertRaised():
+            return text(lang, "n_alert_raised", alert=event.alert, text=event.text)
     return None
 
 
@@ -71,7 +75,7 @@ class AiogramNotifier:
         self._seen: OrderedDict[str, None] = OrderedDict()
 
     async def notify(self, event: Event) -> None:
-        chats = self._admins if isinstance(event, OperatorAttention) else (event.user_id,)
+        chats = self._admins if event.kind in NOTIFY_OPERATORS else (event.user_id,)
         for chat_id in chats:
             key = f"{event.key}>{chat_id}"
             if key in self._seen:

@@ -92,4 +92,11 @@ class TaskRunner(Protocol):
     def stop(self) -> None: ...
 
 
+class CircuitWatch(Protocol):
+    def open_circuits(self) -> Mapping[str, bool]:
+        """This process's circuit breakers by name (``heleket``, ``fragment``): ``True`` while one is not closed
+        (open, or waiting for its trial call to prove the remote side is back)."""
+        ...
+
+
 DELIVER_PURCHASE = "deliver_purchase"

@@ -12,6 +12,8 @@ from typing import Protocol, Self
 import attrs
 
 from starshop.domain import (
+    Alert,
+    AlertKind,
     Balance,
     Currency,
     DailyUsage,
@@ -254,6 +256,12 @@ class QuarantinedMessage:
     quarantined_at: datetime
 
 
+class Released(StrEnum):
+    RELEASED = "released"  # set aside, now back in the outbox for the relay
+    WAITING = "waiting"  # not set aside (released before, or never): it waits for the relay already
+    UNKNOWN = "unknown"  # no such message (never, or relayed and gone)
+
+
 class OutboxReader(Protocol):
     """The relay's side: claim a batch under a lease, hand it on, mark it done."""
 
@@ -269,6 +277,67 @@ class OutboxReader(Protocol):
 
     async def quarantined(self, *, limit: int) -> list[QuarantinedMessage]:
         """Messages set aside, oldest first."""
+        ...
+
+    async def release(self, message_id: int) -> Released:
+        """Put a message set aside back for the relay, as stored (its lease cleared). A release that still cannot
+        read it sets it aside again at its next claim. Releasing twice changes nothing more."""
+        ...
+
+
+class AlertBook(Protocol):
+    """Alerts for operators, kept so the console lists them; an alert's ``key`` is stored once."""
+
+    async def add(self, alert: Alert) -> bool:
+        """Store it unless an alert with its key is stored (however many add it at once); ``True`` when this did."""
+        ...
+
+    async def condition(self, kind: AlertKind, subject: str) -> tuple[Alert | None, int]:
+        """The open (not cleared) alert of a condition, if any, and how many alerts the condition ever raised."""
+        ...
+
+    async def clear(self, kind: AlertKind, subject: str, *, at: datetime) -> None:
+        """The condition ended: its open alert is cleared at ``at``."""
+        ...
+
+    async def recent(self, *, limit: int, unacknowledged: bool = False) -> list[Alert]:
+        """Newest first; only those nobody acknowledged when ``unacknowledged``."""
+        ...
+
+    async def acknowledge(self, alert_id: int, *, by: int, at: datetime) -> Alert | None:
+        """Mark it seen by operator ``by`` (the first acknowledgement stands); ``None`` when there is no such alert."""
+        ...
+
+
+WEBHOOKS_KEPT = 50  # distinct webhooks kept per recharge; more (only the gateway can sign them) are counted, not kept
+
+
+@attrs.frozen(kw_only=True)
+class ReceivedWebhook:
+    """A verified payment webhook for one of our recharges, as received, and what applying it did (``outcome``).
+
+    ``fingerprint`` identifies its content: the same content again (a retry, a replay) counts in ``repeats``."""
+
+    tx_id: str
+    invoice_uuid: str
+    status: str
+    amount: Money
+    paid_amount: Money | None
+    outcome: str
+    fingerprint: str
+    received_at: datetime
+    last_received_at: datetime
+    repeats: int = 0
+
+
+class WebhookLog(Protocol):
+    async def record(self, webhook: ReceivedWebhook, *, keep: int = WEBHOOKS_KEPT) -> bool:
+        """Keep it, or count a repeat of a kept one with the same fingerprint; ``False`` when the recharge already
+        has ``keep`` others (nothing stored). Called with the recharge locked."""
+        ...
+
+    async def of(self, tx_id: str, *, limit: int = WEBHOOKS_KEPT) -> list[ReceivedWebhook]:
+        """The recharge's webhooks, in the order they first arrived."""
         ...
 
 
@@ -331,6 +400,12 @@ class UnitOfWork(Protocol):
     @property
     def credits(self) -> PaymentCredits: ...
 
+    @property
+    def alerts(self) -> AlertBook: ...
+
+    @property
+    def webhooks(self) -> WebhookLog: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -345,6 +420,9 @@ class UnitOfWork(Protocol):
 class OutboxUnitOfWork(Protocol):
     @property
     def outbox_reader(self) -> OutboxReader: ...
+
+    @property
+    def alerts(self) -> AlertBook: ...
 
     async def __aenter__(self) -> Self: ...
 

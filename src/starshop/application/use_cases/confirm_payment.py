@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
 from enum import StrEnum
 
 from starshop.application.config import ShopConfig
-from starshop.application.ports import Clock, PaymentNotification, UnitOfWork
+from starshop.application.ports import Clock, PaymentNotification, ReceivedWebhook, UnitOfWork
 from starshop.application.use_cases._shared import balance_change, balance_changed, cancel_waiting_purchase, locked
 from starshop.domain import (
     InsufficientFunds,
@@ -42,6 +44,9 @@ class ConfirmPayment:
     - A ``paid`` after we expired or cancelled the recharge is still credited, and flagged.
     - Cancelled and failed invoices close the recharge; locked (AML) and refund statuses flag it for an operator.
     - The invoice of a purchase, once credited, funds that purchase in the same commit and queues its delivery.
+    - A webhook (``webhook=True``: authenticated, for one of our recharges) is kept in the recharge's webhook history
+      with what it did, in the same commit; the same content again counts as a repeat, and a recharge keeps at most
+      ``WEBHOOKS_KEPT`` distinct ones. Lookups and notifications for unknown orders are not kept.
 
     The common case, money for an open recharge that pays for no purchase, is decided on an unlocked read of the
     recharge and its balance and written in one step that refuses when either changed meanwhile
@@ -53,19 +58,25 @@ class ConfirmPayment:
         self._clock = clock
         self._config = config
 
-    async def __call__(self, note: PaymentNotification) -> PaymentOutcome:
+    async def __call__(self, note: PaymentNotification, *, webhook: bool = False) -> PaymentOutcome:
         async with self._uow as uow:
-            outcome = await self._credit_in_one_step(uow, note)
-            if outcome is None:
+            done = await self._credit_in_one_step(uow, note)
+            if done is None:
                 tx = await uow.transactions.by_order_id(note.order_id, lock=True)
                 if tx is None or tx.type is not TxType.RECHARGE:
                     return PaymentOutcome.UNKNOWN_ORDER
-                outcome = await self._apply(uow, tx, note)
+                done = tx.id, await self._apply(uow, tx, note)
+            tx_id, outcome = done
+            if webhook:
+                await uow.webhooks.record(_received(tx_id, note, outcome, self._clock.now()))
             await uow.commit()
         return outcome
 
-    async def _credit_in_one_step(self, uow: UnitOfWork, note: PaymentNotification) -> PaymentOutcome | None:
-        """``CREDITED`` when the payment was credited in one step, ``None`` when the locked way must decide."""
+    async def _credit_in_one_step(
+        self, uow: UnitOfWork, note: PaymentNotification
+    ) -> tuple[str, PaymentOutcome] | None:
+        """The recharge's id and ``CREDITED`` when the payment was credited in one step, ``None`` when the locked way
+        must decide."""
         if not note.status.credits:
             return None
         seen = await uow.credits.snapshot(note.order_id)
@@ -82,7 +93,7 @@ class ConfirmPayment:
             PaymentReceived(user_id=tx.user_id, tx_id=tx.id, amount=tx.amount, balance=balance.amount),
             balance_change(balance, tx, "recharge"),
         ]
-        return PaymentOutcome.CREDITED if await uow.credits.apply(seen, tx, balance, events) else None
+        return (tx.id, PaymentOutcome.CREDITED) if await uow.credits.apply(seen, tx, balance, events) else None
 
     async def _apply(self, uow: UnitOfWork, tx: Transaction, note: PaymentNotification) -> PaymentOutcome:
         now = self._clock.now()
@@ -196,3 +207,20 @@ def _mismatch(tx: Transaction, note: PaymentNotification) -> str | None:
     if note.amount != expected:
         return f"amount {note.amount} differs from {expected}"
     return None
+
+
+def _received(tx_id: str, note: PaymentNotification, outcome: PaymentOutcome, at: datetime) -> ReceivedWebhook:
+    """The webhook as its history keeps it: the fingerprint is its content, so a repeat is told from a new one."""
+    paid = note.paid_amount if note.paid_amount is None or note.paid_amount.currency == note.amount.currency else None
+    fields = (note.order_id, note.invoice_uuid, note.raw_status, note.status.value, str(note.amount), str(paid))
+    return ReceivedWebhook(
+        tx_id=tx_id,
+        invoice_uuid=note.invoice_uuid[:64],
+        status=(note.raw_status or note.status.value)[:32],
+        amount=note.amount,
+        paid_amount=paid,
+        outcome=outcome.value,
+        fingerprint=hashlib.sha256("\n".join(fields).encode()).hexdigest(),
+        received_at=at,
+        last_received_at=at,
+    )

@@ -13,7 +13,8 @@ from starshop.application.ports import (
     OutboxUnitOfWork,
     TaskQueue,
 )
-from starshop.domain.events import NOTIFY_USER, OperatorAttention, PurchaseQueued
+from starshop.domain import Alert
+from starshop.domain.events import NOTIFY_OPERATORS, NOTIFY_USER, OperatorAttention, PurchaseQueued
 
 
 @attrs.frozen(kw_only=True)
@@ -25,11 +26,14 @@ class RelayReport:
 
 
 class RelayOutbox:
-    """Hand committed events on: delivery tasks to the queue, news to the user, everything to real-time subscribers.
+    """Hand committed events on: delivery tasks to the queue, news to the user, alerts to the operators, everything to
+    real-time subscribers.
 
     - Messages are claimed under a lease, so two relays never send the same batch at once; a message whose hand-over
       failed is retried when its lease runs out (at least once; receivers are idempotent by the event's key).
     - Nothing is sent while a database transaction is open.
+    - A transaction flagged for an operator is stored as an alert (once by the event's key) before operators are told,
+      so the console lists it whether or not the bot could send it.
     """
 
     def __init__(
@@ -78,8 +82,15 @@ class RelayOutbox:
         try:
             if isinstance(event, PurchaseQueued):
                 await self._queue.enqueue(DELIVER_PURCHASE, event.tx_id)
-            if event.kind in NOTIFY_USER or isinstance(event, OperatorAttention):
+            if isinstance(event, OperatorAttention):
+                await self._keep(Alert.of_attention(event, self._clock.now()))
+            if event.kind in NOTIFY_USER or event.kind in NOTIFY_OPERATORS:
                 await self._notifier.notify(event)
         except Exception:
             return False
         return True
+
+    async def _keep(self, alert: Alert) -> None:
+        async with self._uow as uow:
+            await uow.alerts.add(alert)
+            await uow.commit()

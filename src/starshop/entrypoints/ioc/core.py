@@ -4,8 +4,9 @@ from dishka import Provider, Scope, from_context, provide
 
 from starshop.adapters.system import SystemClock, UuidIds
 from starshop.application.config import ShopConfig
-from starshop.application.ports import Clock, IdGenerator
+from starshop.application.ports import CircuitWatch, Clock, IdGenerator, PaymentGateway, StarDelivery
 from starshop.domain import Currency, Defaults, PurchasePolicy
+from starshop.entrypoints.ioc.observability import circuit_watch
 from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.settings import RateLimitSettings, WebhookSettings
 
@@ -22,6 +23,10 @@ class CoreProvider(Provider):
     rate_limits = from_context(provides=RateLimitSettings, scope=Scope.APP)
     clock = provide(SystemClock, provides=Clock)
     ids = provide(UuidIds, provides=IdGenerator)
+
+    @provide
+    def circuits(self, gateway: PaymentGateway, delivery: StarDelivery) -> CircuitWatch:
+        return circuit_watch(gateway, delivery)
 
     @provide
     def currency(self, config: ShopConfig) -> Currency:

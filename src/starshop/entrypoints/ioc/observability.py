@@ -5,9 +5,9 @@ from collections.abc import Awaitable, Callable
 
 from dishka import Provider, Scope, decorate, provide
 
-from starshop.adapters.resilience import BreakerState, CircuitBreaker
+from starshop.adapters.resilience import BreakerState, BreakerWatch, CircuitBreaker
 from starshop.application.config import ShopConfig
-from starshop.application.ports import EventPublisher, PaymentGateway, StarDelivery
+from starshop.application.ports import CircuitWatch, EventPublisher, PaymentGateway, StarDelivery
 from starshop.entrypoints.ioc.probes import DatabaseHealth, OutboxBacklog, QueueDepth, RedisHealth
 from starshop.entrypoints.observability import (
     CountingPublisher,
@@ -88,6 +88,12 @@ class ObservabilityProvider(Provider):
             metrics.queue_depth.set(await depth.measure())
 
         return MetricsRefresh(outbox, queue, circuits, wallet)
+
+
+def circuit_watch(gateway: PaymentGateway, delivery: StarDelivery) -> CircuitWatch:
+    """The breakers of the gateway and the delivery this process calls (none for the sandbox and the fakes)."""
+    found = {name: _breaker_of(port) for name, port in (("heleket", gateway), ("fragment", delivery))}
+    return BreakerWatch({name: breaker for name, breaker in found.items() if breaker is not None})
 
 
 def _breaker_of(port: object) -> CircuitBreaker | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide, provide_all
 
 from starshop.application.ports import Clock, EventPublisher, Notifier, OutboxUnitOfWork, TaskQueue
+from starshop.application.use_cases.acknowledge_alert import AcknowledgeAlert
 from starshop.application.use_cases.adjust_balance import AdjustBalance
 from starshop.application.use_cases.attribute_referral import AttributeReferral
 from starshop.application.use_cases.audit_ledger import AuditLedger
@@ -18,6 +19,7 @@ from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvo
 from starshop.application.use_cases.find_users import FindUsers
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory
+from starshop.application.use_cases.get_recharge_webhooks import GetRechargeWebhooks
 from starshop.application.use_cases.get_referrals import GetReferrals
 from starshop.application.use_cases.get_settings_audit import GetSettingsAudit
 from starshop.application.use_cases.get_shop_activity import GetShopActivity
@@ -26,6 +28,8 @@ from starshop.application.use_cases.get_shop_stats import GetShopStats
 from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus
+from starshop.application.use_cases.list_alerts import ListAlerts
+from starshop.application.use_cases.list_flagged_recharges import ListFlaggedRecharges
 from starshop.application.use_cases.list_promo_codes import ListPromoCodes
 from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
 from starshop.application.use_cases.look_up_purchase import LookUpPurchase
@@ -35,8 +39,10 @@ from starshop.application.use_cases.record_delivery import RecordDelivery
 from starshop.application.use_cases.redeem_promo_code import RedeemPromoCode
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.application.use_cases.release_quarantined_event import ReleaseQuarantinedEvent
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.search_transactions import SearchTransactions
+from starshop.application.use_cases.watch_operations import WatchOperations
 
 
 class UseCasesProvider(Provider):
@@ -77,6 +83,12 @@ class UseCasesProvider(Provider):
         GetShopSettings,
         ChangeShopSettings,
         GetSettingsAudit,
+        WatchOperations,
+        ListAlerts,
+        AcknowledgeAlert,
+        ReleaseQuarantinedEvent,
+        GetRechargeWebhooks,
+        ListFlaggedRecharges,
     )
 
     @provide

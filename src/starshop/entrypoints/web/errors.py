@@ -20,6 +20,8 @@ log = logging.getLogger("starshop.web")
 STATUS_BY_CODE = {
     "unknown_user": 404,
     "unknown_transaction": 404,
+    "unknown_alert": 404,
+    "unknown_outbox_message": 404,
     "idempotency_conflict": 409,
     "insufficient_funds": 409,
     "rate_limited": 429,

@@ -92,7 +92,7 @@ async def heleket_webhook(
     except MalformedNotification as exc:
         log.warning("heleket webhook refused from %s: %s", source, exc)
         return error_response(400, exc.code, str(exc))
-    outcome = await confirm(note)
+    outcome = await confirm(note, webhook=True)
     metrics.webhooks.labels(note.raw_status or note.status.value, outcome.value).inc()
     log.info("heleket webhook order=%s status=%s outcome=%s", note.order_id, note.raw_status, outcome.value)
     return Response(Accepted(outcome=outcome.value), status_code=200)

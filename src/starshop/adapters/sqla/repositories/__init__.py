@@ -1,5 +1,6 @@
 """One repository per module, each on one unit of work's ``Execution``; their statements are in ``queries.py``."""
 
+from starshop.adapters.sqla.repositories.alerts import SqlaAlerts, SqlaWebhookLog
 from starshop.adapters.sqla.repositories.balances import SqlaBalanceRepository
 from starshop.adapters.sqla.repositories.credits import SqlaPaymentCredits
 from starshop.adapters.sqla.repositories.outbox import SqlaOutbox
@@ -11,6 +12,7 @@ from starshop.adapters.sqla.repositories.transactions import SqlaTransactionRepo
 from starshop.adapters.sqla.repositories.users import SqlaUserRepository
 
 __all__ = [
+    "SqlaAlerts",
     "SqlaBalanceRepository",
     "SqlaOutbox",
     "SqlaOutboxReader",
@@ -20,4 +22,5 @@ __all__ = [
     "SqlaSettingsRepository",
     "SqlaTransactionRepository",
     "SqlaUserRepository",
+    "SqlaWebhookLog",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from starshop.adapters.events_codec import event_from_dict
 from starshop.adapters.sqla import queries as q
 from starshop.adapters.sqla.execution import Execution
-from starshop.application.ports import OutboxMessage, QuarantinedMessage
+from starshop.application.ports import OutboxMessage, QuarantinedMessage, Released
 from starshop.domain.events import Event
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,12 @@ class SqlaOutboxReader:
             )
             for r in await self._x.rows(q.QUARANTINED, {"limit": limit})
         ]
+
+    async def release(self, message_id: int) -> Released:
+        if await self._x.run(q.RELEASE, {"message_id": message_id}):
+            return Released.RELEASED
+        found = await self._x.first(q.OUTBOX_MESSAGE, {"message_id": message_id})
+        return Released.UNKNOWN if found is None else Released.WAITING
 
     async def complete(self, ids: Sequence[int]) -> None:
         if ids:

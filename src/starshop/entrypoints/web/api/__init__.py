@@ -7,6 +7,7 @@ of the request, and its handlers are handed the identity the guard checked (``id
 from litestar.types import ControllerRouterHandler
 
 from starshop.entrypoints.web.api.account import AccountController
+from starshop.entrypoints.web.api.admin_alerts import AdminAlertsController
 from starshop.entrypoints.web.api.admin_outbox import AdminOutboxController
 from starshop.entrypoints.web.api.admin_settings import AdminSettingsController
 from starshop.entrypoints.web.api.admin_stats import AdminStatsController
@@ -23,6 +24,7 @@ API_ROUTES: list[ControllerRouterHandler] = [
     AdminUsersController,
     AdminTransactionsController,
     AdminOutboxController,
+    AdminAlertsController,
     AdminStatsController,
     AdminSettingsController,
     PromoCodesController,

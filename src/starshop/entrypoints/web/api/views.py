@@ -14,7 +14,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from starshop import domain
 from starshop.application.config import ShopConfig
-from starshop.application.ports import QuarantinedMessage, SettingsAuditPage
+from starshop.application.ports import QuarantinedMessage, ReceivedWebhook, Released, SettingsAuditPage
 from starshop.application.use_cases.audit_ledger import AuditReport
 from starshop.application.use_cases.expire_stale_invoices import InvoiceReconciliation
 from starshop.application.use_cases.get_referrals import ReferralSummary
@@ -457,6 +457,103 @@ class QuarantinedEvent(Struct, kw_only=True):
 
 class Quarantined(Struct, kw_only=True):
     items: list[QuarantinedEvent]
+
+
+class Release(Struct, kw_only=True):
+    """``released``: back in the outbox for the relay; ``waiting``: it was not set aside (nothing changed)."""
+
+    id: int
+    state: Literal["released", "waiting"]
+
+    @classmethod
+    def of(cls, message_id: int, released: Released) -> Release:
+        return cls(id=message_id, state="released" if released is Released.RELEASED else "waiting")
+
+
+AlertKind = Literal["flagged", "contradicting_outcome", "wallet_low", "outbox_quarantined", "circuit_open"]
+
+
+class Alert(Struct, kw_only=True):
+    """An alert for operators. ``subject``: the transaction, provider or outbox message it is about; ``cleared_at``:
+    when its condition ended (a wallet back above its floor, a breaker closed); ``acknowledged_*``: who saw it."""
+
+    id: int
+    kind: AlertKind
+    subject: str
+    text: str
+    user_id: int
+    raised_at: Timestamp
+    cleared_at: Timestamp | None
+    acknowledged_at: Timestamp | None
+    acknowledged_by: int | None
+
+    @classmethod
+    def of(cls, a: domain.Alert) -> Alert:
+        return cls(
+            id=a.id,
+            kind=a.kind.value,
+            subject=a.subject,
+            text=a.text,
+            user_id=a.user_id,
+            raised_at=a.raised_at.isoformat(),
+            cleared_at=None if a.cleared_at is None else a.cleared_at.isoformat(),
+            acknowledged_at=None if a.acknowledged_at is None else a.acknowledged_at.isoformat(),
+            acknowledged_by=a.acknowledged_by,
+        )
+
+
+class Alerts(Struct, kw_only=True):
+    items: list[Alert]
+
+
+class Webhook(Struct, kw_only=True):
+    """A verified payment webhook as received. ``signature`` is always ``valid``: refused ones are not kept.
+    ``outcome``: what applying it did the first time; ``applied``: it changed the recharge; ``repeats``: how many
+    more times the same content came (retries, replays), the last at ``last_received_at``."""
+
+    received_at: Timestamp
+    last_received_at: Timestamp
+    status: str
+    amount: Decimal
+    paid_amount: Decimal | None
+    currency: str
+    invoice_uuid: str
+    signature: Literal["valid"] = "valid"
+    outcome: str
+    applied: bool
+    duplicate: bool
+    repeats: int
+
+    @classmethod
+    def of(cls, w: ReceivedWebhook) -> Webhook:
+        return cls(
+            received_at=w.received_at.isoformat(),
+            last_received_at=w.last_received_at.isoformat(),
+            status=w.status,
+            amount=money(w.amount),
+            paid_amount=None if w.paid_amount is None else money(w.paid_amount),
+            currency=w.amount.currency.code,
+            invoice_uuid=w.invoice_uuid,
+            outcome=w.outcome,
+            applied=w.outcome not in ("duplicate", "ignored", "mismatch", "unknown_order"),
+            duplicate=w.outcome == "duplicate" or w.repeats > 0,
+            repeats=w.repeats,
+        )
+
+
+class RechargeWebhooks(Struct, kw_only=True):
+    """A recharge and the verified webhooks received for it, in the order they first arrived."""
+
+    recharge: OperatorTransaction
+    webhooks: list[Webhook]
+
+    @classmethod
+    def of(cls, tx: domain.Transaction, webhooks: list[ReceivedWebhook]) -> RechargeWebhooks:
+        return cls(recharge=OperatorTransaction.of(tx), webhooks=[Webhook.of(w) for w in webhooks])
+
+
+class FlaggedRecharges(Struct, kw_only=True):
+    items: list[RechargeWebhooks]
 
 
 class Figures(Struct, kw_only=True):

@@ -1,4 +1,5 @@
 // The console: sign-in (an operator key, or Telegram initData inside the Mini App), then one view per area.
+import { stopAlerts, watchAlerts } from "./alerts.js";
 import * as session from "./api.js";
 import { dashboard } from "./dashboard.js";
 import { clear, h } from "./dom.js";
@@ -36,10 +37,12 @@ function signedInAs() {
   $("nav").hidden = false;
   $("who").textContent = session.who();
   $("sign-out").hidden = session.viaTelegram();
+  watchAlerts();
   route();
 }
 
 function showLogin(message) {
+  stopAlerts();
   $("nav").hidden = true;
   $("who").textContent = "";
   $("sign-out").hidden = true;

@@ -1,5 +1,6 @@
-// Queues: purchases whose delivery is unknown, flagged purchases and flagged recharges. Each unknown purchase shows
-// what the provider says (the lookup the verdict will be checked with) and the guarded resolve.
+// Queues: purchases whose delivery is unknown, flagged purchases, flagged recharges with the webhooks received for
+// them, and outbox messages set aside. Each unknown purchase shows what the provider says (the lookup the verdict
+// will be checked with) and the guarded resolve; each message set aside can be released back to the relay.
 import { api, newKey } from "./api.js";
 import { clear, h } from "./dom.js";
 
@@ -86,24 +87,72 @@ function purchaseItem(tx, reload) {
     unknown || tx.status === "processing" ? resolver(tx, reload) : null);
 }
 
-function rechargeItem(tx) {
+function webhookRow(hook) {
+  return h("tr", {},
+    h("td", {}, when(hook.received_at)),
+    h("td", {}, h("code", {}, hook.status)),
+    h("td", { class: "num" }, `${hook.amount} ${hook.currency}`),
+    h("td", { class: "num" }, hook.paid_amount === null ? "—" : `${hook.paid_amount} ${hook.currency}`),
+    h("td", {}, pill("signature " + hook.signature, "valid")),
+    h("td", {}, pill(hook.outcome, hook.applied ? "applied" : ""),
+      hook.duplicate ? [" ", pill(hook.repeats ? `received ${hook.repeats + 1}×, last ${when(hook.last_received_at)}`
+        : "duplicate", "repeat")] : null));
+}
+
+function webhooks(hooks) {
+  if (!hooks.length) return h("p", { class: "muted small", testid: "webhook-history" }, "No webhook was received.");
+  return h("table", { class: "hooks", testid: "webhook-history" },
+    h("thead", {}, h("tr", {}, ["received", "status", "amount", "paid", "signature", "what it did"].map((t) =>
+      h("th", {}, t)))),
+    h("tbody", {}, hooks.map(webhookRow)));
+}
+
+function rechargeItem({ recharge: tx, webhooks: hooks }) {
   return h("div", { class: "card section", testid: "flagged-item", "data-id": tx.id },
     h("div", { class: "row" },
       h("strong", {}, `Top-up ${tx.amount} ${tx.currency}`), pill(tx.status), pill("flag: " + tx.flag, "flag"),
       h("span", { class: "spacer" }), h("span", { class: "muted small" }, "gateway: " + (tx.gateway_status || "—"))),
     h("p", { class: "muted small" }, h("span", { class: "mono" }, tx.id), ` · user ${tx.user_id} · order `,
       h("span", { class: "mono" }, tx.order_id || "—"), " · created ", when(tx.created_at), " · updated ",
-      when(tx.updated_at)));
+      when(tx.updated_at)),
+    webhooks(hooks));
+}
+
+function quarantinedItem(message, reload) {
+  const status = h("p", { role: "status" });
+  const button = h("button", { type: "button", testid: "release-button", onclick: async () => {
+    button.disabled = true;
+    try {
+      const { data } = await api(`/api/v1/admin/outbox/${message.id}/release`, { method: "POST" });
+      status.className = "ok-text";
+      status.textContent = data.state === "released" ? "Released: the relay takes it on its next round."
+        : "It already waits for the relay.";
+      setTimeout(reload, 900);
+    } catch (e) {
+      status.className = "error";
+      status.textContent = `${e.code}: ${e.message}`;
+      button.disabled = false;
+    }
+  } }, "Release");
+  return h("div", { class: "card section", testid: "quarantined-item", "data-id": message.id },
+    h("div", { class: "row" }, h("strong", {}, message.kind), pill("set aside", "flag"),
+      h("span", { class: "muted small" },
+        `key ${message.key} · user ${message.user_id} · read ${message.attempts} time${message.attempts === 1 ? "" : "s"}`),
+      h("span", { class: "spacer" }), button),
+    h("p", { class: "muted small" }, "Set aside ", when(message.quarantined_at), ": ", message.reason),
+    h("pre", { class: "payload mono" }, JSON.stringify(message.payload)),
+    status);
 }
 
 export function queues(root) {
   const body = h("div", {}, h("p", { class: "muted" }, "Loading…"));
   async function load() {
     try {
-      const [processing, flaggedPurchases, flaggedRecharges] = await Promise.all([
+      const [processing, flaggedPurchases, flaggedRecharges, quarantined] = await Promise.all([
         list({ type: "purchase", status: "processing" }),
         list({ type: "purchase", flagged: "true" }),
-        list({ type: "recharge", flagged: "true" }),
+        api("/api/v1/admin/recharges/flagged").then((answer) => answer.data),
+        api("/api/v1/admin/outbox/quarantined").then((answer) => answer.data),
       ]);
       const unknown = processing.items.filter((t) => t.delivery_unknown);
       const inFlight = processing.items.length - unknown.length;
@@ -119,9 +168,16 @@ export function queues(root) {
         h("div", {}, flagged.length ? flagged.map((t) => purchaseItem(t, load)) : empty("No purchase is flagged.")),
         h("h3", {}, `Flagged top-ups (${flaggedRecharges.items.length})`),
         h("p", { class: "muted small" }, "Paid late, underpaid, a different amount, refunded or locked by the " +
-          "gateway: money moved as the flag says; check with the gateway and correct with an adjustment if needed."),
+          "gateway: money moved as the flag says; check with the gateway and correct with an adjustment if needed. " +
+          "Each shows the signed webhooks received for its invoice (forged ones are refused and never kept)."),
         h("div", {}, flaggedRecharges.items.length ? flaggedRecharges.items.map(rechargeItem)
           : empty("No top-up is flagged.")),
+        h("h3", {}, `Outbox messages set aside (${quarantined.items.length})`),
+        h("p", { class: "muted small" }, "Events this release could not read (a newer release wrote them, or the " +
+          "payload is damaged). Release one once a release that reads it is deployed; if it still cannot be read " +
+          "it is set aside again."),
+        h("div", {}, quarantined.items.length ? quarantined.items.map((m) => quarantinedItem(m, load))
+          : empty("Nothing is set aside.")),
       );
     } catch (e) {
       if (e.status !== 401 && e.status !== 403) clear(body).append(h("p", { class: "error" }, e.message));
