@@ -30,6 +30,7 @@ EXAMPLES: list[events.Event] = [
     events.PurchaseWaiting(user_id=3, tx_id="t10", stars=75, recipient="carol"),
     events.BonusGranted(user_id=4, tx_id="t8", amount=Money.of("5", USD), balance=Money.of("5", USD)),
     events.OperatorAttention(user_id=5, tx_id="t9", reason="paid after expiry"),
+    events.BroadcastQueued(user_id=9, tx_id="b1"),
 ]
 
 

@@ -40,6 +40,7 @@ for _cls in (
     events.PurchaseCancelled,
     events.BonusGranted,
     events.OperatorAttention,
+    events.BroadcastQueued,
 ):
     register(_cls)
 

@@ -75,3 +75,9 @@ class PromoUsedUp(DomainError):
 
 class PromoAlreadyUsed(DomainError):
     code = "promo_code_already_used"
+
+
+class InvalidBroadcast(DomainError):
+    """A broadcast's message, button or segment that cannot be sent as given."""
+
+    code = "broadcast_invalid"

@@ -109,6 +109,13 @@ class OperatorAttention(Event):
         return f"{self.kind}:{self.tx_id}:{self.reason}"
 
 
+@attrs.frozen(kw_only=True)
+class BroadcastQueued(Event):
+    """A broadcast was created: the worker sends it. ``user_id`` is the operator, ``tx_id`` the broadcast's id."""
+
+    kind: ClassVar[str] = "broadcast_queued"
+
+
 NOTIFY_USER = frozenset(
     {
         PaymentReceived.kind,

@@ -25,6 +25,8 @@ from starshop.adapters.sqla.tables import metadata
 TABLES = {
     "alembic_version",
     "balances",
+    "broadcast_recipients",
+    "broadcasts",
     "outbox",
     "promo_codes",
     "promo_redemptions",

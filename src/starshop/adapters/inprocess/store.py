@@ -13,6 +13,7 @@ from typing import Self
 import attrs
 
 from starshop.adapters.inprocess.activity import activity_of
+from starshop.adapters.inprocess.broadcasts import InMemoryBroadcasts, Recipient, StoredBroadcast
 from starshop.adapters.inprocess.promo import InMemoryPromoCodes
 from starshop.adapters.inprocess.referrals import InMemoryReferrals
 from starshop.application.errors import DuplicateTransaction, UnknownUser
@@ -55,6 +56,8 @@ class _Tables:
     promo_codes: dict[str, PromoCode] = attrs.Factory(dict)
     promo_redemptions: list[PromoRedemption] = attrs.Factory(list)
     referrals: dict[int, Referral] = attrs.Factory(dict)
+    broadcasts: dict[str, StoredBroadcast] = attrs.Factory(dict)
+    recipients: dict[tuple[str, int], Recipient] = attrs.Factory(dict)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -68,6 +71,8 @@ class _Tables:
             dict(self.promo_codes),
             list(self.promo_redemptions),
             dict(self.referrals),
+            dict(self.broadcasts),
+            dict(self.recipients),
         )
 
 
@@ -336,6 +341,7 @@ class InMemoryUnitOfWork(_Scope):
         self.outbox = _Outbox(t)
         self.promo_codes = InMemoryPromoCodes(t.promo_codes, t.promo_redemptions)
         self.referrals = InMemoryReferrals(t.referrals, t.transactions)
+        self.broadcasts = InMemoryBroadcasts(t.broadcasts, t.recipients, t.users, t.balances, t.transactions)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starshop.adapters.sqla.execution import Execution, open_execution
 from starshop.adapters.sqla.repositories import (
     SqlaBalanceRepository,
+    SqlaBroadcastRepository,
     SqlaOutbox,
     SqlaOutboxReader,
     SqlaPromoCodeRepository,
@@ -79,6 +80,7 @@ class SqlaUnitOfWork(_ConnectionScope):
     outbox: SqlaOutbox
     promo_codes: SqlaPromoCodeRepository
     referrals: SqlaReferralRepository
+    broadcasts: SqlaBroadcastRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine)
@@ -91,6 +93,7 @@ class SqlaUnitOfWork(_ConnectionScope):
         self.outbox = SqlaOutbox(x, self._clock)
         self.promo_codes = SqlaPromoCodeRepository(x)
         self.referrals = SqlaReferralRepository(x)
+        self.broadcasts = SqlaBroadcastRepository(x)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()

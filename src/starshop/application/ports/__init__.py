@@ -1,5 +1,13 @@
 """Ports: what the use cases need from the outside world, named by role."""
 
+from starshop.application.ports.broadcasts import (
+    SEND_BROADCAST,
+    BroadcastRepository,
+    MessageSender,
+    NewBroadcast,
+    Pacer,
+    Sent,
+)
 from starshop.application.ports.delivery import (
     Delivered,
     DeliveryLookupFailed,
@@ -57,9 +65,11 @@ from starshop.application.ports.persistence import (
 
 __all__ = [
     "DELIVER_PURCHASE",
+    "SEND_BROADCAST",
     "Activity",
     "ActivityFigures",
     "BalanceRepository",
+    "BroadcastRepository",
     "Bucket",
     "Cache",
     "ClaimResult",
@@ -74,11 +84,14 @@ __all__ = [
     "InvoiceRequest",
     "LedgerReader",
     "LedgerTotals",
+    "MessageSender",
+    "NewBroadcast",
     "Notifier",
     "Outbox",
     "OutboxMessage",
     "OutboxReader",
     "OutboxUnitOfWork",
+    "Pacer",
     "Page",
     "PaymentGateway",
     "PaymentNotification",
@@ -91,6 +104,7 @@ __all__ = [
     "ReferralRepository",
     "ReferralTotals",
     "Refused",
+    "Sent",
     "ShopStats",
     "StarDelivery",
     "TaskQueue",

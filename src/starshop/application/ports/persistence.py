@@ -11,6 +11,7 @@ from typing import Protocol, Self
 
 import attrs
 
+from starshop.application.ports.broadcasts import BroadcastRepository
 from starshop.domain import (
     Balance,
     Currency,
@@ -258,6 +259,9 @@ class UnitOfWork(Protocol):
 
     @property
     def referrals(self) -> ReferralRepository: ...
+
+    @property
+    def broadcasts(self) -> BroadcastRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

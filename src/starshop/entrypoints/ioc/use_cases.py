@@ -8,7 +8,9 @@ from starshop.application.use_cases.attribute_referral import AttributeReferral
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
+from starshop.application.use_cases.cancel_broadcast import CancelBroadcast
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
+from starshop.application.use_cases.create_broadcast import CreateBroadcast
 from starshop.application.use_cases.create_promo_code import CreatePromoCode
 from starshop.application.use_cases.create_recharge import CreateRecharge
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
@@ -16,6 +18,7 @@ from starshop.application.use_cases.disable_promo_code import DisablePromoCode
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.find_users import FindUsers
 from starshop.application.use_cases.get_balance import GetBalance
+from starshop.application.use_cases.get_broadcast import GetBroadcast
 from starshop.application.use_cases.get_history import GetHistory
 from starshop.application.use_cases.get_referrals import GetReferrals
 from starshop.application.use_cases.get_shop_activity import GetShopActivity
@@ -23,9 +26,11 @@ from starshop.application.use_cases.get_shop_stats import GetShopStats
 from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus
+from starshop.application.use_cases.list_broadcasts import ListBroadcasts
 from starshop.application.use_cases.list_promo_codes import ListPromoCodes
 from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
 from starshop.application.use_cases.look_up_purchase import LookUpPurchase
+from starshop.application.use_cases.preview_broadcast import PreviewBroadcast
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
@@ -33,7 +38,9 @@ from starshop.application.use_cases.redeem_promo_code import RedeemPromoCode
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
+from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
 from starshop.application.use_cases.search_transactions import SearchTransactions
+from starshop.application.use_cases.send_broadcast import SendBroadcast
 
 
 class UseCasesProvider(Provider):
@@ -71,6 +78,13 @@ class UseCasesProvider(Provider):
         RedeemPromoCode,
         AttributeReferral,
         GetReferrals,
+        PreviewBroadcast,
+        CreateBroadcast,
+        GetBroadcast,
+        ListBroadcasts,
+        CancelBroadcast,
+        SendBroadcast,
+        ResumeBroadcasts,
     )
 
     @provide

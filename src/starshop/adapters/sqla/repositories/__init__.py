@@ -1,6 +1,7 @@
 """One repository per module, each on one unit of work's ``Execution``; their statements are in ``queries.py``."""
 
 from starshop.adapters.sqla.repositories.balances import SqlaBalanceRepository
+from starshop.adapters.sqla.repositories.broadcasts import SqlaBroadcastRepository
 from starshop.adapters.sqla.repositories.outbox import SqlaOutbox
 from starshop.adapters.sqla.repositories.outbox_reader import SqlaOutboxReader
 from starshop.adapters.sqla.repositories.promo_codes import SqlaPromoCodeRepository
@@ -10,6 +11,7 @@ from starshop.adapters.sqla.repositories.users import SqlaUserRepository
 
 __all__ = [
     "SqlaBalanceRepository",
+    "SqlaBroadcastRepository",
     "SqlaOutbox",
     "SqlaOutboxReader",
     "SqlaPromoCodeRepository",
