@@ -7,6 +7,7 @@ of the request, and its handlers are handed the identity the guard checked (``id
 from litestar.types import ControllerRouterHandler
 
 from starshop.entrypoints.web.api.account import AccountController
+from starshop.entrypoints.web.api.admin_broadcasts import AdminBroadcastsController
 from starshop.entrypoints.web.api.admin_outbox import AdminOutboxController
 from starshop.entrypoints.web.api.admin_stats import AdminStatsController
 from starshop.entrypoints.web.api.admin_transactions import AdminTransactionsController
@@ -26,6 +27,7 @@ API_ROUTES: list[ControllerRouterHandler] = [
     PromoCodesController,
     AdminPromoCodesController,
     ReferralsController,
+    AdminBroadcastsController,
     events_socket,
 ]
 
