@@ -270,6 +270,7 @@ class User(Struct, kw_only=True):
     last_name: str | None
     language_code: str | None
     created_at: Timestamp
+    blocked_at: Annotated[Timestamp | None, Meta(description="when a broadcast found the bot blocked by them")]
     balance: Balance
 
     @classmethod
@@ -281,6 +282,7 @@ class User(Struct, kw_only=True):
             last_name=user.last_name,
             language_code=user.language_code,
             created_at=user.created_at.isoformat(),
+            blocked_at=user.blocked_at.isoformat() if user.blocked_at else None,
             balance=Balance.of(balance),
         )
 

@@ -1,11 +1,12 @@
 // The console: sign-in (an operator key, or Telegram initData inside the Mini App), then one view per area.
 import * as session from "./api.js";
+import { broadcasts } from "./broadcasts.js";
 import { dashboard } from "./dashboard.js";
 import { clear, h } from "./dom.js";
 import { people } from "./people.js";
 import { queues } from "./queues.js";
 
-const VIEWS = { dashboard, queues, people };
+const VIEWS = { dashboard, queues, people, broadcasts };
 const state = {};
 const $ = (id) => document.getElementById(id);
 
