@@ -3,6 +3,8 @@ Idempotency-Key, list, follow and cancel; invalid markup, segments, keys and ids
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -134,3 +136,11 @@ async def test_keys_ids_and_callers_are_checked(api):
     assert (await api.post(f"{URL}/nope/cancel", headers=OP)).status_code == 404
     assert (await api.get(f"{URL}/{'x' * 40}", headers=OP)).status_code in (404, 422)
     assert await listed(api) == []
+
+
+async def test_concurrent_copies_of_one_request_make_one_broadcast(api):
+    answers = await asyncio.gather(*(api.post(URL, json=BODY, headers=keyed("b-race")) for _ in range(6)))
+    assert {a.status_code for a in answers} == {201}, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert [a.headers["idempotent-replayed"] for a in answers].count("false") == 1
+    assert len(await listed(api)) == 1
