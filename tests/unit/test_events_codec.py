@@ -31,6 +31,7 @@ EXAMPLES: list[events.Event] = [
     events.BonusGranted(user_id=4, tx_id="t8", amount=Money.of("5", USD), balance=Money.of("5", USD)),
     events.OperatorAttention(user_id=5, tx_id="t9", reason="paid after expiry"),
     events.AlertRaised(user_id=0, tx_id="wallet_low:fragment:1", alert="wallet_low", text="the wallet is low"),
+    events.BroadcastQueued(user_id=9, tx_id="b1"),
 ]
 
 

@@ -41,6 +41,7 @@ for _cls in (
     events.BonusGranted,
     events.OperatorAttention,
     events.AlertRaised,
+    events.BroadcastQueued,
 ):
     register(_cls)
 

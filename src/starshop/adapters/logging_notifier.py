@@ -1,9 +1,11 @@
-"""A notifier for runs without a bot: it writes what the user would be told to the log."""
+"""A notifier and a broadcast sender for runs without a bot: what the user would be told goes to the log."""
 
 from __future__ import annotations
 
 import logging
 
+from starshop.application.ports import Sent
+from starshop.domain.broadcast import Message, RecipientState
 from starshop.domain.events import Event
 
 log = logging.getLogger("starshop.notifications")
@@ -12,3 +14,11 @@ log = logging.getLogger("starshop.notifications")
 class LoggingNotifier:
     async def notify(self, event: Event) -> None:
         log.info("notify user %s: %s (%s)", event.user_id, event.kind, event.tx_id)
+
+
+class LoggingMessageSender:
+    """Broadcast messages without a bot: each goes to the log and counts as sent."""
+
+    async def send(self, chat_id: int, message: Message) -> Sent:
+        log.info("broadcast to user %s: %s", chat_id, message.plain[:80])
+        return Sent(state=RecipientState.SENT)

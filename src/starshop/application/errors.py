@@ -127,3 +127,19 @@ class UnknownAlert(ApplicationError):
 
 class UnknownOutboxMessage(ApplicationError):
     code = "unknown_outbox_message"
+
+
+class UnknownBroadcast(ApplicationError):
+    code = "unknown_broadcast"
+
+
+class DuplicateBroadcast(ApplicationError):
+    """Raised by the repository when a broadcast's idempotency key is taken."""
+
+    code = "duplicate_broadcast"
+
+
+class BroadcastNotSending(ApplicationError):
+    """Cancelling a broadcast that has already finished or been cancelled."""
+
+    code = "broadcast_not_sending"

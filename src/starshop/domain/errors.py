@@ -87,3 +87,9 @@ class SalesSuspended(DomainError):
     """The shop is in maintenance: no purchase is created; the message is the operator's."""
 
     code = "maintenance"
+
+
+class InvalidBroadcast(DomainError):
+    """A broadcast's message, button or segment that cannot be sent as given."""
+
+    code = "broadcast_invalid"

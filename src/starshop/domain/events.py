@@ -122,6 +122,13 @@ class AlertRaised(Event):
 
 NOTIFY_OPERATORS = frozenset({OperatorAttention.kind, AlertRaised.kind})
 
+
+class BroadcastQueued(Event):
+    """A broadcast was created: the worker sends it. ``user_id`` is the operator, ``tx_id`` the broadcast's id."""
+
+    kind: ClassVar[str] = "broadcast_queued"
+
+
 NOTIFY_USER = frozenset(
     {
         PaymentReceived.kind,

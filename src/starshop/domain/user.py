@@ -19,6 +19,7 @@ class User:
     language_code: str | None = None
     created_at: datetime
     updated_at: datetime
+    blocked_at: datetime | None = None  # a broadcast found the bot blocked; cleared when they register again
 
     @property
     def display_name(self) -> str:

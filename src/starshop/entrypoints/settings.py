@@ -187,6 +187,13 @@ class Settings:
         group=STORES,
         doc="hits per window (seconds) per user and action; actions not listed are not limited",
     )
+    broadcast_rate: int = setting(
+        "30",
+        whole(1, 30),
+        group=STORES,
+        doc="broadcast messages per second, all worker processes together (shared through Redis when it is set);"
+        " Telegram allows about 30. Turns are spaced 10% wider so network jitter never puts more in one second",
+    )
 
     heleket_merchant: str | None = setting(
         None, text(), shown="none (sandbox)", group=PAYMENTS, doc="merchant UUID; set together with the payment key"
@@ -456,7 +463,11 @@ class Settings:
                 statement_timeout_ms=self.database_statement_timeout,
             ),
             redis=redis,
-            rate_limits=RateLimitSettings(limits=dict(self.rate_limits), refuse_when_down=self.redis_down_refuses),
+            rate_limits=RateLimitSettings(
+                limits=dict(self.rate_limits),
+                refuse_when_down=self.redis_down_refuses,
+                broadcast_per_second=self.broadcast_rate,
+            ),
             payments=payments,
             delivery=delivery,
             bot=bot,
@@ -527,6 +538,7 @@ class RedisSettings:
 class RateLimitSettings:
     limits: Mapping[str, tuple[int, float]] = attrs.field(factory=dict)
     refuse_when_down: frozenset[str] = frozenset()
+    broadcast_per_second: float = DEFAULT.broadcast_rate
 
 
 @attrs.frozen(kw_only=True)

@@ -3,9 +3,10 @@ runs from enter to exit (see ``runtime``); ``worker_pieces`` gives all three.
 
 - relay: committed events go to the task queue, the notifier and real-time subscribers (``RelayOutbox``);
 - task runner: ``deliver_purchase`` runs ``DeliverPurchase`` for the id it carries (the database claim stops
-  doubles);
-- sweeper: ``ReconcilePurchases`` and ``ExpireStaleInvoices`` drive anything left half-way to an end, then
-  ``WatchOperations`` raises the alerts no event carries (wallet near its floor, a breaker open, a message set aside).
+  doubles); ``send_broadcast`` sends a slice of a broadcast with ``SendBroadcast`` (which queues the rest);
+- sweeper: ``ReconcilePurchases`` and ``ExpireStaleInvoices`` drive anything left half-way to an end;
+  ``ResumeBroadcasts`` queues again a broadcast whose worker stopped; then ``WatchOperations`` raises the alerts no
+  event carries (wallet near its floor, a breaker open, a message set aside).
 Each step runs in its own request scope; a failing step is logged and tried again on the next tick.
 """
 
@@ -22,11 +23,13 @@ from typing import TypeVar
 import attrs
 from dishka import AsyncContainer
 
-from starshop.application.ports import DELIVER_PURCHASE, TaskRunner
+from starshop.application.ports import DELIVER_PURCHASE, SEND_BROADCAST, TaskRunner
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
+from starshop.application.use_cases.send_broadcast import SendBroadcast
 from starshop.application.use_cases.watch_operations import WatchOperations
 from starshop.entrypoints.ioc.probes import OutboxBacklog, QueueDepth
 from starshop.entrypoints.observability import Metrics
@@ -83,18 +86,21 @@ def task_runner(container: AsyncContainer) -> Piece:
         runner: TaskRunner | None = None
         in_hand: set[str] = set()
 
-        async def handle(tx_id: str) -> None:
-            in_hand.add(tx_id)
-            try:
-                await deliver(container, tx_id)
-            finally:
-                in_hand.discard(tx_id)
+        def tracked(work: Callable[[AsyncContainer, str], Awaitable[None]]) -> Callable[[str], Awaitable[None]]:
+            async def handle(task_id: str) -> None:
+                in_hand.add(task_id)
+                try:
+                    await work(container, task_id)
+                finally:
+                    in_hand.discard(task_id)
+
+            return handle
 
         async def run() -> None:
             nonlocal runner
             runner = found = await container.get(TaskRunner)
             if not stopped:
-                await found.run({DELIVER_PURCHASE: handle})
+                await found.run({DELIVER_PURCHASE: tracked(deliver), SEND_BROADCAST: tracked(broadcast)})
 
         def stop() -> None:
             nonlocal stopped
@@ -145,6 +151,20 @@ async def deliver(container: AsyncContainer, tx_id: str) -> None:
     log.info("delivery task for %s: %s", tx_id, claim.value, extra={"tx_id": tx_id, "outcome": claim.value})
 
 
+async def broadcast(container: AsyncContainer, broadcast_id: str) -> None:
+    report = await _call(container, SendBroadcast, lambda use_case: use_case(broadcast_id))
+    fields = {"broadcast_id": broadcast_id, **attrs.asdict(report)}
+    log.info(
+        "broadcast %s: sent=%d failed=%d blocked=%d%s",
+        broadcast_id,
+        report.sent,
+        report.failed,
+        report.blocked,
+        " (finished)" if report.finished else "",
+        extra=fields,
+    )
+
+
 async def relay(container: AsyncContainer) -> bool:
     """Relay one batch; true when there may be more.
 
@@ -165,16 +185,23 @@ async def relay(container: AsyncContainer) -> bool:
 async def sweep(container: AsyncContainer) -> bool:
     purchases = await _call(container, ReconcilePurchases, lambda use_case: use_case())
     invoices = await _call(container, ExpireStaleInvoices, lambda use_case: use_case())
+    broadcasts = await _call(container, ResumeBroadcasts, lambda use_case: use_case())
     alerts = await _call(container, WatchOperations, lambda use_case: use_case())
-    counts = {"purchases": attrs.asdict(purchases), "invoices": attrs.asdict(invoices), "alerts": attrs.asdict(alerts)}
+    counts = {
+        "purchases": attrs.asdict(purchases),
+        "invoices": attrs.asdict(invoices),
+        "broadcasts": attrs.asdict(broadcasts),
+        "alerts": attrs.asdict(alerts),
+    }
     fields = {f"{kind}_{name}": n for kind, found in counts.items() for name, n in found.items()}
     words = {kind: " ".join(f"{name}={n}" for name, n in found.items()) for kind, found in counts.items()}
     level = logging.INFO if any(fields.values()) else logging.DEBUG  # an idle sweep says nothing at INFO
     log.log(
         level,
-        "sweep: purchases %s; invoices %s; alerts %s",
+        "sweep: purchases %s; invoices %s; broadcasts %s; alerts %s",
         words["purchases"],
         words["invoices"],
+        words["broadcasts"],
         words["alerts"],
         extra=fields,
     )

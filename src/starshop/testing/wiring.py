@@ -18,13 +18,17 @@ from starshop.adapters.inprocess import (
     InProcessRateLimiter,
     InProcessTaskQueue,
 )
+from starshop.adapters.inprocess.pacer import InProcessPacer
 from starshop.application.config import ShopConfig
 from starshop.application.ports import (
     DELIVER_PURCHASE,
+    SEND_BROADCAST,
     Cache,
     Clock,
     IdGenerator,
+    MessageSender,
     Notifier,
+    Pacer,
     PaymentGateway,
     RateLimiter,
     StarDelivery,
@@ -37,20 +41,24 @@ from starshop.application.use_cases.attribute_referral import AttributeReferral
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
+from starshop.application.use_cases.cancel_broadcast import CancelBroadcast
 from starshop.application.use_cases.change_shop_settings import ChangeShopSettings
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
+from starshop.application.use_cases.create_broadcast import CreateBroadcast
 from starshop.application.use_cases.create_promo_code import CreatePromoCode
 from starshop.application.use_cases.create_recharge import CreateRecharge
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.disable_promo_code import DisablePromoCode
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.get_balance import GetBalance
+from starshop.application.use_cases.get_broadcast import GetBroadcast
 from starshop.application.use_cases.get_history import GetHistory
 from starshop.application.use_cases.get_referrals import GetReferrals
 from starshop.application.use_cases.get_settings_audit import GetSettingsAudit
 from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.list_promo_codes import ListPromoCodes
+from starshop.application.use_cases.preview_broadcast import PreviewBroadcast
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
@@ -58,12 +66,15 @@ from starshop.application.use_cases.redeem_promo_code import RedeemPromoCode
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
+from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
+from starshop.application.use_cases.send_broadcast import SendBroadcast
 from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import DatabaseSettings, Sections
 from starshop.testing.doubles import (
     FixedClock,
     RecordingNotifier,
+    ScriptedMessageSender,
     ScriptedPaymentGateway,
     ScriptedStarDelivery,
     SequentialIds,
@@ -89,7 +100,8 @@ def default_config(**changes: object) -> ShopConfig:
 class Fakes:
     """The outside world, scripted, and the in-process adapters at hand: the test holds these and the container
     hands them to every use case. The limiter starts with no limits (set ``limiter.limits`` to refuse an action);
-    the queue is only drained by hand (``queue.drain()``, ``InMemoryShop.run_background``)."""
+    the queue is only drained by hand (``queue.drain()``, ``InMemoryShop.run_background``); broadcasts go to the
+    scripted sender at the pacer's fastest rate."""
 
     clock: FixedClock
     ids: SequentialIds
@@ -100,6 +112,8 @@ class Fakes:
     notifier: RecordingNotifier
     publisher: InProcessEventBus
     queue: InProcessTaskQueue
+    sender: ScriptedMessageSender
+    pacer: InProcessPacer
 
     @classmethod
     def made(cls, config: ShopConfig) -> Fakes:
@@ -114,6 +128,8 @@ class Fakes:
             notifier=RecordingNotifier(),
             publisher=InProcessEventBus(),
             queue=InProcessTaskQueue(),
+            sender=ScriptedMessageSender(),
+            pacer=InProcessPacer(1000),
         )
 
 
@@ -164,6 +180,14 @@ class FakesProvider(Provider):
     def queue(self) -> InProcessTaskQueue:
         """The queue, its depth and its runner (the in-process provider derives them from it)."""
         return self.fakes.queue
+
+    @provide(override=True)
+    def sender(self) -> MessageSender:
+        return self.fakes.sender
+
+    @provide(override=True)
+    def pacer(self) -> Pacer:
+        return self.fakes.pacer
 
 
 class _GivenStore(Provider):
@@ -246,6 +270,12 @@ class InMemoryShop:
     get_shop_settings = UseCase(GetShopSettings, GetShopSettings.__call__)
     change_shop_settings = UseCase(ChangeShopSettings, ChangeShopSettings.__call__)
     get_settings_audit = UseCase(GetSettingsAudit, GetSettingsAudit.__call__)
+    preview_broadcast = UseCase(PreviewBroadcast, PreviewBroadcast.__call__)
+    create_broadcast = UseCase(CreateBroadcast, CreateBroadcast.__call__)
+    get_broadcast = UseCase(GetBroadcast, GetBroadcast.__call__)
+    cancel_broadcast = UseCase(CancelBroadcast, CancelBroadcast.__call__)
+    send_broadcast = UseCase(SendBroadcast, SendBroadcast.__call__)
+    resume_broadcasts = UseCase(ResumeBroadcasts, ResumeBroadcasts.__call__)
 
     @property
     def clock(self) -> FixedClock:
@@ -279,6 +309,10 @@ class InMemoryShop:
     def queue(self) -> InProcessTaskQueue:
         return self.fakes.queue
 
+    @property
+    def sender(self) -> ScriptedMessageSender:
+        return self.fakes.sender
+
     def money(self, value: str) -> Money:
         return Money.of(value, self.config.currency)
 
@@ -310,9 +344,12 @@ class InMemoryShop:
             tasks = self.queue.drain()
             if not tasks:
                 return
-            for task, tx_id in tasks:
-                assert task == DELIVER_PURCHASE
-                await self.deliver_purchase(tx_id)
+            for task, task_id in tasks:
+                assert task in (DELIVER_PURCHASE, SEND_BROADCAST)
+                if task == DELIVER_PURCHASE:
+                    await self.deliver_purchase(task_id)
+                else:
+                    await self.send_broadcast(task_id)
 
     async def aclose(self) -> None:
         await self.container.close()

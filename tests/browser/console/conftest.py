@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -33,13 +34,22 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 @pytest.fixture(scope="session")
 def server(pg_template: str) -> Iterator[str]:
     """``starshop run`` (web app and worker) on its own Postgres database and Redis prefix; yields its base URL."""
-    name = run_in_thread(create_database(pg_template))
-    SERVER_DATABASE["url"] = database_url(name)
+    with serving_starshop(pg_template, "server") as (base, url):
+        SERVER_DATABASE["url"] = url
+        yield base
+
+
+@contextmanager
+def serving_starshop(pg_template: str, name: str, **extra: str) -> Iterator[tuple[str, str]]:
+    """``starshop run`` on a database of its own (a copy of the migrated template) and a Redis prefix of its own,
+    with the console's settings and ``extra`` (``STARSHOP_*`` values); yields its base URL and database URL. Its log
+    is ``.artifacts/console/<name>.log``."""
+    db = run_in_thread(create_database(pg_template))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "STARSHOP_DATABASE_URL": database_url(name),
+        "STARSHOP_DATABASE_URL": database_url(db),
         "STARSHOP_REDIS_URL": REDIS_URL,
         "STARSHOP_REDIS_PREFIX": f"browser-{uuid.uuid4().hex[:10]}:",
         "STARSHOP_API_KEYS": OPERATOR_KEY,
@@ -52,13 +62,15 @@ def server(pg_template: str) -> Iterator[str]:
     }
     for unwanted in ("STARSHOP_BOT_TOKEN", "STARSHOP_ENV", "STARSHOP_HELEKET_MERCHANT", "STARSHOP_FRAGMENT_SEED"):
         env.pop(unwanted, None)
+    env.update(extra)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = (ARTIFACTS / "server.log").open("w")
+    log_path = ARTIFACTS / f"{name}.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("starshop")), "run"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded machine takes a while to import and start it
         while True:
             try:
                 if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
@@ -66,9 +78,9 @@ def server(pg_template: str) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"starshop run did not start; see {ARTIFACTS / 'server.log'}")
+                pytest.fail(f"starshop run did not start; see {log_path}")
             time.sleep(0.2)
-        yield base
+        yield base, database_url(db)
     finally:
         process.terminate()
         try:
@@ -77,7 +89,7 @@ def server(pg_template: str) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
-        run_in_thread(drop_database(name))
+        run_in_thread(drop_database(db))
 
 
 @pytest.fixture(scope="package")

@@ -26,6 +26,8 @@ TABLES = {
     "alembic_version",
     "alerts",
     "balances",
+    "broadcast_recipients",
+    "broadcasts",
     "outbox",
     "payment_webhooks",
     "promo_codes",

@@ -14,6 +14,7 @@ import attrs
 
 from starshop.adapters.inprocess.activity import activity_of
 from starshop.adapters.inprocess.alerts import InMemoryAlerts, InMemoryWebhooks
+from starshop.adapters.inprocess.broadcasts import InMemoryBroadcasts, Recipient, StoredBroadcast
 from starshop.adapters.inprocess.promo import InMemoryPromoCodes
 from starshop.adapters.inprocess.referrals import InMemoryReferrals
 from starshop.adapters.inprocess.settings import InMemorySettings
@@ -66,6 +67,8 @@ class _Tables:
     settings_audit: list[SettingsAuditEntry] = attrs.Factory(list)
     alerts: dict[int, Alert] = attrs.Factory(dict)
     webhooks: list[ReceivedWebhook] = attrs.Factory(list)
+    broadcasts: dict[str, StoredBroadcast] = attrs.Factory(dict)
+    recipients: dict[tuple[str, int], Recipient] = attrs.Factory(dict)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -83,6 +86,8 @@ class _Tables:
             list(self.settings_audit),
             dict(self.alerts),
             list(self.webhooks),
+            dict(self.broadcasts),
+            dict(self.recipients),
         )
 
 
@@ -381,6 +386,7 @@ class InMemoryUnitOfWork(_Scope):
         self.credits = _Credits(t)
         self.alerts = InMemoryAlerts(t.alerts)
         self.webhooks = InMemoryWebhooks(t.webhooks)
+        self.broadcasts = InMemoryBroadcasts(t.broadcasts, t.recipients, t.users, t.balances, t.transactions)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):

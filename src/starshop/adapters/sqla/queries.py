@@ -18,6 +18,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     literal_column,
@@ -32,6 +33,8 @@ from starshop.adapters.sqla.execution import Query
 from starshop.adapters.sqla.tables import (
     alerts,
     balances,
+    broadcast_recipients,
+    broadcasts,
     outbox,
     payment_webhooks,
     promo_codes,
@@ -44,6 +47,7 @@ from starshop.adapters.sqla.tables import (
 )
 from starshop.adapters.sqla.types import Amount, UtcDateTime, money_add, money_at_least, money_sub
 from starshop.domain import TxStatus, TxType
+from starshop.domain.broadcast import BroadcastStatus, RecipientState
 
 _LIMIT = bindparam("limit", type_=Integer())
 
@@ -379,3 +383,109 @@ WEBHOOK_REPEATED = Query(
 WEBHOOKS_KEPT = Query(select(func.count().label("kept")).where(_w.tx_id == bindparam("tx_id")))
 INSERT_WEBHOOK = Query(insert(payment_webhooks))
 WEBHOOKS_OF = Query(select(payment_webhooks).where(_w.tx_id == bindparam("tx_id")).order_by(_w.id).limit(_LIMIT))
+# --- broadcasts
+
+_bc = broadcasts.c
+_br = broadcast_recipients.c
+_SINCE = bindparam("since", type_=UtcDateTime())
+_LANGUAGE = bindparam("language", type_=Text())
+_AT = bindparam("at", type_=UtcDateTime())
+_ID = bindparam("b_id", type_=Text())
+_u = users.c
+# Who a segment reaches: a criterion given as NULL (or false) is off; a blocked user is never reached.
+_REACHED = (
+    select(_u.user_id)
+    .select_from(users.outerjoin(balances, _b.user_id == _u.user_id))
+    .where(
+        _u.blocked_at.is_(None),
+        or_(
+            _LANGUAGE.is_(None),
+            func.lower(_u.language_code) == _LANGUAGE,
+            func.lower(_u.language_code).like(_LANGUAGE + "-%"),
+        ),
+        or_(
+            _SINCE.is_(None),
+            _u.updated_at >= _SINCE,
+            exists().where(_t.user_id == _u.user_id, _t.created_at >= _SINCE),
+        ),
+        or_(
+            bindparam("with_balance", type_=Boolean()).is_(False),
+            ~money_at_least(literal_column("'0'"), _b.amount),
+        ),
+    )
+)
+COUNT_REACHED = Query(select(func.count().label("n")).select_from(_REACHED.subquery()))
+INSERT_BROADCAST = Query(insert(broadcasts))
+ADD_RECIPIENTS = Query(
+    insert(broadcast_recipients).from_select(
+        ["broadcast_id", "user_id", "state"],
+        select(_ID, _REACHED.subquery().c.user_id, literal_column(f"'{RecipientState.PENDING.value}'")),
+    )
+)
+BROADCAST = Query(select(broadcasts).where(_bc.id == _ID))
+BROADCAST_BY_KEY = Query(select(broadcasts).where(_bc.idempotency_key == bindparam("key", type_=Text())))
+BROADCAST_PAGE = Query(
+    select(broadcasts).order_by(_bc.created_at.desc(), _bc.id.desc()).limit(_LIMIT).offset(bindparam("offset"))
+)
+PROGRESS = Query(select(_br.state, func.count().label("n")).where(_br.broadcast_id == _ID).group_by(_br.state))
+_SENDING_BROADCAST = _bc.status == BroadcastStatus.SENDING.value
+
+
+def _end_broadcast(status: BroadcastStatus, *more: ColumnElement[bool]) -> Query:
+    return Query(
+        update(broadcasts).where(_bc.id == _ID, _SENDING_BROADCAST, *more).values(status=status.value, finished_at=_AT)
+    )
+
+
+_OPEN = or_(_br.state == RecipientState.PENDING.value, _br.state == RecipientState.SENDING.value)
+CANCEL_BROADCAST = _end_broadcast(BroadcastStatus.CANCELLED)
+FINISH_BROADCAST = _end_broadcast(BroadcastStatus.DONE, ~exists().where(_br.broadcast_id == _bc.id, _OPEN))
+# One pending recipient of a sending broadcast, locked (skipping those another worker holds) and claimed at once.
+CLAIM_RECIPIENT = Query(
+    update(broadcast_recipients)
+    .where(
+        _br.broadcast_id == _ID,
+        _br.user_id.in_(
+            select(_br.user_id)
+            .where(
+                _br.broadcast_id == _ID,
+                _br.state == RecipientState.PENDING.value,
+                exists().where(_bc.id == _ID, _SENDING_BROADCAST),
+            )
+            .order_by(_br.user_id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ),
+    )
+    .values(state=RecipientState.SENDING.value, claimed_at=_AT)
+    .returning(_br.user_id)
+)
+RECORD_RECIPIENT = Query(
+    update(broadcast_recipients)
+    .where(
+        _br.broadcast_id == _ID,
+        _br.user_id == bindparam("u_id"),
+        _br.state == RecipientState.SENDING.value,
+    )
+    .values(state=bindparam("new_state", type_=Text()), done_at=_AT, error=bindparam("why", type_=Text()))
+)
+MARK_BLOCKED = Query(update(users).where(_u.user_id == bindparam("u_id")).values(blocked_at=_AT))
+ABANDON_RECIPIENTS = Query(
+    update(broadcast_recipients)
+    .where(
+        _br.broadcast_id == _ID,
+        _br.state == RecipientState.SENDING.value,
+        _br.claimed_at < bindparam("before", type_=UtcDateTime()),
+    )
+    .values(state=RecipientState.UNKNOWN.value, error="interrupted: the message may or may not have arrived")
+)
+STALLED_BROADCASTS = Query(
+    select(_bc.id)
+    .where(
+        _SENDING_BROADCAST,
+        _bc.created_at < _SINCE,
+        ~exists().where(_br.broadcast_id == _bc.id, _br.claimed_at >= _SINCE),
+    )
+    .order_by(_bc.created_at)
+    .limit(_LIMIT)
+)

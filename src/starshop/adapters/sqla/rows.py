@@ -36,6 +36,7 @@ def user_from_row(row: Mapping[Any, Any]) -> User:
         language_code=row["language_code"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        blocked_at=row.get("blocked_at"),
     )
 
 
@@ -49,6 +50,7 @@ def user_to_row(user: User) -> dict[str, Any]:
         "language_code": user.language_code,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
+        "blocked_at": user.blocked_at,
     }
 
 

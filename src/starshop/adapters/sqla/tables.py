@@ -1,5 +1,5 @@
-"""The schema: users, balances, the transaction journal, the outbox, promo codes, referrals and the shop's settings
-(SQLAlchemy Core)."""
+"""The schema: users, balances, the transaction journal, the outbox, promo codes, referrals, the shop's settings,
+alerts, the recharges' webhooks and broadcasts (SQLAlchemy Core)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from sqlalchemy import (
 
 from starshop.adapters.sqla.types import Amount, UtcDateTime
 from starshop.domain import PromoKind, TxStatus, TxType
+from starshop.domain.broadcast import BroadcastStatus, RecipientState
 
 # CHECK constraints have no convention: each is named in full where it is declared, here and in the migrations
 # alike. A convention ``ck_%(table_name)s_%(constraint_name)s`` prefixed a full name a second time (migration 0001;
@@ -64,6 +65,7 @@ users = Table(
     Column("language_code", String(16)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("blocked_at", UtcDateTime),  # a broadcast found the bot blocked: later broadcasts skip the user
 )
 
 balances = Table(
@@ -272,4 +274,38 @@ payment_webhooks = Table(
     Column("received_at", UtcDateTime, nullable=False),
     Column("last_received_at", UtcDateTime, nullable=False),
     UniqueConstraint("tx_id", "fingerprint"),
+)
+
+# An operator's message to many users; ``html`` is the checked message exactly as it is sent.
+broadcasts = Table(
+    "broadcasts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("html", Text, nullable=False),
+    Column("button_text", String(64)),
+    Column("button_url", Text),
+    Column("language", String(16)),
+    Column("active_days", Integer),
+    Column("with_balance", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("finished_at", UtcDateTime),
+    CheckConstraint(_in("status", [s.value for s in BroadcastStatus]), name="ck_broadcasts_status_valid"),
+)
+
+# One row per recipient: the primary key is the database's own guard that a broadcast reaches a user once.
+broadcast_recipients = Table(
+    "broadcast_recipients",
+    metadata,
+    Column("broadcast_id", String(32), ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("claimed_at", UtcDateTime),
+    Column("done_at", UtcDateTime),
+    Column("error", Text),
+    Index(None, "broadcast_id", "state", "user_id"),
+    CheckConstraint(_in("state", [s.value for s in RecipientState]), name="ck_broadcast_recipients_state_valid"),
 )

@@ -17,6 +17,7 @@ from starshop.adapters.sqla.execution import Execution, open_execution
 from starshop.adapters.sqla.repositories import (
     SqlaAlerts,
     SqlaBalanceRepository,
+    SqlaBroadcastRepository,
     SqlaOutbox,
     SqlaOutboxReader,
     SqlaPaymentCredits,
@@ -87,6 +88,7 @@ class SqlaUnitOfWork(_ConnectionScope):
     credits: SqlaPaymentCredits
     alerts: SqlaAlerts
     webhooks: SqlaWebhookLog
+    broadcasts: SqlaBroadcastRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine)
@@ -103,6 +105,7 @@ class SqlaUnitOfWork(_ConnectionScope):
         self.credits = SqlaPaymentCredits(x, self._clock)
         self.alerts = SqlaAlerts(x)
         self.webhooks = SqlaWebhookLog(x)
+        self.broadcasts = SqlaBroadcastRepository(x)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()

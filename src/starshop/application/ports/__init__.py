@@ -1,5 +1,13 @@
 """Ports: what the use cases need from the outside world, named by role."""
 
+from starshop.application.ports.broadcasts import (
+    SEND_BROADCAST,
+    BroadcastRepository,
+    MessageSender,
+    NewBroadcast,
+    Pacer,
+    Sent,
+)
 from starshop.application.ports.delivery import (
     Delivered,
     DeliveryLookupFailed,
@@ -68,11 +76,13 @@ from starshop.application.ports.persistence import (
 
 __all__ = [
     "DELIVER_PURCHASE",
+    "SEND_BROADCAST",
     "WEBHOOKS_KEPT",
     "Activity",
     "ActivityFigures",
     "AlertBook",
     "BalanceRepository",
+    "BroadcastRepository",
     "Bucket",
     "Cache",
     "CircuitWatch",
@@ -89,11 +99,14 @@ __all__ = [
     "InvoiceRequest",
     "LedgerReader",
     "LedgerTotals",
+    "MessageSender",
+    "NewBroadcast",
     "Notifier",
     "Outbox",
     "OutboxMessage",
     "OutboxReader",
     "OutboxUnitOfWork",
+    "Pacer",
     "Page",
     "PaymentCredits",
     "PaymentGateway",
@@ -109,6 +122,7 @@ __all__ = [
     "ReferralTotals",
     "Refused",
     "Released",
+    "Sent",
     "SettingsAuditEntry",
     "SettingsAuditPage",
     "SettingsRepository",

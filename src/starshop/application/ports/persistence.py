@@ -11,6 +11,7 @@ from typing import Protocol, Self
 
 import attrs
 
+from starshop.application.ports.broadcasts import BroadcastRepository
 from starshop.domain import (
     Alert,
     AlertKind,
@@ -405,6 +406,9 @@ class UnitOfWork(Protocol):
 
     @property
     def webhooks(self) -> WebhookLog: ...
+
+    @property
+    def broadcasts(self) -> BroadcastRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -6,6 +6,7 @@ import attrs
 
 from starshop.application.ports import (
     DELIVER_PURCHASE,
+    SEND_BROADCAST,
     Clock,
     EventPublisher,
     Notifier,
@@ -14,7 +15,7 @@ from starshop.application.ports import (
     TaskQueue,
 )
 from starshop.domain import Alert
-from starshop.domain.events import NOTIFY_OPERATORS, NOTIFY_USER, OperatorAttention, PurchaseQueued
+from starshop.domain.events import NOTIFY_OPERATORS, NOTIFY_USER, BroadcastQueued, OperatorAttention, PurchaseQueued
 
 
 @attrs.frozen(kw_only=True)
@@ -26,8 +27,8 @@ class RelayReport:
 
 
 class RelayOutbox:
-    """Hand committed events on: delivery tasks to the queue, news to the user, alerts to the operators, everything to
-    real-time subscribers.
+    """Hand committed events on: delivery and broadcast tasks to the queue, news to the user, alerts to the operators,
+    everything to real-time subscribers.
 
     - Messages are claimed under a lease, so two relays never send the same batch at once; a message whose hand-over
       failed is retried when its lease runs out (at least once; receivers are idempotent by the event's key).
@@ -82,6 +83,8 @@ class RelayOutbox:
         try:
             if isinstance(event, PurchaseQueued):
                 await self._queue.enqueue(DELIVER_PURCHASE, event.tx_id)
+            if isinstance(event, BroadcastQueued):
+                await self._queue.enqueue(SEND_BROADCAST, event.tx_id)
             if isinstance(event, OperatorAttention):
                 await self._keep(Alert.of_attention(event, self._clock.now()))
             if event.kind in NOTIFY_USER or event.kind in NOTIFY_OPERATORS:

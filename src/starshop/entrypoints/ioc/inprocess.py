@@ -5,7 +5,16 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from starshop.adapters.inprocess import InProcessCache, InProcessEventBus, InProcessRateLimiter, InProcessTaskQueue
-from starshop.application.ports import Cache, EventPublisher, EventSubscriber, RateLimiter, TaskQueue, TaskRunner
+from starshop.adapters.inprocess.pacer import InProcessPacer
+from starshop.application.ports import (
+    Cache,
+    EventPublisher,
+    EventSubscriber,
+    Pacer,
+    RateLimiter,
+    TaskQueue,
+    TaskRunner,
+)
 from starshop.entrypoints.ioc.probes import QueueDepth, RedisHealth
 from starshop.entrypoints.settings import RateLimitSettings
 
@@ -28,6 +37,10 @@ class InProcessProvider(Provider):
     @provide
     def limiter(self, limits: RateLimitSettings) -> RateLimiter:
         return InProcessRateLimiter(dict(limits.limits))
+
+    @provide
+    def pacer(self, limits: RateLimitSettings) -> Pacer:
+        return InProcessPacer(limits.broadcast_per_second)
 
     @provide
     def events(self, bus: InProcessEventBus) -> EventPublisher:

@@ -14,7 +14,16 @@ from starshop.adapters.redis import (
     RedisTaskQueue,
     redis_from_url,
 )
-from starshop.application.ports import Cache, EventPublisher, EventSubscriber, RateLimiter, TaskQueue, TaskRunner
+from starshop.adapters.redis.pacer import RedisPacer
+from starshop.application.ports import (
+    Cache,
+    EventPublisher,
+    EventSubscriber,
+    Pacer,
+    RateLimiter,
+    TaskQueue,
+    TaskRunner,
+)
 from starshop.entrypoints.ioc.probes import QueueDepth, RedisHealth
 from starshop.entrypoints.settings import TASK_CONCURRENCY, RateLimitSettings, RedisSettings
 
@@ -38,6 +47,10 @@ class RedisProvider(Provider):
         return RedisRateLimiter(
             client, dict(limits.limits), refuse_when_down=limits.refuse_when_down, prefix=settings.prefix
         )
+
+    @provide
+    def pacer(self, client: RedisClient, settings: RedisSettings, limits: RateLimitSettings) -> Pacer:
+        return RedisPacer(client, limits.broadcast_per_second, prefix=settings.prefix)
 
     @provide
     def events(self, client: RedisClient, settings: RedisSettings) -> EventPublisher:

@@ -16,8 +16,9 @@ from aiogram.fsm.storage.redis import RedisStorage
 from dishka import AsyncContainer, Provider, Scope, from_context, provide
 
 from starshop.adapters.redis import redis_from_url
+from starshop.adapters.telegram.broadcaster import AiogramMessageSender
 from starshop.adapters.telegram.notifier import AiogramNotifier
-from starshop.application.ports import Notifier
+from starshop.application.ports import MessageSender, Notifier
 from starshop.application.use_cases.get_user import GetUser
 from starshop.entrypoints.bot.language import remembered_language
 from starshop.entrypoints.settings import BotSettings, RedisSettings
@@ -54,6 +55,10 @@ class TelegramProvider(Provider):
     scope = Scope.APP
     settings = from_context(provides=BotSettings, scope=Scope.APP)
     parts = from_context(provides=BotParts, scope=Scope.APP)
+
+    @provide
+    def sender(self, parts: BotParts) -> MessageSender:
+        return AiogramMessageSender(parts.bot)
 
     @provide
     def notifier(self, parts: BotParts, settings: BotSettings, container: AsyncContainer) -> Notifier:

@@ -9,8 +9,10 @@ from starshop.application.use_cases.attribute_referral import AttributeReferral
 from starshop.application.use_cases.audit_ledger import AuditLedger
 from starshop.application.use_cases.audit_provider import AuditProvider
 from starshop.application.use_cases.buy_stars import BuyStars
+from starshop.application.use_cases.cancel_broadcast import CancelBroadcast
 from starshop.application.use_cases.change_shop_settings import ChangeShopSettings
 from starshop.application.use_cases.confirm_payment import ConfirmPayment
+from starshop.application.use_cases.create_broadcast import CreateBroadcast
 from starshop.application.use_cases.create_promo_code import CreatePromoCode
 from starshop.application.use_cases.create_recharge import CreateRecharge
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
@@ -18,6 +20,7 @@ from starshop.application.use_cases.disable_promo_code import DisablePromoCode
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.find_users import FindUsers
 from starshop.application.use_cases.get_balance import GetBalance
+from starshop.application.use_cases.get_broadcast import GetBroadcast
 from starshop.application.use_cases.get_history import GetHistory
 from starshop.application.use_cases.get_recharge_webhooks import GetRechargeWebhooks
 from starshop.application.use_cases.get_referrals import GetReferrals
@@ -29,10 +32,12 @@ from starshop.application.use_cases.get_transaction import GetTransaction
 from starshop.application.use_cases.get_user import GetUser
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.list_alerts import ListAlerts
+from starshop.application.use_cases.list_broadcasts import ListBroadcasts
 from starshop.application.use_cases.list_flagged_recharges import ListFlaggedRecharges
 from starshop.application.use_cases.list_promo_codes import ListPromoCodes
 from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
 from starshop.application.use_cases.look_up_purchase import LookUpPurchase
+from starshop.application.use_cases.preview_broadcast import PreviewBroadcast
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
@@ -41,7 +46,9 @@ from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.release_quarantined_event import ReleaseQuarantinedEvent
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
+from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
 from starshop.application.use_cases.search_transactions import SearchTransactions
+from starshop.application.use_cases.send_broadcast import SendBroadcast
 from starshop.application.use_cases.watch_operations import WatchOperations
 
 
@@ -89,6 +96,13 @@ class UseCasesProvider(Provider):
         ReleaseQuarantinedEvent,
         GetRechargeWebhooks,
         ListFlaggedRecharges,
+        PreviewBroadcast,
+        CreateBroadcast,
+        GetBroadcast,
+        ListBroadcasts,
+        CancelBroadcast,
+        SendBroadcast,
+        ResumeBroadcasts,
     )
 
     @provide

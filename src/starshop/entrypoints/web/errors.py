@@ -41,6 +41,8 @@ STATUS_BY_CODE = {
     "promo_code_expired": 410,
     "promo_code_used_up": 409,
     "promo_code_already_used": 409,
+    "unknown_broadcast": 404,
+    "broadcast_not_sending": 409,
 }
 
 

@@ -37,7 +37,7 @@ DESCRIPTIONS = {
     422: "`validation_error` (with `fields`), `invalid_money`, `invalid_amount`, `currency_mismatch`,"
     " `invalid_star_amount`, `invalid_recipient`, `recipient_not_found`, `daily_limit_exceeded`,"
     " `operator_limit_exceeded`, `promo_code_invalid`, `promo_code_not_applicable`, `invalid_range`, `invalid_query`,"
-    " `invalid_setting`",
+    " `invalid_setting`, `broadcast_invalid`",
     429: _codes(429),
     500: "`internal_error`: logged with the request id",
     502: _codes(502),

@@ -8,11 +8,14 @@ from starshop.testing.doubles.clock import FixedClock, SequentialIds
 from starshop.testing.doubles.delivery import ScriptedStarDelivery
 from starshop.testing.doubles.gateway import ScriptedPaymentGateway
 from starshop.testing.doubles.notifier import RecordingNotifier
+from starshop.testing.doubles.sender import ScriptedMessageSender, WorkerDied
 
 __all__ = [
     "FixedClock",
     "RecordingNotifier",
+    "ScriptedMessageSender",
     "ScriptedPaymentGateway",
     "ScriptedStarDelivery",
     "SequentialIds",
+    "WorkerDied",
 ]

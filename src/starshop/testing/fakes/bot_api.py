@@ -2,8 +2,9 @@
 
 It answers what aiogram calls (``getMe``, ``sendMessage``, ``editMessageText``, ``editMessageReplyMarkup``,
 ``answerCallbackQuery``, ``setMyCommands``, ``deleteWebhook``, ``getUpdates``), records every request, serves
-queued updates to polling, and can answer 429 with ``retry_after`` or 403 (bot blocked) on demand. As Telegram does, it
-refuses a message text longer than 4096 characters (UTF-16 code units) or an empty one.
+queued updates to polling, and can answer 429 with ``retry_after`` or 403 (bot blocked, user deactivated) on demand.
+Each call keeps the time it arrived, so a test can measure the rate of sending (``most_in_any_second``). As Telegram
+does, it refuses a message text longer than 4096 characters (UTF-16 code units) or an empty one.
 Point aiogram at it with ``AiohttpSession(api=TelegramAPIServer.from_base(fake.url))``.
 """
 
@@ -32,6 +33,7 @@ class Call:
     method: str
     params: dict[str, Any]
     answer: dict[str, Any] = attrs.field(factory=dict, eq=False)  # what the fake answered: ok, result or error
+    at: float = attrs.field(factory=time.time, eq=False)  # when the fake received it (a test measures rates)
 
     @property
     def message_id(self) -> int | None:
@@ -135,6 +137,27 @@ class FakeBotApi:
             chat_id=chat_id,
             times=10**9,
         )
+
+    def deactivate(self, chat_id: int) -> None:
+        """Every message to this chat gets 403, as when the user's account is deleted."""
+        self.fail_next(
+            "sendMessage",
+            status=403,
+            retry_after=None,
+            description="Forbidden: user is deactivated",
+            chat_id=chat_id,
+            times=10**9,
+        )
+
+    def most_in_any_second(self, method: str = "sendMessage") -> int:
+        """The most calls of ``method`` received within any one second (a sliding window from each call)."""
+        times = sorted(c.at for c in self.calls_to(method))
+        most, first = 0, 0
+        for last, at in enumerate(times):
+            while at - times[first] >= 1.0:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
 
     def queue_update(self, update: dict[str, Any]) -> int:
         """Queue an update for ``getUpdates``; an ``update_id`` is assigned if missing."""

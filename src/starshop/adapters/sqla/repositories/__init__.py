@@ -2,6 +2,7 @@
 
 from starshop.adapters.sqla.repositories.alerts import SqlaAlerts, SqlaWebhookLog
 from starshop.adapters.sqla.repositories.balances import SqlaBalanceRepository
+from starshop.adapters.sqla.repositories.broadcasts import SqlaBroadcastRepository
 from starshop.adapters.sqla.repositories.credits import SqlaPaymentCredits
 from starshop.adapters.sqla.repositories.outbox import SqlaOutbox
 from starshop.adapters.sqla.repositories.outbox_reader import SqlaOutboxReader
@@ -14,6 +15,7 @@ from starshop.adapters.sqla.repositories.users import SqlaUserRepository
 __all__ = [
     "SqlaAlerts",
     "SqlaBalanceRepository",
+    "SqlaBroadcastRepository",
     "SqlaOutbox",
     "SqlaOutboxReader",
     "SqlaPaymentCredits",

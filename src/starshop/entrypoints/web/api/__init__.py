@@ -8,6 +8,7 @@ from litestar.types import ControllerRouterHandler
 
 from starshop.entrypoints.web.api.account import AccountController
 from starshop.entrypoints.web.api.admin_alerts import AdminAlertsController
+from starshop.entrypoints.web.api.admin_broadcasts import AdminBroadcastsController
 from starshop.entrypoints.web.api.admin_outbox import AdminOutboxController
 from starshop.entrypoints.web.api.admin_settings import AdminSettingsController
 from starshop.entrypoints.web.api.admin_stats import AdminStatsController
@@ -30,6 +31,7 @@ API_ROUTES: list[ControllerRouterHandler] = [
     PromoCodesController,
     AdminPromoCodesController,
     ReferralsController,
+    AdminBroadcastsController,
     events_socket,
 ]
 

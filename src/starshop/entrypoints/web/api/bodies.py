@@ -119,3 +119,16 @@ class SettingsBody:
                 continue
             given[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return given | dict.fromkeys(self.reset)
+
+
+@dataclass(frozen=True)
+class BroadcastBody:
+    """A broadcast: ``text`` in Telegram's HTML subset, an optional link button (both its text and an https URL),
+    and the segment (every criterion left out is off)."""
+
+    text: Annotated[str, Meta(min_length=1, max_length=16_384, description="b, i, u, s, a href, code, pre, ...")]
+    button_text: Annotated[str, Meta(max_length=64)] | None = None
+    button_url: Annotated[str, Meta(max_length=2048)] | None = None
+    language: Annotated[str, Meta(max_length=16, description="a language code such as en or pt-br")] | None = None
+    active_days: Annotated[int, Meta(ge=1, le=3650)] | None = None
+    with_balance: bool = False

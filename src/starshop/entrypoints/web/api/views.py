@@ -20,9 +20,11 @@ from starshop.application.use_cases.expire_stale_invoices import InvoiceReconcil
 from starshop.application.use_cases.get_referrals import ReferralSummary
 from starshop.application.use_cases.get_shop_activity import PeriodFigures, ShopActivity
 from starshop.application.use_cases.look_up_purchase import PurchaseLookup
+from starshop.application.use_cases.preview_broadcast import Preview
 from starshop.application.use_cases.quote_stars import Quote as StarsQuote
 from starshop.application.use_cases.reconcile_purchases import PurchaseReconciliation
 from starshop.application.use_cases.register_user import TelegramProfile
+from starshop.domain import broadcast as broadcasts
 
 Decimal = Annotated[str, Meta(description='an exact decimal string, e.g. "10.50"')]
 Timestamp = Annotated[str, Meta(description="ISO 8601 with its UTC offset")]
@@ -361,6 +363,7 @@ class User(Struct, kw_only=True):
     last_name: str | None
     language_code: str | None
     created_at: Timestamp
+    blocked_at: Annotated[Timestamp | None, Meta(description="when a broadcast found the bot blocked by them")]
     balance: Balance
 
     @classmethod
@@ -372,6 +375,7 @@ class User(Struct, kw_only=True):
             last_name=user.last_name,
             language_code=user.language_code,
             created_at=user.created_at.isoformat(),
+            blocked_at=user.blocked_at.isoformat() if user.blocked_at else None,
             balance=Balance.of(balance),
         )
 
@@ -684,3 +688,86 @@ class PromoCodes(Struct, kw_only=True):
     items: list[PromoCode]
     offset: int
     limit: int
+
+
+class BroadcastButton(Struct, kw_only=True):
+    text: str
+    url: str
+
+
+class BroadcastSegment(Struct, kw_only=True):
+    """Who a broadcast reaches; ``null`` (or false) is a criterion left off."""
+
+    language: str | None
+    active_days: int | None
+    with_balance: bool
+
+
+class BroadcastProgress(Struct, kw_only=True):
+    """Recipients by state: ``sending`` is on its way; ``unknown`` was on its way when a worker died (never sent
+    again)."""
+
+    total: int
+    pending: int
+    sending: int
+    sent: int
+    failed: int
+    blocked: int
+    unknown: int
+
+
+def _message(message: broadcasts.Message) -> dict[str, Any]:
+    button = message.button
+    return {
+        "html": message.html,
+        "text": message.plain,
+        "button": BroadcastButton(text=button.text, url=button.url) if button else None,
+    }
+
+
+class Broadcast(Struct, kw_only=True):
+    """A broadcast: ``html`` exactly as it is sent (checked and re-serialised), ``text`` without markup."""
+
+    id: str
+    status: Literal["sending", "done", "cancelled"]
+    html: str
+    text: str
+    button: BroadcastButton | None
+    segment: BroadcastSegment
+    created_by: int
+    created_at: Timestamp
+    finished_at: Timestamp | None
+    progress: BroadcastProgress
+
+    @classmethod
+    def of(cls, b: broadcasts.Broadcast) -> Broadcast:
+        s = b.segment
+        return cls(
+            id=b.id,
+            status=b.status.value,
+            **_message(b.message),
+            segment=BroadcastSegment(language=s.language, active_days=s.active_days, with_balance=s.with_balance),
+            created_by=b.created_by,
+            created_at=b.created_at.isoformat(),
+            finished_at=b.finished_at.isoformat() if b.finished_at else None,
+            progress=BroadcastProgress(**{f: getattr(b.progress, f) for f in BroadcastProgress.__struct_fields__}),
+        )
+
+
+class Broadcasts(Struct, kw_only=True):
+    items: list[Broadcast]
+    offset: int
+    limit: int
+
+
+class BroadcastPreview(Struct, kw_only=True):
+    """What a broadcast would send, and how many users it would reach now."""
+
+    html: str
+    text: str
+    button: BroadcastButton | None
+    recipients: int
+
+    @classmethod
+    def of(cls, preview: Preview) -> BroadcastPreview:
+        return cls(**_message(preview.message), recipients=preview.recipients)

@@ -3,7 +3,7 @@
 Two new tables, nothing else changes: SQLite and Postgres create and drop them alike.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from starshop.adapters.sqla.types import Amount, UtcDateTime
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,14 @@
 // The console: sign-in (an operator key, or Telegram initData inside the Mini App), then one view per area.
 import { stopAlerts, watchAlerts } from "./alerts.js";
 import * as session from "./api.js";
+import { broadcasts } from "./broadcasts.js";
 import { dashboard } from "./dashboard.js";
 import { clear, h } from "./dom.js";
 import { people } from "./people.js";
 import { queues } from "./queues.js";
 import { settings } from "./settings.js";
 
-const VIEWS = { dashboard, queues, people, settings };
+const VIEWS = { dashboard, queues, people, broadcasts, settings };
 const state = {};
 const $ = (id) => document.getElementById(id);
 

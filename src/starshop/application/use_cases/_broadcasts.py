@@ -1,0 +1,44 @@
+"""What the broadcast use cases share: an operator's draft, as the API and the console give it."""
+
+from __future__ import annotations
+
+import hashlib
+
+import attrs
+
+from starshop.domain.broadcast import Message, Segment, message_of
+
+# Broadcast keys live apart from transaction keys (their own table), but keep the operator prefix for one reading.
+KEY_NAMESPACE = "operator/"
+
+
+@attrs.frozen(kw_only=True)
+class Draft:
+    """A broadcast as an operator wrote it; ``message()`` checks it (``InvalidBroadcast``)."""
+
+    operator_id: int
+    text: str
+    segment: Segment
+    button_text: str | None = None
+    button_url: str | None = None
+    idempotency_key: str | None = None
+
+    def message(self) -> Message:
+        return message_of(self.text, button_text=self.button_text, button_url=self.button_url)
+
+    @property
+    def stored_key(self) -> str:
+        return KEY_NAMESPACE + (self.idempotency_key or "")
+
+    def fingerprint(self) -> str:
+        """Which request made a broadcast: a key sent again with another request is refused."""
+        parts = (
+            str(self.operator_id),
+            self.text,
+            self.button_text or "",
+            self.button_url or "",
+            self.segment.language or "",
+            str(self.segment.active_days or ""),
+            str(self.segment.with_balance),
+        )
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
