@@ -49,6 +49,7 @@ from starshop.domain.transaction import (
     can_move,
 )
 from starshop.domain.user import MAX_USER_ID, User
+from starshop.domain.waiting_order import DropReason, OrderState, WaitingOrder
 
 __all__ = [
     "MAX_USER_ID",
@@ -64,6 +65,7 @@ __all__ = [
     "DailyUsage",
     "DeliveryReceipt",
     "DomainError",
+    "DropReason",
     "IllegalTransition",
     "InsufficientFunds",
     "InvalidAmount",
@@ -74,6 +76,7 @@ __all__ = [
     "Invoice",
     "InvoiceTerms",
     "Money",
+    "OrderState",
     "PayWith",
     "PaymentStatus",
     "PromoAlreadyUsed",
@@ -91,6 +94,7 @@ __all__ = [
     "TxType",
     "UnderpaymentPolicy",
     "User",
+    "WaitingOrder",
     "attribution",
     "can_move",
     "code_of_start",

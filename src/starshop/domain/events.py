@@ -56,6 +56,9 @@ class PurchaseDelivered(Event):
     stars: int
     recipient: str
     price: Money
+    # the provider's reference of the order and its blockchain transaction (empty in events stored before them)
+    ref: str = ""
+    tx_hash: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -109,6 +112,35 @@ class OperatorAttention(Event):
         return f"{self.kind}:{self.tx_id}:{self.reason}"
 
 
+@attrs.frozen(kw_only=True)
+class OrderFunded(Event):
+    """The top-up an order waits for was credited (``tx_id``: the recharge): the worker places the order."""
+
+    kind: ClassVar[str] = "order_funded"
+
+
+@attrs.frozen(kw_only=True)
+class OrderPlaced(Event):
+    """The order waiting for the top-up ``tx_id`` was placed as a purchase."""
+
+    kind: ClassVar[str] = "order_placed"
+    stars: int
+    recipient: str
+    price: Money
+
+
+@attrs.frozen(kw_only=True)
+class OrderDropped(Event):
+    """The order waiting for the top-up ``tx_id`` will not be placed (``reason``: a ``DropReason``); ``price`` is
+    today's price."""
+
+    kind: ClassVar[str] = "order_dropped"
+    stars: int
+    recipient: str
+    price: Money
+    reason: str
+
+
 NOTIFY_USER = frozenset(
     {
         PaymentReceived.kind,
@@ -118,5 +150,7 @@ NOTIFY_USER = frozenset(
         PurchaseWaiting.kind,
         PurchaseCancelled.kind,
         BonusGranted.kind,
+        OrderPlaced.kind,
+        OrderDropped.kind,
     }
 )

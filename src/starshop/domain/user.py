@@ -16,7 +16,8 @@ class User:
     first_name: str | None = None
     last_name: str | None = None
     is_premium: bool = False
-    language_code: str | None = None
+    language_code: str | None = None  # what the Telegram client says
+    language: str | None = None  # what the user chose in the bot or the storefront; it wins over language_code
     created_at: datetime
     updated_at: datetime
 

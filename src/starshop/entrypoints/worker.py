@@ -3,7 +3,8 @@ runs from enter to exit (see ``runtime``); ``worker_pieces`` gives all three.
 
 - relay: committed events go to the task queue, the notifier and real-time subscribers (``RelayOutbox``);
 - task runner: ``deliver_purchase`` runs ``DeliverPurchase`` for the id it carries (the database claim stops
-  doubles);
+  doubles), ``place_order`` runs ``PlaceWaitingOrder`` for the credited top-up it carries (its idempotency key
+  stops doubles);
 - sweeper: ``ReconcilePurchases`` and ``ExpireStaleInvoices`` drive anything left half-way to an end.
 Each step runs in its own request scope; a failing step is logged and tried again on the next tick.
 """
@@ -21,9 +22,10 @@ from typing import TypeVar
 import attrs
 from dishka import AsyncContainer
 
-from starshop.application.ports import DELIVER_PURCHASE, TaskRunner
+from starshop.application.ports import DELIVER_PURCHASE, PLACE_ORDER, TaskRunner
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
+from starshop.application.use_cases.place_waiting_order import PlaceWaitingOrder
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.entrypoints.ioc.probes import OutboxBacklog, QueueDepth
@@ -88,11 +90,18 @@ def task_runner(container: AsyncContainer) -> Piece:
             finally:
                 in_hand.discard(tx_id)
 
+        async def place(recharge_id: str) -> None:
+            in_hand.add(recharge_id)
+            try:
+                await place_order(container, recharge_id)
+            finally:
+                in_hand.discard(recharge_id)
+
         async def run() -> None:
             nonlocal runner
             runner = found = await container.get(TaskRunner)
             if not stopped:
-                await found.run({DELIVER_PURCHASE: handle})
+                await found.run({DELIVER_PURCHASE: handle, PLACE_ORDER: place})
 
         def stop() -> None:
             nonlocal stopped
@@ -141,6 +150,12 @@ async def deliver(container: AsyncContainer, tx_id: str) -> None:
     claim = await _call(container, DeliverPurchase, lambda use_case: use_case(tx_id))
     metrics.delivery_tasks.labels(claim.value).observe(time.perf_counter() - started)
     log.info("delivery task for %s: %s", tx_id, claim.value, extra={"tx_id": tx_id, "outcome": claim.value})
+
+
+async def place_order(container: AsyncContainer, recharge_id: str) -> None:
+    state = await _call(container, PlaceWaitingOrder, lambda use_case: use_case(recharge_id))
+    outcome = state.value if state is not None else "none"
+    log.info("order waiting for %s: %s", recharge_id, outcome, extra={"tx_id": recharge_id, "outcome": outcome})
 
 
 async def relay(container: AsyncContainer) -> bool:

@@ -21,6 +21,7 @@ from starshop.adapters.inprocess import (
 from starshop.application.config import ShopConfig
 from starshop.application.ports import (
     DELIVER_PURCHASE,
+    PLACE_ORDER,
     Cache,
     Clock,
     IdGenerator,
@@ -48,6 +49,7 @@ from starshop.application.use_cases.get_history import GetHistory
 from starshop.application.use_cases.get_referrals import GetReferrals
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.list_promo_codes import ListPromoCodes
+from starshop.application.use_cases.place_waiting_order import PlaceWaitingOrder
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
@@ -55,7 +57,8 @@ from starshop.application.use_cases.redeem_promo_code import RedeemPromoCode
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
-from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy
+from starshop.application.use_cases.top_up_for_order import TopUpForOrder
+from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy, WaitingOrder
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import DatabaseSettings, Sections
 from starshop.testing.doubles import (
@@ -240,6 +243,8 @@ class InMemoryShop:
     redeem_promo_code = UseCase(RedeemPromoCode, RedeemPromoCode.__call__)
     attribute_referral = UseCase(AttributeReferral, AttributeReferral.__call__)
     get_referrals = UseCase(GetReferrals, GetReferrals.__call__)
+    top_up_for_order = UseCase(TopUpForOrder, TopUpForOrder.__call__)
+    place_waiting_order = UseCase(PlaceWaitingOrder, PlaceWaitingOrder.__call__)
 
     @property
     def clock(self) -> FixedClock:
@@ -293,6 +298,10 @@ class InMemoryShop:
         page = await reader.search(TransactionFilter(), limit=1_000_000, offset=0)
         return list(page.items)
 
+    async def waiting_order(self, recharge_id: str) -> WaitingOrder | None:
+        async with self.uow() as uow:
+            return await uow.waiting_orders.get(recharge_id)
+
     async def invoice_of(self, purchase_id: str) -> Transaction | None:
         async with self.uow() as uow:
             return await uow.transactions.invoice_of(purchase_id)
@@ -305,8 +314,11 @@ class InMemoryShop:
             if not tasks:
                 return
             for task, tx_id in tasks:
-                assert task == DELIVER_PURCHASE
-                await self.deliver_purchase(tx_id)
+                assert task in (DELIVER_PURCHASE, PLACE_ORDER), task
+                if task == DELIVER_PURCHASE:
+                    await self.deliver_purchase(tx_id)
+                else:
+                    await self.place_waiting_order(tx_id)
 
     async def aclose(self) -> None:
         await self.container.close()

@@ -191,7 +191,8 @@ async def test_purchase_news_reach_the_buyer_after_the_commit_in_their_chosen_la
                 await (await scope.get(DeliverPurchase))(tx_id)
     assert [c.text for c in harness.fake.calls_to("sendMessage")] == [
         "🎁 Бонус: 10.00 USD.\n💰 Баланс: 10.00 USD",
-        "⭐ Доставлено: 100 звёзд для @bob_gift за 1.65 USD.",
+        "⭐ Доставлено: 100 звёзд для @bob_gift за 1.65 USD.\n🧾 Номер у поставщика: Ref#t000002\n"
+        f"🔗 Транзакция: {'0' * 64}",  # the provider's reference and its transaction
     ]
 
 

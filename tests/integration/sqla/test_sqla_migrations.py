@@ -31,6 +31,7 @@ TABLES = {
     "referrals",
     "transactions",
     "users",
+    "waiting_orders",
 }
 
 

@@ -15,6 +15,7 @@ import attrs
 from starshop.adapters.inprocess.activity import activity_of
 from starshop.adapters.inprocess.promo import InMemoryPromoCodes
 from starshop.adapters.inprocess.referrals import InMemoryReferrals
+from starshop.adapters.inprocess.waiting_orders import InMemoryWaitingOrders
 from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import (
     Activity,
@@ -39,6 +40,7 @@ from starshop.domain import (
     TxStatus,
     TxType,
     User,
+    WaitingOrder,
 )
 from starshop.domain.events import Event
 
@@ -55,6 +57,7 @@ class _Tables:
     promo_codes: dict[str, PromoCode] = attrs.Factory(dict)
     promo_redemptions: list[PromoRedemption] = attrs.Factory(list)
     referrals: dict[int, Referral] = attrs.Factory(dict)
+    waiting_orders: dict[str, WaitingOrder] = attrs.Factory(dict)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -68,6 +71,7 @@ class _Tables:
             dict(self.promo_codes),
             list(self.promo_redemptions),
             dict(self.referrals),
+            dict(self.waiting_orders),
         )
 
 
@@ -95,9 +99,16 @@ class _Users:
     async def upsert(self, user: User) -> User:
         old = self._t.users.get(user.user_id)
         if old is not None:
-            user = attrs.evolve(user, created_at=old.created_at)
+            user = attrs.evolve(user, created_at=old.created_at, language=old.language)
         self._t.users[user.user_id] = user
         return user
+
+    async def set_language(self, user_id: int, language: str, at: datetime) -> bool:
+        old = self._t.users.get(user_id)
+        if old is None:
+            return False
+        self._t.users[user_id] = attrs.evolve(old, language=language, updated_at=at)
+        return True
 
 
 class _Balances:
@@ -336,6 +347,7 @@ class InMemoryUnitOfWork(_Scope):
         self.outbox = _Outbox(t)
         self.promo_codes = InMemoryPromoCodes(t.promo_codes, t.promo_redemptions)
         self.referrals = InMemoryReferrals(t.referrals, t.transactions)
+        self.waiting_orders = InMemoryWaitingOrders(t.waiting_orders)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):

@@ -12,6 +12,7 @@ from starshop.domain import (
     DeliveryReceipt,
     Invoice,
     Money,
+    OrderState,
     PayWith,
     PromoCode,
     PromoKind,
@@ -19,6 +20,7 @@ from starshop.domain import (
     TxStatus,
     TxType,
     User,
+    WaitingOrder,
 )
 
 
@@ -34,6 +36,7 @@ def user_from_row(row: Mapping[Any, Any]) -> User:
         last_name=row["last_name"],
         is_premium=bool(row["is_premium"]),
         language_code=row["language_code"],
+        language=row["language"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
@@ -47,6 +50,7 @@ def user_to_row(user: User) -> dict[str, Any]:
         "last_name": user.last_name,
         "is_premium": user.is_premium,
         "language_code": user.language_code,
+        "language": user.language,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
     }
@@ -175,4 +179,35 @@ def promo_from_row(row: Mapping[Any, Any]) -> PromoCode:
         disabled_at=row["disabled_at"],
         created_by=row["created_by"],
         created_at=row["created_at"],
+    )
+
+
+def waiting_order_to_row(order: WaitingOrder) -> dict[str, Any]:
+    return {
+        "recharge_id": order.recharge_id,
+        "user_id": order.user_id,
+        "stars": order.stars,
+        "recipient": order.recipient,
+        "price": order.price.amount,
+        "currency": order.price.currency.code,
+        "state": order.state.value,
+        "purchase_id": order.purchase_id,
+        "reason": order.reason,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
+
+
+def waiting_order_from_row(row: Mapping[Any, Any]) -> WaitingOrder:
+    return WaitingOrder(
+        recharge_id=row["recharge_id"],
+        user_id=row["user_id"],
+        stars=row["stars"],
+        recipient=row["recipient"],
+        price=money(row["price"], Currency.of(row["currency"])),
+        state=OrderState(row["state"]),
+        purchase_id=row["purchase_id"],
+        reason=row["reason"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )

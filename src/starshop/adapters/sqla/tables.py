@@ -1,4 +1,5 @@
-"""The schema: users, balances, the transaction journal, the outbox, promo codes and referrals (SQLAlchemy Core)."""
+"""The schema: users, balances, the transaction journal, the outbox, promo codes, referrals and orders waiting for a
+top-up (SQLAlchemy Core)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 
 from starshop.adapters.sqla.types import Amount, UtcDateTime
-from starshop.domain import PromoKind, TxStatus, TxType
+from starshop.domain import OrderState, PromoKind, TxStatus, TxType
 
 # CHECK constraints have no convention: each is named in full where it is declared, here and in the migrations
 # alike. A convention ``ck_%(table_name)s_%(constraint_name)s`` prefixed a full name a second time (migration 0001;
@@ -61,6 +62,7 @@ users = Table(
     Column("last_name", String(255)),
     Column("is_premium", Boolean, nullable=False, server_default=text("false")),
     Column("language_code", String(16)),
+    Column("language", String(8)),  # the shop language the user chose (bot and storefront), if they chose one
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -211,4 +213,22 @@ referrals = Table(
     Column("referrer_id", BigInteger, ForeignKey("users.user_id", ondelete="RESTRICT"), nullable=False, index=True),
     Column("attributed_at", UtcDateTime, nullable=False),
     CheckConstraint("user_id <> referrer_id", name="ck_referrals_not_self"),
+)
+
+# An order refused for lack of money, waiting for the top-up of what was missing: one per recharge (its key).
+waiting_orders = Table(
+    "waiting_orders",
+    metadata,
+    Column("recharge_id", String(32), ForeignKey("transactions.id", ondelete="RESTRICT"), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.user_id", ondelete="RESTRICT"), nullable=False, index=True),
+    Column("stars", Integer, nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("price", Amount, nullable=False),
+    Column("currency", String(8), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("purchase_id", String(32)),
+    Column("reason", String(32)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint(_in("state", [s.value for s in OrderState]), name="ck_waiting_orders_state_valid"),
 )

@@ -22,6 +22,7 @@ from starshop.adapters.sqla.repositories import (
     SqlaReferralRepository,
     SqlaTransactionRepository,
     SqlaUserRepository,
+    SqlaWaitingOrderRepository,
 )
 from starshop.application.ports import Clock
 
@@ -79,6 +80,7 @@ class SqlaUnitOfWork(_ConnectionScope):
     outbox: SqlaOutbox
     promo_codes: SqlaPromoCodeRepository
     referrals: SqlaReferralRepository
+    waiting_orders: SqlaWaitingOrderRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine)
@@ -91,6 +93,7 @@ class SqlaUnitOfWork(_ConnectionScope):
         self.outbox = SqlaOutbox(x, self._clock)
         self.promo_codes = SqlaPromoCodeRepository(x)
         self.referrals = SqlaReferralRepository(x)
+        self.waiting_orders = SqlaWaitingOrderRepository(x)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()

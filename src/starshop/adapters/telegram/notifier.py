@@ -18,12 +18,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 
-from starshop.adapters.telegram.i18n import pick_language, text
+from starshop.adapters.telegram.i18n import has, pick_language, text
 from starshop.adapters.telegram.throttle import SendThrottle
 from starshop.domain.events import (
     BonusGranted,
     Event,
     OperatorAttention,
+    OrderDropped,
+    OrderPlaced,
     PaymentReceived,
     PurchaseCancelled,
     PurchaseDelayed,
@@ -42,8 +44,21 @@ def render(event: Event, lang: str) -> str | None:
     match event:
         case PaymentReceived() | BonusGranted():
             return text(lang, f"n_{event.kind}", amount=event.amount, balance=event.balance)
-        case PurchaseDelivered() | PurchaseRefused():
+        case PurchaseDelivered():
+            lines = [
+                text(lang, "n_purchase_delivered", stars=event.stars, recipient=event.recipient, price=event.price)
+            ]
+            if event.ref:
+                lines.append(text(lang, "n_reference", ref=event.ref))
+            if event.tx_hash:
+                lines.append(text(lang, "n_tx_hash", tx_hash=event.tx_hash))
+            return "\n".join(lines)
+        case PurchaseRefused() | OrderPlaced():
             return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient, price=event.price)
+        case OrderDropped():
+            key = f"n_order_dropped_{event.reason}"
+            key = key if has(key) else "n_order_dropped_refused"
+            return text(lang, key, stars=event.stars, recipient=event.recipient, price=event.price)
         case PurchaseDelayed() | PurchaseWaiting() | PurchaseCancelled():
             return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient)
         case OperatorAttention():

@@ -13,6 +13,7 @@ from starshop.application.ports.delivery import (
 )
 from starshop.application.ports.infra import (
     DELIVER_PURCHASE,
+    PLACE_ORDER,
     Cache,
     Clock,
     EventPublisher,
@@ -53,10 +54,12 @@ from starshop.application.ports.persistence import (
     TransactionRepository,
     UnitOfWork,
     UserRepository,
+    WaitingOrderRepository,
 )
 
 __all__ = [
     "DELIVER_PURCHASE",
+    "PLACE_ORDER",
     "Activity",
     "ActivityFigures",
     "BalanceRepository",
@@ -101,5 +104,6 @@ __all__ = [
     "UnitOfWork",
     "Unknown",
     "UserRepository",
+    "WaitingOrderRepository",
     "WebhookVerifier",
 ]

@@ -93,3 +93,5 @@ class TaskRunner(Protocol):
 
 
 DELIVER_PURCHASE = "deliver_purchase"
+PLACE_ORDER = "place_order"
+"""Carries the id of a credited recharge an order waits for."""

@@ -4,7 +4,12 @@ from enum import StrEnum
 
 from starshop.application.config import ShopConfig
 from starshop.application.ports import Clock, PaymentNotification, UnitOfWork
-from starshop.application.use_cases._shared import balance_changed, cancel_waiting_purchase, locked
+from starshop.application.use_cases._shared import (
+    balance_changed,
+    cancel_waiting_purchase,
+    locked,
+    waiting_order_funded,
+)
 from starshop.domain import (
     InsufficientFunds,
     Money,
@@ -42,6 +47,8 @@ class ConfirmPayment:
     - A ``paid`` after we expired or cancelled the recharge is still credited, and flagged.
     - Cancelled and failed invoices close the recharge; locked (AML) and refund statuses flag it for an operator.
     - The invoice of a purchase, once credited, funds that purchase in the same commit and queues its delivery.
+    - A top-up an order waits for, once credited in full, has the order placed (``OrderFunded``, once per
+      recharge); not paid in full, it drops the order.
     """
 
     def __init__(self, uow: UnitOfWork, clock: Clock, config: ShopConfig) -> None:
@@ -111,6 +118,7 @@ class ConfirmPayment:
         await balance_changed(uow, balance, tx, "recharge")
         if funds_purchase:
             await self._fund_purchase(uow, tx)
+            await waiting_order_funded(uow, tx)
         else:
             await cancel_waiting_purchase(uow, tx, now)
         return outcome

@@ -6,6 +6,7 @@ import attrs
 
 from starshop.application.ports import (
     DELIVER_PURCHASE,
+    PLACE_ORDER,
     Clock,
     EventPublisher,
     Notifier,
@@ -13,7 +14,7 @@ from starshop.application.ports import (
     OutboxUnitOfWork,
     TaskQueue,
 )
-from starshop.domain.events import NOTIFY_USER, OperatorAttention, PurchaseQueued
+from starshop.domain.events import NOTIFY_USER, OperatorAttention, OrderFunded, PurchaseQueued
 
 
 @attrs.frozen(kw_only=True)
@@ -25,7 +26,8 @@ class RelayReport:
 
 
 class RelayOutbox:
-    """Hand committed events on: delivery tasks to the queue, news to the user, everything to real-time subscribers.
+    """Hand committed events on: delivery and order-placing tasks to the queue, news to the user, everything to
+    real-time subscribers.
 
     - Messages are claimed under a lease, so two relays never send the same batch at once; a message whose hand-over
       failed is retried when its lease runs out (at least once; receivers are idempotent by the event's key).
@@ -78,6 +80,8 @@ class RelayOutbox:
         try:
             if isinstance(event, PurchaseQueued):
                 await self._queue.enqueue(DELIVER_PURCHASE, event.tx_id)
+            if isinstance(event, OrderFunded):
+                await self._queue.enqueue(PLACE_ORDER, event.tx_id)
             if event.kind in NOTIFY_USER or isinstance(event, OperatorAttention):
                 await self._notifier.notify(event)
         except Exception:

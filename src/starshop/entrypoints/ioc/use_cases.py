@@ -26,6 +26,7 @@ from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.list_promo_codes import ListPromoCodes
 from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
 from starshop.application.use_cases.look_up_purchase import LookUpPurchase
+from starshop.application.use_cases.place_waiting_order import PlaceWaitingOrder
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.record_delivery import RecordDelivery
@@ -34,6 +35,7 @@ from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.search_transactions import SearchTransactions
+from starshop.application.use_cases.top_up_for_order import TopUpForOrder
 
 
 class UseCasesProvider(Provider):
@@ -71,6 +73,8 @@ class UseCasesProvider(Provider):
         RedeemPromoCode,
         AttributeReferral,
         GetReferrals,
+        TopUpForOrder,
+        PlaceWaitingOrder,
     )
 
     @provide

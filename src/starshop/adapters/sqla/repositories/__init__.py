@@ -7,6 +7,7 @@ from starshop.adapters.sqla.repositories.promo_codes import SqlaPromoCodeReposit
 from starshop.adapters.sqla.repositories.referrals import SqlaReferralRepository
 from starshop.adapters.sqla.repositories.transactions import SqlaTransactionRepository
 from starshop.adapters.sqla.repositories.users import SqlaUserRepository
+from starshop.adapters.sqla.repositories.waiting_orders import SqlaWaitingOrderRepository
 
 __all__ = [
     "SqlaBalanceRepository",
@@ -16,4 +17,5 @@ __all__ = [
     "SqlaReferralRepository",
     "SqlaTransactionRepository",
     "SqlaUserRepository",
+    "SqlaWaitingOrderRepository",
 ]
