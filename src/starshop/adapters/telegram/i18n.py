@@ -27,6 +27,8 @@ EN: dict[str, str] = {
     "btn_shop": "🛍 Shop",
     "btn_promo": "🎁 Promo code",
     "btn_referrals": "👥 Invite friends",
+    "btn_repeat": "🔁 Repeat last order",
+    "repeat_none": "You have no completed order to repeat yet. Buy stars with /buy.",
     "referrals": (
         "👥 Your link: {link}\nFriends who join through it and buy earn you {percent}% of each purchase.\n"
         "Invited: {invited}\nEarned: {earned}"
@@ -124,6 +126,16 @@ EN: dict[str, str] = {
     "err_amount_range": "A top-up must be from {min} to {max}.",
     "err_insufficient": "Not enough money on your balance: {missing} is missing. Top up and try again.",
     "btn_topup_amount": "➕ Top up {amount}",
+    "err_insufficient_order": (
+        "Not enough money on your balance: {missing} is missing. Top up {amount} and this order is placed as soon as "
+        "the payment arrives, at today's price if it is at most {price} (otherwise nothing is bought and the top-up "
+        "stays on your balance)."
+    ),
+    "btn_topup_and_buy": "➕ Top up {amount} and buy",
+    "order_topup_invoice": (
+        "🧾 Top-up of {amount} for your order of {stars} ⭐ for @{recipient}: pay by the link below. The invoice is "
+        "valid until {expires}; the order is placed as soon as the payment arrives."
+    ),
     # errors by code
     "e_invalid_star_amount": "That number of stars cannot be bought (at least {min}).",
     "e_invalid_recipient": "That is not a Telegram username: 5–32 Latin letters, digits or _.",
@@ -236,6 +248,8 @@ RU: dict[str, str] = {
     "btn_shop": "🛍 Магазин",
     "btn_promo": "🎁 Промокод",
     "btn_referrals": "👥 Пригласить друзей",
+    "btn_repeat": "🔁 Повторить последний заказ",
+    "repeat_none": "Выполненных заказов для повтора пока нет. Купите звёзды через /buy.",
     "referrals": (
         "👥 Ваша ссылка: {link}\nДрузья, пришедшие по ней, приносят вам {percent}% от каждой своей покупки.\n"
         "Приглашено: {invited}\nЗаработано: {earned}"
@@ -328,6 +342,15 @@ RU: dict[str, str] = {
     "err_amount_range": "Пополнение — от {min} до {max}.",
     "err_insufficient": "На балансе не хватает {missing}. Пополните баланс и попробуйте снова.",
     "btn_topup_amount": "➕ Пополнить на {amount}",
+    "err_insufficient_order": (
+        "На балансе не хватает {missing}. Пополните на {amount}, и заказ оформится, как только придёт платёж, "
+        "по цене дня, если она не выше {price} (иначе ничего не покупается, а пополнение остаётся на балансе)."
+    ),
+    "btn_topup_and_buy": "➕ Пополнить на {amount} и купить",
+    "order_topup_invoice": (
+        "🧾 Пополнение на {amount} для заказа {stars} ⭐ для @{recipient}: оплатите по ссылке ниже. Счёт действует "
+        "до {expires}; заказ оформится, как только придёт платёж."
+    ),
     "e_invalid_star_amount": "Такое количество звёзд купить нельзя (минимум {min}).",
     "e_invalid_recipient": "Это не username в Telegram: 5–32 латинские буквы, цифры или _.",
     "e_invalid_amount": "Неверная сумма.",
