@@ -21,6 +21,7 @@ from starshop.domain.errors import (
     PromoExpired,
     PromoNotApplicable,
     PromoUsedUp,
+    UnsupportedLanguage,
 )
 from starshop.domain.money import PLAIN_DECIMAL, Currency, Money
 from starshop.domain.payment import PaymentStatus, UnderpaymentPolicy
@@ -48,10 +49,11 @@ from starshop.domain.transaction import (
     TxType,
     can_move,
 )
-from starshop.domain.user import MAX_USER_ID, User
+from starshop.domain.user import LANGUAGES, MAX_USER_ID, User
 from starshop.domain.waiting_order import DropReason, OrderState, WaitingOrder
 
 __all__ = [
+    "LANGUAGES",
     "MAX_USER_ID",
     "MIN_STARS",
     "PLAIN_DECIMAL",
@@ -93,6 +95,7 @@ __all__ = [
     "TxStatus",
     "TxType",
     "UnderpaymentPolicy",
+    "UnsupportedLanguage",
     "User",
     "WaitingOrder",
     "attribution",

@@ -75,3 +75,7 @@ class PromoUsedUp(DomainError):
 
 class PromoAlreadyUsed(DomainError):
     code = "promo_code_already_used"
+
+
+class UnsupportedLanguage(DomainError):
+    code = "unsupported_language"

@@ -35,6 +35,7 @@ from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.search_transactions import SearchTransactions
+from starshop.application.use_cases.set_language import SetLanguage
 from starshop.application.use_cases.top_up_for_order import TopUpForOrder
 
 
@@ -74,6 +75,7 @@ class UseCasesProvider(Provider):
         AttributeReferral,
         GetReferrals,
         TopUpForOrder,
+        SetLanguage,
         PlaceWaitingOrder,
     )
 
