@@ -32,6 +32,7 @@ EXAMPLES: list[events.Event] = [
     events.OperatorAttention(user_id=5, tx_id="t9", reason="paid after expiry"),
     events.PurchaseDelivered(user_id=2, tx_id="t11", stars=50, recipient="al", price=Money.of("1", USD), ref="R#1"),
     events.OrderFunded(user_id=6, tx_id="t12"),
+    events.InvoiceClosed(user_id=7, tx_id="t15", amount=Money.of("5", USD), message_id=1001, status="expired"),
     events.OrderPlaced(user_id=6, tx_id="t13", stars=100, recipient="dan", price=Money.of("1.65", USD)),
     events.OrderDropped(
         user_id=6, tx_id="t14", stars=100, recipient="dan", price=Money.of("1.70", USD), reason="price_changed"

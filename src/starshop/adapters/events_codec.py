@@ -43,6 +43,7 @@ for _cls in (
     events.OrderFunded,
     events.OrderPlaced,
     events.OrderDropped,
+    events.InvoiceClosed,
 ):
     register(_cls)
 

@@ -141,6 +141,16 @@ class OrderDropped(Event):
     reason: str
 
 
+@attrs.frozen(kw_only=True)
+class InvoiceClosed(Event):
+    """A top-up invoice the bot showed (its message ``message_id``) expired or was cancelled unpaid (``status``)."""
+
+    kind: ClassVar[str] = "invoice_closed"
+    amount: Money
+    message_id: int
+    status: str
+
+
 NOTIFY_USER = frozenset(
     {
         PaymentReceived.kind,
@@ -152,5 +162,6 @@ NOTIFY_USER = frozenset(
         BonusGranted.kind,
         OrderPlaced.kind,
         OrderDropped.kind,
+        InvoiceClosed.kind,
     }
 )

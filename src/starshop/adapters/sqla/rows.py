@@ -97,6 +97,7 @@ def tx_to_row(tx: Transaction) -> dict[str, Any]:
         "promo_code": tx.promo_code,
         "discount": tx.discount.amount if tx.discount else None,
         "reward_for": tx.reward_for,
+        "chat_message_id": tx.chat_message_id,
         "created_at": tx.created_at,
         "updated_at": tx.updated_at,
     }
@@ -142,6 +143,7 @@ def tx_from_row(row: Mapping[Any, Any]) -> Transaction:
         promo_code=row["promo_code"],
         discount=money(row["discount"], currency) if row["discount"] is not None else None,
         reward_for=row["reward_for"],
+        chat_message_id=row["chat_message_id"],
     )
 
 

@@ -117,6 +117,7 @@ transactions = Table(
     Column("promo_code", String(32)),
     Column("discount", Amount),
     Column("reward_for", String(32)),
+    Column("chat_message_id", BigInteger),  # the bot's message carrying a recharge's Pay button (migration 0010)
     Column("created_at", UtcDateTime, nullable=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("user_id", "idempotency_key"),

@@ -175,6 +175,8 @@ EN: dict[str, str] = {
     "n_purchase_cancelled": "✖ The order of {stars_gen} for @{recipient} was cancelled: its invoice was not paid.",
     "n_bonus_granted": "🎁 Bonus: {amount}.\n💰 Balance: {balance}",
     "n_reference": "🧾 Provider reference: {ref}",
+    "n_invoice_closed_expired": "⌛ This invoice for {amount} expired unpaid; nothing was charged. See /recharge.",
+    "n_invoice_closed_failed": "✖ This invoice for {amount} was cancelled; nothing was charged. Top up with /recharge.",
     "n_tx_hash": "🔗 Transaction: {tx_hash}",
     "n_order_placed": (
         "✅ Your top-up arrived and your order is placed: {stars_nom} for @{recipient}, {price} reserved on your "
@@ -388,6 +390,8 @@ RU: dict[str, str] = {
     "n_purchase_cancelled": "✖ Заказ {stars_gen} для @{recipient} отменён: счёт не был оплачен.",
     "n_bonus_granted": "🎁 Бонус: {amount}.\n💰 Баланс: {balance}",
     "n_reference": "🧾 Номер у поставщика: {ref}",
+    "n_invoice_closed_expired": "⌛ Счёт на {amount} истёк неоплаченным; ничего не списано. Пополнить: /recharge.",
+    "n_invoice_closed_failed": "✖ Счёт на {amount} отменён; ничего не списано. Пополнить: /recharge.",
     "n_tx_hash": "🔗 Транзакция: {tx_hash}",
     "n_order_placed": (
         "✅ Пополнение пришло, заказ оформлен: {stars_nom} для @{recipient}, {price} зарезервировано на балансе. "

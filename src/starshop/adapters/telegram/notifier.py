@@ -3,6 +3,8 @@
 - Each event kind is rendered in the user's language (looked up through the callable it is given).
 - Operator attention goes to every admin id instead of the user.
 - Sending respects Telegram's limits, waits out ``retry_after`` on 429 and tries again.
+- A closed invoice edits the bot's message that carried its Pay button (the button goes); a message too old to
+  edit, or gone, gets the news as a new message.
 - An event key is sent once per process (the outbox relay delivers at least once); a blocked bot or a deleted
   chat is logged and dropped, never raised, so the outbox does not retry it forever. Other failures raise, so the
   relay retries later.
@@ -23,6 +25,7 @@ from starshop.adapters.telegram.throttle import SendThrottle
 from starshop.domain.events import (
     BonusGranted,
     Event,
+    InvoiceClosed,
     OperatorAttention,
     OrderDropped,
     OrderPlaced,
@@ -55,6 +58,8 @@ def render(event: Event, lang: str) -> str | None:
             return "\n".join(lines)
         case PurchaseRefused() | OrderPlaced():
             return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient, price=event.price)
+        case InvoiceClosed():
+            return text(lang, f"n_invoice_closed_{event.status}", amount=event.amount)
         case OrderDropped():
             key = f"n_order_dropped_{event.reason}"
             key = key if has(key) else "n_order_dropped_refused"
@@ -103,6 +108,14 @@ class AiogramNotifier:
             self._seen.popitem(last=False)
 
     async def _send(self, chat_id: int, message: str, event: Event) -> None:
+        if isinstance(event, InvoiceClosed) and chat_id == event.user_id:
+            try:
+                await self._throttle.wait(chat_id)
+                await self._bot.edit_message_text(message, chat_id=chat_id, message_id=event.message_id)
+            except TelegramBadRequest as e:
+                log.info("could not edit the invoice message of %s (%s): telling anew", event.key, e.message)
+            else:
+                return
         for attempt in range(1, self._max_attempts + 1):
             await self._throttle.wait(chat_id)
             try:

@@ -26,7 +26,7 @@ from starshop.domain import (
     TxStatus,
     referral_reward,
 )
-from starshop.domain.events import BalanceChanged, OrderDropped, OrderFunded, PurchaseCancelled
+from starshop.domain.events import BalanceChanged, InvoiceClosed, OrderDropped, OrderFunded, PurchaseCancelled
 
 # Orders this much older than an attempt cannot be confused with it (the lookup window is far narrower).
 RECEIPT_HORIZON = timedelta(days=2)
@@ -80,6 +80,20 @@ async def _drop_waiting_order(uow: UnitOfWork, recharge: Transaction, now: datet
             reason=DropReason.NOT_PAID.value,
         )
     )
+
+
+async def invoice_closed(uow: UnitOfWork, recharge: Transaction) -> None:
+    """The closed (expired, cancelled, failed) recharge's invoice message in the bot is edited: its Pay button goes."""
+    if recharge.chat_message_id is not None and recharge.status in (TxStatus.EXPIRED, TxStatus.FAILED):
+        await uow.outbox.add(
+            InvoiceClosed(
+                user_id=recharge.user_id,
+                tx_id=recharge.id,
+                amount=recharge.amount,
+                message_id=recharge.chat_message_id,
+                status=recharge.status.value,
+            )
+        )
 
 
 async def waiting_order_funded(uow: UnitOfWork, recharge: Transaction) -> None:

@@ -7,6 +7,7 @@ from starshop.application.ports import Clock, PaymentNotification, UnitOfWork
 from starshop.application.use_cases._shared import (
     balance_changed,
     cancel_waiting_purchase,
+    invoice_closed,
     locked,
     waiting_order_funded,
 )
@@ -88,6 +89,7 @@ class ConfirmPayment:
                 expires = status is PaymentStatus.CANCELLED and tx.status is TxStatus.PENDING
                 tx = tx.moved_to(TxStatus.EXPIRED if expires else TxStatus.FAILED, now)
                 await cancel_waiting_purchase(uow, tx, now)
+                await invoice_closed(uow, tx)
             await uow.transactions.update(tx)
             return PaymentOutcome.CLOSED
         if tx.status is TxStatus.PENDING and status is not PaymentStatus.WAITING:

@@ -24,6 +24,7 @@ from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
 from starshop.application.use_cases.quote_stars import QuoteStars
+from starshop.application.use_cases.remember_invoice_message import RememberInvoiceMessage
 from starshop.application.use_cases.top_up_for_order import OrderTopUp, TopUpForOrder
 from starshop.domain import (
     MIN_STARS,
@@ -38,6 +39,7 @@ from starshop.domain import (
 )
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import ConfirmCb, MenuCb, OrderTopUpCb, PayCb, RecipientCb, StarsCb
+from starshop.entrypoints.bot.recharge import remember_invoice
 from starshop.entrypoints.bot.replies import Event, quoted, remove_keyboard, say, top_up_for
 from starshop.entrypoints.bot.routes import Routes
 from starshop.entrypoints.bot.states import BuyDialog
@@ -296,6 +298,7 @@ async def order_top_up(
     lang: str,
     top_up: FromDishka[TopUpForOrder],
     config: FromDishka[ShopConfig],
+    remember: FromDishka[RememberInvoiceMessage],
 ) -> None:
     if not await pressed_on_its_screen(callback, state, lang, BuyDialog.top_up, callback_data.ref):
         return
@@ -314,7 +317,9 @@ async def order_top_up(
     message = text(
         lang, "order_topup_invoice", amount=amount, stars=order.stars, recipient=data["recipient"], expires=expires
     )
-    await say(callback, message, keyboards.pay_link(text(lang, "btn_pay", price=amount), result.invoice.url), edit=True)
+    link = keyboards.pay_link(text(lang, "btn_pay", price=amount), result.invoice.url)
+    shown = await say(callback, message, link, edit=True)
+    await remember_invoice(remember, callback.from_user.id, result.recharge.id, shown)
 
 
 @routes.callback_query(ConfirmCb.filter(~F.ok))

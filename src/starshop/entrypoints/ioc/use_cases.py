@@ -33,6 +33,7 @@ from starshop.application.use_cases.record_delivery import RecordDelivery
 from starshop.application.use_cases.redeem_promo_code import RedeemPromoCode
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
+from starshop.application.use_cases.remember_invoice_message import RememberInvoiceMessage
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.search_transactions import SearchTransactions
 from starshop.application.use_cases.set_language import SetLanguage
@@ -76,6 +77,7 @@ class UseCasesProvider(Provider):
         GetReferrals,
         TopUpForOrder,
         SetLanguage,
+        RememberInvoiceMessage,
         PlaceWaitingOrder,
     )
 

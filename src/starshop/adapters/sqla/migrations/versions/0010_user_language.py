@@ -1,8 +1,9 @@
-"""The user's chosen language (``users.language``, shared by the bot and the storefront) and the orders waiting
+"""The user's chosen language (``users.language``, shared by the bot and the storefront), the orders waiting
 for a top-up (``waiting_orders``: an order refused for lack of money, placed once the top-up of what was missing
-is credited; one per recharge).
+is credited; one per recharge), and the bot's message carrying a recharge's Pay button
+(``transactions.chat_message_id``: edited when the invoice expires or is cancelled).
 
-Both are additions: SQLite adds the column and the table without rebuilding anything.
+All are additions: SQLite adds the column and the table without rebuilding anything.
 
 Revision ID: 0010_user_language
 Revises: 0005
@@ -24,6 +25,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("users", sa.Column("language", sa.String(8)))
+    op.add_column("transactions", sa.Column("chat_message_id", sa.BigInteger()))
     op.create_table(
         "waiting_orders",
         sa.Column("recharge_id", sa.String(32), nullable=False),
@@ -52,4 +54,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_waiting_orders_user_id", "waiting_orders")
     op.drop_table("waiting_orders")
-    op.execute("ALTER TABLE users DROP COLUMN language")  # SQLite too (3.35 and later)
+    op.execute("ALTER TABLE transactions DROP COLUMN chat_message_id")  # SQLite too (3.35 and later)
+    op.execute("ALTER TABLE users DROP COLUMN language")
