@@ -32,6 +32,13 @@ EXAMPLES: list[events.Event] = [
     events.OperatorAttention(user_id=5, tx_id="t9", reason="paid after expiry"),
     events.AlertRaised(user_id=0, tx_id="wallet_low:fragment:1", alert="wallet_low", text="the wallet is low"),
     events.BroadcastQueued(user_id=9, tx_id="b1"),
+    events.PurchaseDelivered(user_id=2, tx_id="t11", stars=50, recipient="al", price=Money.of("1", USD), ref="R#1"),
+    events.OrderFunded(user_id=6, tx_id="t12"),
+    events.InvoiceClosed(user_id=7, tx_id="t15", amount=Money.of("5", USD), message_id=1001, status="expired"),
+    events.OrderPlaced(user_id=6, tx_id="t13", stars=100, recipient="dan", price=Money.of("1.65", USD)),
+    events.OrderDropped(
+        user_id=6, tx_id="t14", stars=100, recipient="dan", price=Money.of("1.70", USD), reason="price_changed"
+    ),
 ]
 
 
@@ -102,6 +109,14 @@ def good() -> dict[str, Any]:
 def test_a_malformed_field_is_refused_with_its_name(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         event_from_dict(good() | change)
+
+
+def test_a_field_added_with_a_default_may_be_absent_from_an_event_stored_before_it() -> None:
+    stored = event_to_dict(EXAMPLES[3])
+    del stored["ref"]
+
+    assert event_from_dict(stored) == EXAMPLES[3]
+    assert EXAMPLES[3].ref == ""
 
 
 def test_a_missing_field_is_refused() -> None:

@@ -2,8 +2,9 @@
 
 The model predicts every credit (recharges, bonuses, adjustments) on its own, and checks each purchase movement it
 observes against the rules before applying it: a purchase ends delivered only if the provider bought it, ends
-refused only if the provider refused it, is never bought twice, an unknown outcome is never refunded, and a
-purchase paid by invoice is funded only by its own invoice paid in full.
+refused only if the provider refused it, is never bought twice, an unknown outcome is never refunded, a
+purchase paid by invoice is funded only by its own invoice paid in full, and an order waiting for a top-up is
+placed once, only after that top-up was credited in full while it waited, and never above the price confirmed.
 
 Every rule says which branch it took (``note``: a hypothesis ``event`` and a count); ``test_ledger_state_machine``
 fails when an important branch ran in no example, so a rule that silently stopped reaching its case is seen.
@@ -51,6 +52,7 @@ from starshop.application.use_cases.record_delivery import DeliveryResult, Recor
 from starshop.application.use_cases.redeem_promo_code import Redemption
 from starshop.application.use_cases.register_user import TelegramProfile
 from starshop.application.use_cases.resolve_purchase import OperatorVerdict, Verdict
+from starshop.application.use_cases.top_up_for_order import OrderTopUp
 from starshop.domain import (
     Attribution,
     Currency,
@@ -59,6 +61,7 @@ from starshop.domain import (
     InsufficientFunds,
     InvalidPromoCode,
     Money,
+    OrderState,
     PaymentStatus,
     PayWith,
     PromoAlreadyUsed,
@@ -101,6 +104,9 @@ class Recharge:
     purchase: str | None = None  # the purchase this invoice pays for
     credited: Decimal = ZERO
     webhooks: int = 0  # verified webhooks received for it, copies included
+    order: tuple[int, Decimal] | None = None  # the stars and confirmed price of an order waiting for this top-up
+    order_funded: bool = False  # credited in full while the order waited
+    order_seen: bool = False  # the order's fate (placed or dropped) was observed
 
 
 @attrs.define
@@ -240,6 +246,8 @@ class LedgerMachine(RuleBasedStateMachine):
     @staticmethod
     def made(kind: str, result):
         """The transaction a request of ``kind`` made."""
+        if kind == "order":
+            return result.recharge
         return getattr(result, kind if kind in ("recharge", "purchase") else "transaction")
 
     # --- promo codes ----------------------------------------------------------------------------------------
@@ -342,8 +350,13 @@ class LedgerMachine(RuleBasedStateMachine):
         amount=money(min_value="1", max_value="50"),
         key=st.sampled_from(KEYS),
         retry=st.booleans(),
+        # a top-up for an order refused for lack of money (its stars), part of this rule so no other rule runs less
+        order=st.sampled_from([None, None, 50, 100, 700]),
+        cheaper=st.sampled_from([False, False, True]),  # the order was confirmed when the price was lower
     )
-    def create_recharge(self, user, amount, key, retry):
+    def create_recharge(self, user, amount, key, retry, order=None, cheaper=False):
+        if order is not None:
+            return self.top_up_for_a_refused_order(user, order, cheaper, key)
         first = self.keyed.get((user, key)) if key else None
         if retry and first is not None and first[0][0] == "recharge":  # a client retrying its own request
             amount = first[0][1]
@@ -354,6 +367,27 @@ class LedgerMachine(RuleBasedStateMachine):
         rec = Recharge(result.recharge.id, result.recharge.order_id, user, amount.amount, result.invoice.expires_at)
         self.model_recharges[rec.tx_id] = rec
         note("recharge created")
+        return rec.tx_id
+
+    def top_up_for_a_refused_order(self, user, stars, cheaper, key):
+        """A purchase from the balance refused for lack of money: the user tops up what is missing, and the order
+        waits for that top-up."""
+        price = self.shop.policy.price(stars).amount
+        agreed = price - Decimal("0.01") if cheaper else price
+        available = self.amount[user] - self.held[user]
+        data = OrderTopUp(
+            user_id=user, stars=stars, recipient="gift_wait", price=self.shop.money(str(agreed)), idempotency_key=key
+        )
+        request = (stars, agreed)
+        result = self.keyed_request(user, "order", key, request, lambda: self.run(self.shop.top_up_for_order(data)))
+        if result is None:
+            return multiple()
+        recharge = result.recharge
+        assert recharge.amount.amount == max(agreed - available, self.shop.config.min_recharge.amount)
+        rec = Recharge(recharge.id, recharge.order_id, user, recharge.amount.amount, result.invoice.expires_at)
+        rec.order = (stars, agreed)
+        self.model_recharges[rec.tx_id] = rec
+        note("order top-up created")
         return rec.tx_id
 
     @rule(
@@ -404,6 +438,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if status.credits or (status is PaymentStatus.UNDERPAID and pro_rata):
             if rec.state in (OPEN, EXPIRED):
                 credit = rec.amount if status.credits else min(paid, rec.amount)
+                rec.order_funded = rec.order is not None and rec.state == OPEN and status.credits
                 self.amount[rec.user] += credit
                 rec.credited = credit
                 rec.state = CREDITED
@@ -664,7 +699,40 @@ class LedgerMachine(RuleBasedStateMachine):
     def bought(self) -> set[str]:
         return {order.receipt.ref_id.removeprefix("Ref#") for order in self.shop.delivery.orders}
 
+    def observe_waiting_orders(self) -> None:
+        """An order waiting for a top-up is placed (once, at most at its confirmed price) only if that top-up was
+        credited in full while it waited; it is dropped when it was not, or when today's price is above it."""
+        for rec in self.model_recharges.values():
+            if rec.order is None or rec.order_seen:
+                continue
+            order = self.run(self.shop.waiting_order(rec.tx_id))
+            assert order is not None
+            placed = [t for t in self.run(self.shop.transactions()) if t.idempotency_key == order.idempotency_key]
+            assert len(placed) <= 1, "an order waiting for a top-up was placed more than once"
+            if order.state is OrderState.WAITING:
+                assert not placed
+                continue
+            rec.order_seen = True
+            stars, agreed = rec.order
+            price = self.shop.policy.price(stars).amount
+            if order.state is OrderState.PLACED:
+                [tx] = placed
+                assert rec.order_funded, "an order was placed without its top-up credited in full"
+                assert tx.id == order.purchase_id and tx.user_id == rec.user and tx.stars == stars
+                assert tx.amount.amount == price <= agreed
+                self.purchases[tx.id] = Purchase(tx.id, rec.user, price, TxStatus.PENDING, funded=True)
+                self.held[rec.user] += price
+                note("waiting order placed")
+                continue
+            assert not placed
+            if order.reason == "price_changed":
+                assert price > agreed
+            elif order.reason == "not_paid":
+                assert not rec.order_funded
+            note(f"waiting order dropped: {order.reason}")
+
     def observe_purchases(self) -> None:
+        self.observe_waiting_orders()
         bought = self.bought()
         for p in self.purchases.values():
             tx = self.run(self.shop.transaction(p.tx_id))
@@ -823,6 +891,10 @@ MUST_RUN = (
     "referral refused: already_purchased",
     "referral refused: referrer_joined_later",
     "referral reward credited",
+    "order top-up created",
+    "waiting order placed",
+    "waiting order dropped: price_changed",
+    "waiting order dropped: not_paid",
 )
 SETTINGS = settings(
     max_examples=500, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -42,6 +42,10 @@ for _cls in (
     events.OperatorAttention,
     events.AlertRaised,
     events.BroadcastQueued,
+    events.OrderFunded,
+    events.OrderPlaced,
+    events.OrderDropped,
+    events.InvoiceClosed,
 ):
     register(_cls)
 
@@ -64,7 +68,11 @@ def event_from_dict(data: typing.Mapping[str, Any]) -> events.Event:
     if cls is None:
         msg = f"unknown event kind {kind!r}"
         raise ValueError(msg)
-    values: dict[str, Any] = {name: _decode(cls, name, hint, data) for name, hint in _fields(cls)}
+    values: dict[str, Any] = {name: _decode(cls, name, hint, data) for name, hint in _fields(cls) if name in data}
+    missing = [f.name for f in attrs.fields(cls) if f.name not in data and f.default is attrs.NOTHING]
+    if missing:  # a field added later with a default may be absent from an event stored before it
+        msg = f"{cls.kind}: missing field {missing[0]!r}"
+        raise ValueError(msg)
     return cls(**values)
 
 

@@ -24,6 +24,7 @@ from starshop.domain.errors import (
     PromoNotApplicable,
     PromoUsedUp,
     SalesSuspended,
+    UnsupportedLanguage,
 )
 from starshop.domain.money import PLAIN_DECIMAL, Currency, Money
 from starshop.domain.payment import PaymentStatus, UnderpaymentPolicy
@@ -59,10 +60,12 @@ from starshop.domain.transaction import (
     TxType,
     can_move,
 )
-from starshop.domain.user import MAX_USER_ID, User
+from starshop.domain.user import LANGUAGES, MAX_USER_ID, User
+from starshop.domain.waiting_order import DropReason, OrderState, WaitingOrder
 
 __all__ = [
     "DEFAULT_MAINTENANCE_MESSAGE",
+    "LANGUAGES",
     "MAX_USER_ID",
     "MIN_STARS",
     "PLAIN_DECIMAL",
@@ -80,6 +83,7 @@ __all__ = [
     "Defaults",
     "DeliveryReceipt",
     "DomainError",
+    "DropReason",
     "IllegalTransition",
     "InsufficientFunds",
     "InvalidAmount",
@@ -91,6 +95,7 @@ __all__ = [
     "Invoice",
     "InvoiceTerms",
     "Money",
+    "OrderState",
     "Overrides",
     "PayWith",
     "PaymentStatus",
@@ -112,7 +117,9 @@ __all__ = [
     "TxStatus",
     "TxType",
     "UnderpaymentPolicy",
+    "UnsupportedLanguage",
     "User",
+    "WaitingOrder",
     "attribution",
     "can_move",
     "code_of_start",

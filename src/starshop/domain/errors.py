@@ -93,3 +93,7 @@ class InvalidBroadcast(DomainError):
     """A broadcast's message, button or segment that cannot be sent as given."""
 
     code = "broadcast_invalid"
+
+
+class UnsupportedLanguage(DomainError):
+    code = "unsupported_language"

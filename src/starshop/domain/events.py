@@ -56,6 +56,9 @@ class PurchaseDelivered(Event):
     stars: int
     recipient: str
     price: Money
+    # the provider's reference of the order and its blockchain transaction (empty in events stored before them)
+    ref: str = ""
+    tx_hash: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -129,6 +132,44 @@ class BroadcastQueued(Event):
     kind: ClassVar[str] = "broadcast_queued"
 
 
+class OrderFunded(Event):
+    """The top-up an order waits for was credited (``tx_id``: the recharge): the worker places the order."""
+
+    kind: ClassVar[str] = "order_funded"
+
+
+@attrs.frozen(kw_only=True)
+class OrderPlaced(Event):
+    """The order waiting for the top-up ``tx_id`` was placed as a purchase."""
+
+    kind: ClassVar[str] = "order_placed"
+    stars: int
+    recipient: str
+    price: Money
+
+
+@attrs.frozen(kw_only=True)
+class OrderDropped(Event):
+    """The order waiting for the top-up ``tx_id`` will not be placed (``reason``: a ``DropReason``); ``price`` is
+    today's price."""
+
+    kind: ClassVar[str] = "order_dropped"
+    stars: int
+    recipient: str
+    price: Money
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceClosed(Event):
+    """A top-up invoice the bot showed (its message ``message_id``) expired or was cancelled unpaid (``status``)."""
+
+    kind: ClassVar[str] = "invoice_closed"
+    amount: Money
+    message_id: int
+    status: str
+
+
 NOTIFY_USER = frozenset(
     {
         PaymentReceived.kind,
@@ -138,5 +179,8 @@ NOTIFY_USER = frozenset(
         PurchaseWaiting.kind,
         PurchaseCancelled.kind,
         BonusGranted.kind,
+        OrderPlaced.kind,
+        OrderDropped.kind,
+        InvoiceClosed.kind,
     }
 )

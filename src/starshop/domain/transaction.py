@@ -126,6 +126,7 @@ class Transaction:
     gateway_status: str | None = None
     checked_at: datetime | None = None
     purchase_id: str | None = None
+    chat_message_id: int | None = None  # the bot's message carrying the invoice's Pay button, if the bot sent one
     # purchase
     stars: int | None = None
     recipient: str | None = None

@@ -3,7 +3,8 @@ runs from enter to exit (see ``runtime``); ``worker_pieces`` gives all three.
 
 - relay: committed events go to the task queue, the notifier and real-time subscribers (``RelayOutbox``);
 - task runner: ``deliver_purchase`` runs ``DeliverPurchase`` for the id it carries (the database claim stops
-  doubles); ``send_broadcast`` sends a slice of a broadcast with ``SendBroadcast`` (which queues the rest);
+  doubles); ``place_order`` runs ``PlaceWaitingOrder`` for the credited top-up it carries (its idempotency key
+  stops doubles); ``send_broadcast`` sends a slice of a broadcast with ``SendBroadcast`` (which queues the rest);
 - sweeper: ``ReconcilePurchases`` and ``ExpireStaleInvoices`` drive anything left half-way to an end;
   ``ResumeBroadcasts`` queues again a broadcast whose worker stopped; then ``WatchOperations`` raises the alerts no
   event carries (wallet near its floor, a breaker open, a message set aside).
@@ -23,9 +24,10 @@ from typing import TypeVar
 import attrs
 from dishka import AsyncContainer
 
-from starshop.application.ports import DELIVER_PURCHASE, SEND_BROADCAST, TaskRunner
+from starshop.application.ports import DELIVER_PURCHASE, PLACE_ORDER, SEND_BROADCAST, TaskRunner
 from starshop.application.use_cases.deliver_purchase import DeliverPurchase
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
+from starshop.application.use_cases.place_waiting_order import PlaceWaitingOrder
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
@@ -100,7 +102,13 @@ def task_runner(container: AsyncContainer) -> Piece:
             nonlocal runner
             runner = found = await container.get(TaskRunner)
             if not stopped:
-                await found.run({DELIVER_PURCHASE: tracked(deliver), SEND_BROADCAST: tracked(broadcast)})
+                await found.run(
+                    {
+                        DELIVER_PURCHASE: tracked(deliver),
+                        SEND_BROADCAST: tracked(broadcast),
+                        PLACE_ORDER: tracked(place_order),
+                    }
+                )
 
         def stop() -> None:
             nonlocal stopped
@@ -163,6 +171,12 @@ async def broadcast(container: AsyncContainer, broadcast_id: str) -> None:
         " (finished)" if report.finished else "",
         extra=fields,
     )
+
+
+async def place_order(container: AsyncContainer, recharge_id: str) -> None:
+    state = await _call(container, PlaceWaitingOrder, lambda use_case: use_case(recharge_id))
+    outcome = state.value if state is not None else "none"
+    log.info("order waiting for %s: %s", recharge_id, outcome, extra={"tx_id": recharge_id, "outcome": outcome})
 
 
 async def relay(container: AsyncContainer) -> bool:

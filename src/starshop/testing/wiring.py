@@ -22,6 +22,7 @@ from starshop.adapters.inprocess.pacer import InProcessPacer
 from starshop.application.config import ShopConfig
 from starshop.application.ports import (
     DELIVER_PURCHASE,
+    PLACE_ORDER,
     SEND_BROADCAST,
     Cache,
     Clock,
@@ -58,6 +59,7 @@ from starshop.application.use_cases.get_settings_audit import GetSettingsAudit
 from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.application.use_cases.grant_bonus import GrantBonus
 from starshop.application.use_cases.list_promo_codes import ListPromoCodes
+from starshop.application.use_cases.place_waiting_order import PlaceWaitingOrder
 from starshop.application.use_cases.preview_broadcast import PreviewBroadcast
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
@@ -68,7 +70,8 @@ from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
 from starshop.application.use_cases.send_broadcast import SendBroadcast
-from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy
+from starshop.application.use_cases.top_up_for_order import TopUpForOrder
+from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy, WaitingOrder
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import DatabaseSettings, Sections
 from starshop.testing.doubles import (
@@ -276,6 +279,8 @@ class InMemoryShop:
     cancel_broadcast = UseCase(CancelBroadcast, CancelBroadcast.__call__)
     send_broadcast = UseCase(SendBroadcast, SendBroadcast.__call__)
     resume_broadcasts = UseCase(ResumeBroadcasts, ResumeBroadcasts.__call__)
+    top_up_for_order = UseCase(TopUpForOrder, TopUpForOrder.__call__)
+    place_waiting_order = UseCase(PlaceWaitingOrder, PlaceWaitingOrder.__call__)
 
     @property
     def clock(self) -> FixedClock:
@@ -333,6 +338,10 @@ class InMemoryShop:
         page = await reader.search(TransactionFilter(), limit=1_000_000, offset=0)
         return list(page.items)
 
+    async def waiting_order(self, recharge_id: str) -> WaitingOrder | None:
+        async with self.uow() as uow:
+            return await uow.waiting_orders.get(recharge_id)
+
     async def invoice_of(self, purchase_id: str) -> Transaction | None:
         async with self.uow() as uow:
             return await uow.transactions.invoice_of(purchase_id)
@@ -345,9 +354,11 @@ class InMemoryShop:
             if not tasks:
                 return
             for task, task_id in tasks:
-                assert task in (DELIVER_PURCHASE, SEND_BROADCAST)
+                assert task in (DELIVER_PURCHASE, SEND_BROADCAST, PLACE_ORDER), task
                 if task == DELIVER_PURCHASE:
                     await self.deliver_purchase(task_id)
+                elif task == PLACE_ORDER:
+                    await self.place_waiting_order(task_id)
                 else:
                     await self.send_broadcast(task_id)
 

@@ -104,10 +104,15 @@ def test_russian_dark_theme_and_switching_to_english(page, shop_url):
     expect(page.locator("#price")).to_have_text("Цена: 4.13 USD")
     shot(page, "ru-dark-360-buy")
 
-    page.get_by_test_id("lang-switch").click()
+    with page.expect_response("**/api/v1/me/language") as stored:
+        page.get_by_test_id("lang-switch").click()
+    assert stored.value.status == 200  # kept on the user's row: the bot speaks it too
     expect(page.get_by_role("tab", name="Buy stars")).to_be_visible()
     expect(page.locator("#price")).to_have_text("Price: 4.13 USD")
     page.reload()  # the choice is remembered
+    expect(page.get_by_role("tab", name="Buy stars")).to_be_visible()
+    page.evaluate("localStorage.clear()")  # another device: the choice comes from the shop, not this browser
+    page.reload()
     expect(page.get_by_role("tab", name="Buy stars")).to_be_visible()
 
 

@@ -3,10 +3,28 @@
 
 import pytest
 
+from starshop.application.use_cases.deliver_purchase import DeliverPurchase
+from starshop.application.use_cases.relay_outbox import RelayOutbox
+
 from .conftest import BotHarness
 
-STARS_EN = [["50 ⭐", "100 ⭐", "250 ⭐"], ["500 ⭐", "1000 ⭐", "Other"]]
-STARS_RU = [["50 ⭐", "100 ⭐", "250 ⭐"], ["500 ⭐", "1000 ⭐", "Другое"]]
+# each quick amount with its price today
+PRICED = [["50 ⭐ · 0.83 USD", "100 ⭐ · 1.65 USD", "250 ⭐ · 4.13 USD"], ["500 ⭐ · 8.25 USD", "1000 ⭐ · 16.50 USD"]]
+STARS_EN = [PRICED[0], [*PRICED[1], "Other"]]
+STARS_RU = [PRICED[0], [*PRICED[1], "Другое"]]
+
+
+async def run_worker(harness: BotHarness) -> None:
+    """What the worker does: relay the outbox, then deliver every queued purchase, until nothing is left."""
+    while True:
+        async with harness.container() as scope:
+            await (await scope.get(RelayOutbox))()
+        tasks = harness.fakes.queue.drain()
+        if not tasks:
+            return
+        for _, tx_id in tasks:
+            async with harness.container() as scope:
+                await (await scope.get(DeliverPurchase))(tx_id)
 
 
 async def start(harness: BotHarness, lang: str = "en", funds: str | None = None) -> None:
@@ -114,25 +132,56 @@ async def test_bad_inputs_in_english(harness: BotHarness) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "expected", "button"),
+    ("lang", "expected", "button", "invoice"),
     [
-        ("en", "Not enough money on your balance: 0.65 USD is missing. Top up and try again.", "➕ Top up 1.00 USD"),
-        ("ru", "На балансе не хватает 0.65 USD. Пополните баланс и попробуйте снова.", "➕ Пополнить на 1.00 USD"),
+        (
+            "en",
+            "Not enough money on your balance: 0.65 USD is missing. Top up 1.00 USD and this order is placed as soon "
+            "as the payment arrives, at today's price if it is at most 1.65 USD (otherwise nothing is bought and the "
+            "top-up stays on your balance).",
+            "➕ Top up 1.00 USD and buy",
+            "🧾 Top-up of 1.00 USD for your order of 100 ⭐ for @bob_gift: pay by the link below.",
+        ),
+        (
+            "ru",
+            "На балансе не хватает 0.65 USD. Пополните на 1.00 USD, и заказ оформится, как только придёт платёж, "
+            "по цене дня, если она не выше 1.65 USD (иначе ничего не покупается, а пополнение остаётся на балансе).",
+            "➕ Пополнить на 1.00 USD и купить",
+            "🧾 Пополнение на 1.00 USD для заказа 100 ⭐ для @bob_gift: оплатите по ссылке ниже.",
+        ),
     ],
 )
-async def test_insufficient_funds_offers_a_top_up_of_the_missing_amount(
-    harness: BotHarness, lang: str, expected: str, button: str
+async def test_insufficient_funds_offers_a_top_up_of_the_missing_amount_that_places_the_order(
+    harness: BotHarness, lang: str, expected: str, button: str, invoice: str
 ) -> None:
     await start(harness, lang=lang, funds="1.00")
     await harness.send("/buy 100 @bob_gift", lang=lang)
     reply = await harness.confirmed(lang=lang)
     assert reply.text == expected
-    assert reply.buttons == [[button]]  # the shop's smallest top-up is 1.00 USD, more than the 0.65 missing
+    assert reply.buttons == [[button], [reply.buttons[1][0]]]  # the shop's smallest top-up is 1.00 USD, not 0.65
     assert reply.keyboard is not None
-    assert reply.keyboard[0][0]["callback_data"] == "tu:1.00"
-    invoice = await harness.pressed("tu:1.00", lang=lang)
-    assert invoice.keyboard is not None
-    assert invoice.keyboard[0][0]["url"].startswith("https://pay.test/inv-")
+    offer = reply.keyboard[0][0]["callback_data"]
+    assert offer.startswith("bt:")
+    paying = await harness.pressed(offer, lang=lang)
+    assert (paying.text or "").startswith(invoice)
+    assert paying.keyboard is not None
+    assert paying.keyboard[0][0]["url"].startswith("https://pay.test/inv-")
+    again = await harness.pressed(offer, lang=lang)  # the offer is used: pressed again, it opens nothing more
+    assert again.text == ("This button has expired. Start again with /buy." if lang == "en" else again.text)
+    gateway = await harness.gateway()
+    assert len(gateway.invoices) == 1
+
+
+async def test_a_forged_top_up_offer_opens_nothing(harness: BotHarness) -> None:
+    await start(harness, funds="1.00")
+    await harness.send("/buy 100 @bob_gift")
+    await harness.confirmed()
+    forged = await harness.pressed("bt:0123456789abcdef")
+    assert forged.text == (
+        "This confirmation is out of date: a newer order replaced it, so nothing was bought. "
+        "Confirm the latest order or start again with /buy."
+    )
+    assert not (await harness.gateway()).invoices
 
 
 async def test_insufficient_funds_offers_exactly_what_is_missing_when_it_is_enough_to_top_up(
@@ -141,8 +190,29 @@ async def test_insufficient_funds_offers_exactly_what_is_missing_when_it_is_enou
     await start(harness, funds="1.00")
     await harness.send("/buy 1000 @bob_gift")
     reply = await harness.confirmed()
-    assert reply.text == "Not enough money on your balance: 15.50 USD is missing. Top up and try again."
-    assert reply.buttons == [["➕ Top up 15.50 USD"]]
+    assert (reply.text or "").startswith("Not enough money on your balance: 15.50 USD is missing. Top up 15.50 USD")
+    assert reply.buttons == [["➕ Top up 15.50 USD and buy"], ["✖ Cancel"]]
+
+
+async def test_repeat_last_order_requotes_the_last_delivered_purchase_for_confirmation(harness: BotHarness) -> None:
+    await start(harness, funds="10.00")
+    nothing = await harness.pressed("m:repeat")
+    assert nothing.text == "You have no completed order to repeat yet. Buy stars with /buy."
+    await harness.send("/buy 250 @bob_gift")
+    await harness.confirm()
+    await harness.send("/buy 100 @carol_gift")
+    await harness.confirm()  # not delivered yet: the last completed order is still to come
+    delivery = await harness.delivery()
+    delivery.script("delivered", "refused")
+    await run_worker(harness)
+    reply = await harness.pressed("m:repeat")
+    assert reply.text == (
+        "Please confirm your order:\n\n"
+        "⭐ Stars: 250\n👤 Recipient: @bob_gift\n💵 Price: 4.13 USD\n💳 Payment: from balance"
+    )
+    assert reply.buttons == [["✅ Confirm", "✖ Cancel"]]
+    accepted = await harness.confirmed()
+    assert (accepted.text or "").startswith("✅ Order accepted: 250 ⭐ for @bob_gift. 4.13 USD is reserved")
 
 
 async def test_paying_by_invoice_gives_a_pay_link_with_the_exact_price(harness: BotHarness) -> None:

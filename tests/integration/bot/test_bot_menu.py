@@ -1,6 +1,8 @@
 # ruff: noqa: RUF001  (Russian texts, dashes and emoji are the point of these tests)
 """/help, /lang (switched and remembered), /history pages, and the menu buttons."""
 
+from starshop.application.use_cases.set_language import LanguageChoice, SetLanguage
+
 from .conftest import BotHarness
 
 
@@ -36,6 +38,23 @@ async def test_lang_switches_the_language_and_it_is_remembered(harness: BotHarne
     )
     assert (await harness.said("/cancel", lang="ru")).text == "Nothing to cancel."
     assert (await harness.pressed("m:lang")).text == "Choose your language:"
+
+
+async def test_the_chosen_language_lives_on_the_user_row_and_survives_a_flush_of_the_dialog_storage(
+    harness: BotHarness,
+) -> None:
+    await harness.send("/start")
+    await harness.press("l:ru")
+    harness.dp.fsm.storage.storage.clear()  # type: ignore[attr-defined]  # what a Redis flush leaves: no dialog data
+    assert (await harness.said("/cancel")).text == "Нечего отменять."
+    async with harness.container() as scope:  # the storefront's PUT /api/v1/me/language
+        await (await scope.get(SetLanguage))(LanguageChoice(user_id=101, language="en"))
+    assert (await harness.said("/cancel", lang="ru")).text == "Nothing to cancel."
+
+
+async def test_a_language_button_with_a_forged_code_falls_back_to_english(harness: BotHarness) -> None:
+    await harness.send("/start", lang="ru")
+    assert (await harness.pressed("l:xx", lang="ru")).text == "Language: English 🇬🇧"
 
 
 async def test_history_is_empty_at_first(harness: BotHarness) -> None:

@@ -185,8 +185,7 @@ async def test_purchase_news_reach_the_buyer_after_the_commit_in_their_chosen_la
     await harness.bonus(101, "10.00")
     await harness.send("/buy 100 @bob_gift")
     await harness.confirm()
-    storage = harness.dp.fsm.storage
-    lookup = language_lookup(storage, harness.bot.id, harness.container)
+    lookup = language_lookup(harness.container)
     n = AiogramNotifier(harness.bot, lookup, throttle=SendThrottle(per_chat_interval=0))
     harness.fake.clear()
     queue = await harness.container.get(TaskQueue)
@@ -202,12 +201,15 @@ async def test_purchase_news_reach_the_buyer_after_the_commit_in_their_chosen_la
                 await (await scope.get(DeliverPurchase))(tx_id)
     assert [c.text for c in harness.fake.calls_to("sendMessage")] == [
         "🎁 Бонус: 10.00 USD.\n💰 Баланс: 10.00 USD",
-        "⭐ Доставлено: 100 звёзд для @bob_gift за 1.65 USD.",
+        "⭐ Доставлено: 100 звёзд для @bob_gift за 1.65 USD.\n🧾 Номер у поставщика: Ref#t000002\n"
+        f"🔗 Транзакция: {'0' * 64}",  # the provider's reference and its transaction
     ]
 
 
 async def test_the_language_lookup_falls_back_to_the_telegram_profile(harness: BotHarness) -> None:
     await harness.send("/start", lang="ru", user_id=102)
-    lookup = language_lookup(harness.dp.fsm.storage, harness.bot.id, harness.container)
+    lookup = language_lookup(harness.container)
     assert await lookup(102) == "ru"
     assert await lookup(999) is None
+    await harness.press("l:en", lang="ru", user_id=102)
+    assert await lookup(102) == "en"  # the choice wins over the profile

@@ -5,12 +5,14 @@ from .conftest import BotHarness
 
 MENU_EN = [
     ["⭐ Buy stars", "💰 Balance"],
+    ["🔁 Repeat last order"],
     ["➕ Top up", "📜 History"],
     ["🎁 Promo code", "🌐 Language"],
     ["👥 Invite friends", "❓ Help"],
 ]
 MENU_RU = [
     ["⭐ Купить звёзды", "💰 Баланс"],
+    ["🔁 Повторить последний заказ"],
     ["➕ Пополнить", "📜 История"],
     ["🎁 Промокод", "🌐 Язык"],
     ["👥 Пригласить друзей", "❓ Помощь"],

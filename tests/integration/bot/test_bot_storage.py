@@ -8,7 +8,6 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 
 from starshop.adapters.redis import redis_from_url
-from starshop.entrypoints.bot.language import remember_language, remembered_language
 from starshop.entrypoints.ioc.telegram import make_bot_parts
 from starshop.entrypoints.settings import Secret, Settings
 
@@ -42,16 +41,17 @@ async def test_with_redis_two_instances_share_a_dialog():
 
 
 @pytest.mark.redis
-async def test_with_redis_a_language_chosen_on_one_instance_is_used_by_another_under_the_shop_prefix():
-    """The /lang choice is kept under its own destiny: aiogram's default Redis key builder refuses destinies."""
+async def test_with_redis_data_kept_under_a_destiny_on_one_instance_is_seen_by_another_under_the_shop_prefix():
+    """Destinies are on: aiogram's default Redis key builder refuses them."""
     prefix = f"storage-test-{uuid.uuid4().hex[:8]}:"
     settings = Settings(bot_token=Secret(TOKEN), redis_url="redis://127.0.0.1:6379/0", redis_prefix=prefix)
     one, two = make_bot_parts(settings.sections().bot), make_bot_parts(settings.sections().bot)
     user = int(uuid.uuid4().int % 10**9)
     try:
-        assert await remembered_language(two.storage, 4242, user) is None
-        await remember_language(one.storage, 4242, user, "ru")
-        assert await remembered_language(two.storage, 4242, user) == "ru"
+        key = StorageKey(bot_id=4242, chat_id=user, user_id=user, destiny="starshop_test")
+        assert await two.storage.get_data(key) == {}
+        await one.storage.set_data(key, {"kept": "ru"})
+        assert await two.storage.get_data(key) == {"kept": "ru"}
         client = redis_from_url(settings.redis_url)
         try:
             keys = [key async for key in client.scan_iter(f"{prefix}*")]

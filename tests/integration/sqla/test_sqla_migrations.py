@@ -37,6 +37,7 @@ TABLES = {
     "shop_settings_audit",
     "transactions",
     "users",
+    "waiting_orders",
 }
 
 

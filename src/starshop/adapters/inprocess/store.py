@@ -18,6 +18,7 @@ from starshop.adapters.inprocess.broadcasts import InMemoryBroadcasts, Recipient
 from starshop.adapters.inprocess.promo import InMemoryPromoCodes
 from starshop.adapters.inprocess.referrals import InMemoryReferrals
 from starshop.adapters.inprocess.settings import InMemorySettings
+from starshop.adapters.inprocess.waiting_orders import InMemoryWaitingOrders
 from starshop.application.errors import DuplicateTransaction, UnknownUser
 from starshop.application.ports import (
     Activity,
@@ -47,6 +48,7 @@ from starshop.domain import (
     TxStatus,
     TxType,
     User,
+    WaitingOrder,
 )
 from starshop.domain.events import Event
 
@@ -69,6 +71,7 @@ class _Tables:
     webhooks: list[ReceivedWebhook] = attrs.Factory(list)
     broadcasts: dict[str, StoredBroadcast] = attrs.Factory(dict)
     recipients: dict[tuple[str, int], Recipient] = attrs.Factory(dict)
+    waiting_orders: dict[str, WaitingOrder] = attrs.Factory(dict)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -88,6 +91,7 @@ class _Tables:
             list(self.webhooks),
             dict(self.broadcasts),
             dict(self.recipients),
+            dict(self.waiting_orders),
         )
 
 
@@ -115,9 +119,16 @@ class _Users:
     async def upsert(self, user: User) -> User:
         old = self._t.users.get(user.user_id)
         if old is not None:
-            user = attrs.evolve(user, created_at=old.created_at)
+            user = attrs.evolve(user, created_at=old.created_at, language=old.language)
         self._t.users[user.user_id] = user
         return user
+
+    async def set_language(self, user_id: int, language: str, at: datetime) -> bool:
+        old = self._t.users.get(user_id)
+        if old is None:
+            return False
+        self._t.users[user_id] = attrs.evolve(old, language=language, updated_at=at)
+        return True
 
 
 class _Balances:
@@ -387,6 +398,7 @@ class InMemoryUnitOfWork(_Scope):
         self.alerts = InMemoryAlerts(t.alerts)
         self.webhooks = InMemoryWebhooks(t.webhooks)
         self.broadcasts = InMemoryBroadcasts(t.broadcasts, t.recipients, t.users, t.balances, t.transactions)
+        self.waiting_orders = InMemoryWaitingOrders(t.waiting_orders)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):

@@ -44,6 +44,7 @@ from starshop.adapters.sqla.tables import (
     shop_settings_audit,
     transactions,
     users,
+    waiting_orders,
 )
 from starshop.adapters.sqla.types import Amount, UtcDateTime, money_add, money_at_least, money_sub
 from starshop.domain import TxStatus, TxType
@@ -61,7 +62,8 @@ def _by_dialect(build: Any) -> dict[str, Query]:
 
 def _upsert_user(dialect_insert: Any) -> Any:
     stmt = dialect_insert(users)
-    profile = {c.name: stmt.excluded[c.name] for c in users.c if c.name not in ("user_id", "created_at")}
+    kept = ("user_id", "created_at", "language")  # the language is the user's choice, not the profile's
+    profile = {c.name: stmt.excluded[c.name] for c in users.c if c.name not in kept}
     return stmt.on_conflict_do_update(index_elements=[users.c.user_id], set_=profile).returning(*users.c)
 
 
@@ -70,6 +72,11 @@ USERS_NAMED = Query(
     select(users).where(func.lower(users.c.username) == bindparam("username")).order_by(users.c.user_id).limit(_LIMIT)
 )
 UPSERT_USER = _by_dialect(_upsert_user)
+SET_LANGUAGE = Query(
+    update(users)
+    .where(users.c.user_id == bindparam("u_user_id"))
+    .values(language=bindparam("language"), updated_at=bindparam("updated_at"))
+)
 
 # --- balances
 
@@ -489,3 +496,12 @@ STALLED_BROADCASTS = Query(
     .order_by(_bc.created_at)
     .limit(_LIMIT)
 )
+# --- orders waiting for a top-up
+
+_wo = waiting_orders.c
+WAITING_ORDER = {
+    False: Query(select(waiting_orders).where(_wo.recharge_id == bindparam("recharge_id"))),
+    True: Query(select(waiting_orders).where(_wo.recharge_id == bindparam("recharge_id")).with_for_update()),
+}
+INSERT_WAITING_ORDER = Query(insert(waiting_orders))
+UPDATE_WAITING_ORDER = Query(update(waiting_orders).where(_wo.recharge_id == bindparam("w_recharge_id")))

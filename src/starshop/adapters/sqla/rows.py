@@ -12,6 +12,7 @@ from starshop.domain import (
     DeliveryReceipt,
     Invoice,
     Money,
+    OrderState,
     PayWith,
     PromoCode,
     PromoKind,
@@ -19,6 +20,7 @@ from starshop.domain import (
     TxStatus,
     TxType,
     User,
+    WaitingOrder,
 )
 
 
@@ -34,6 +36,7 @@ def user_from_row(row: Mapping[Any, Any]) -> User:
         last_name=row["last_name"],
         is_premium=bool(row["is_premium"]),
         language_code=row["language_code"],
+        language=row["language"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         blocked_at=row.get("blocked_at"),
@@ -48,6 +51,7 @@ def user_to_row(user: User) -> dict[str, Any]:
         "last_name": user.last_name,
         "is_premium": user.is_premium,
         "language_code": user.language_code,
+        "language": user.language,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
         "blocked_at": user.blocked_at,
@@ -95,6 +99,7 @@ def tx_to_row(tx: Transaction) -> dict[str, Any]:
         "promo_code": tx.promo_code,
         "discount": tx.discount.amount if tx.discount else None,
         "reward_for": tx.reward_for,
+        "chat_message_id": tx.chat_message_id,
         "created_at": tx.created_at,
         "updated_at": tx.updated_at,
     }
@@ -140,6 +145,7 @@ def tx_from_row(row: Mapping[Any, Any]) -> Transaction:
         promo_code=row["promo_code"],
         discount=money(row["discount"], currency) if row["discount"] is not None else None,
         reward_for=row["reward_for"],
+        chat_message_id=row["chat_message_id"],
     )
 
 
@@ -177,4 +183,35 @@ def promo_from_row(row: Mapping[Any, Any]) -> PromoCode:
         disabled_at=row["disabled_at"],
         created_by=row["created_by"],
         created_at=row["created_at"],
+    )
+
+
+def waiting_order_to_row(order: WaitingOrder) -> dict[str, Any]:
+    return {
+        "recharge_id": order.recharge_id,
+        "user_id": order.user_id,
+        "stars": order.stars,
+        "recipient": order.recipient,
+        "price": order.price.amount,
+        "currency": order.price.currency.code,
+        "state": order.state.value,
+        "purchase_id": order.purchase_id,
+        "reason": order.reason,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
+
+
+def waiting_order_from_row(row: Mapping[Any, Any]) -> WaitingOrder:
+    return WaitingOrder(
+        recharge_id=row["recharge_id"],
+        user_id=row["user_id"],
+        stars=row["stars"],
+        recipient=row["recipient"],
+        price=money(row["price"], Currency.of(row["currency"])),
+        state=OrderState(row["state"]),
+        purchase_id=row["purchase_id"],
+        reason=row["reason"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )

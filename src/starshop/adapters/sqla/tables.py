@@ -1,5 +1,5 @@
 """The schema: users, balances, the transaction journal, the outbox, promo codes, referrals, the shop's settings,
-alerts, the recharges' webhooks and broadcasts (SQLAlchemy Core)."""
+alerts, the recharges' webhooks, broadcasts and orders waiting for a top-up (SQLAlchemy Core)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from starshop.adapters.sqla.types import Amount, UtcDateTime
-from starshop.domain import PromoKind, TxStatus, TxType
+from starshop.domain import OrderState, PromoKind, TxStatus, TxType
 from starshop.domain.broadcast import BroadcastStatus, RecipientState
 
 # CHECK constraints have no convention: each is named in full where it is declared, here and in the migrations
@@ -63,6 +63,7 @@ users = Table(
     Column("last_name", String(255)),
     Column("is_premium", Boolean, nullable=False, server_default=text("false")),
     Column("language_code", String(16)),
+    Column("language", String(8)),  # the shop language the user chose (bot and storefront), if they chose one
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("blocked_at", UtcDateTime),  # a broadcast found the bot blocked: later broadcasts skip the user
@@ -118,6 +119,7 @@ transactions = Table(
     Column("promo_code", String(32)),
     Column("discount", Amount),
     Column("reward_for", String(32)),
+    Column("chat_message_id", BigInteger),  # the bot's message carrying a recharge's Pay button (migration 0010)
     Column("created_at", UtcDateTime, nullable=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("user_id", "idempotency_key"),
@@ -308,4 +310,22 @@ broadcast_recipients = Table(
     Column("error", Text),
     Index(None, "broadcast_id", "state", "user_id"),
     CheckConstraint(_in("state", [s.value for s in RecipientState]), name="ck_broadcast_recipients_state_valid"),
+)
+
+# An order refused for lack of money, waiting for the top-up of what was missing: one per recharge (its key).
+waiting_orders = Table(
+    "waiting_orders",
+    metadata,
+    Column("recharge_id", String(32), ForeignKey("transactions.id", ondelete="RESTRICT"), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.user_id", ondelete="RESTRICT"), nullable=False, index=True),
+    Column("stars", Integer, nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("price", Amount, nullable=False),
+    Column("currency", String(8), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("purchase_id", String(32)),
+    Column("reason", String(32)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint(_in("state", [s.value for s in OrderState]), name="ck_waiting_orders_state_valid"),
 )

@@ -26,6 +26,7 @@ from starshop.adapters.sqla.repositories import (
     SqlaSettingsRepository,
     SqlaTransactionRepository,
     SqlaUserRepository,
+    SqlaWaitingOrderRepository,
     SqlaWebhookLog,
 )
 from starshop.application.ports import Clock
@@ -89,6 +90,7 @@ class SqlaUnitOfWork(_ConnectionScope):
     alerts: SqlaAlerts
     webhooks: SqlaWebhookLog
     broadcasts: SqlaBroadcastRepository
+    waiting_orders: SqlaWaitingOrderRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine)
@@ -106,6 +108,7 @@ class SqlaUnitOfWork(_ConnectionScope):
         self.alerts = SqlaAlerts(x)
         self.webhooks = SqlaWebhookLog(x)
         self.broadcasts = SqlaBroadcastRepository(x)
+        self.waiting_orders = SqlaWaitingOrderRepository(x)
 
     async def _before_commit(self) -> None:
         await self.outbox.flush()

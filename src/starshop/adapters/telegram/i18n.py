@@ -27,6 +27,8 @@ EN: dict[str, str] = {
     "btn_shop": "🛍 Shop",
     "btn_promo": "🎁 Promo code",
     "btn_referrals": "👥 Invite friends",
+    "btn_repeat": "🔁 Repeat last order",
+    "repeat_none": "You have no completed order to repeat yet. Buy stars with /buy.",
     "referrals": (
         "👥 Your link: {link}\nFriends who join through it and buy earn you {percent}% of each purchase.\n"
         "Invited: {invited}\nEarned: {earned}"
@@ -124,6 +126,16 @@ EN: dict[str, str] = {
     "err_amount_range": "A top-up must be from {min} to {max}.",
     "err_insufficient": "Not enough money on your balance: {missing} is missing. Top up and try again.",
     "btn_topup_amount": "➕ Top up {amount}",
+    "err_insufficient_order": (
+        "Not enough money on your balance: {missing} is missing. Top up {amount} and this order is placed as soon as "
+        "the payment arrives, at today's price if it is at most {price} (otherwise nothing is bought and the top-up "
+        "stays on your balance)."
+    ),
+    "btn_topup_and_buy": "➕ Top up {amount} and buy",
+    "order_topup_invoice": (
+        "🧾 Top-up of {amount} for your order of {stars} ⭐ for @{recipient}: pay by the link below. The invoice is "
+        "valid until {expires}; the order is placed as soon as the payment arrives."
+    ),
     # errors by code
     "e_invalid_star_amount": "That number of stars cannot be bought (at least {min}).",
     "e_invalid_recipient": "That is not a Telegram username: 5–32 Latin letters, digits or _.",
@@ -150,19 +162,42 @@ EN: dict[str, str] = {
     "e_unexpected": "Something went wrong on our side. We are looking into it; please try again.",
     # notifications
     "n_payment_received": "✅ Payment received: {amount}.\n💰 Balance: {balance}",
-    "n_purchase_delivered": "⭐ Delivered: {stars} stars to @{recipient} for {price}.",
-    "n_purchase_refused": "↩ We could not deliver {stars} stars to @{recipient}. {price} is back on your balance.",
+    "n_purchase_delivered": "⭐ Delivered: {stars_nom} to @{recipient} for {price}.",
+    "n_purchase_refused": "↩ We could not deliver {stars_acc} to @{recipient}. {price} is back on your balance.",
     "n_purchase_delayed": (
-        "⏳ Delivery of {stars} stars to @{recipient} is taking longer than usual. Nothing is lost — we will tell you "
+        "⏳ Delivery of {stars_gen} to @{recipient} is taking longer than usual. Nothing is lost — we will tell you "
         "as soon as it is settled."
     ),
     "n_purchase_waiting": (
-        "⏳ Your order of {stars} stars for @{recipient} is waiting: an earlier order of the same stars for the same "
+        "⏳ Your order of {stars_gen} for @{recipient} is waiting: an earlier order of the same stars for the same "
         "recipient is still being checked with the provider, and buying again before it is settled could buy twice. "
         "Your funds stay reserved; it goes ahead as soon as that one is settled."
     ),
-    "n_purchase_cancelled": "✖ The order of {stars} stars for @{recipient} was cancelled: its invoice was not paid.",
+    "n_purchase_cancelled": "✖ The order of {stars_gen} for @{recipient} was cancelled: its invoice was not paid.",
     "n_bonus_granted": "🎁 Bonus: {amount}.\n💰 Balance: {balance}",
+    "n_reference": "🧾 Provider reference: {ref}",
+    "n_invoice_closed_expired": "⌛ This invoice for {amount} expired unpaid; nothing was charged. See /recharge.",
+    "n_invoice_closed_failed": "✖ This invoice for {amount} was cancelled; nothing was charged. Top up with /recharge.",
+    "n_tx_hash": "🔗 Transaction: {tx_hash}",
+    "n_order_placed": (
+        "✅ Your top-up arrived and your order is placed: {stars_nom} for @{recipient}, {price} reserved on your "
+        "balance. I will tell you as soon as the stars are delivered."
+    ),
+    "n_order_dropped_price_changed": (
+        "✖ Your order of {stars_gen} for @{recipient} was not placed: the price is now {price}, above the one you "
+        "confirmed. Your top-up stays on your balance; buy again with /buy."
+    ),
+    "n_order_dropped_insufficient_funds": (
+        "✖ Your order of {stars_gen} for @{recipient} was not placed: your balance no longer covers its price of "
+        "{price}. Your top-up stays on your balance."
+    ),
+    "n_order_dropped_refused": (
+        "✖ Your order of {stars_gen} for @{recipient} could not be placed (the recipient, a daily limit or a pause "
+        "in sales). Your top-up stays on your balance; try again with /buy."
+    ),
+    "n_order_dropped_not_paid": (
+        "✖ Your order of {stars_gen} for @{recipient} was not placed: its top-up was not paid in full."
+    ),
     "n_operator_attention": "⚠ Operator attention: transaction {tx_id} of user {user_id}: {reason}",
     "n_alert_raised": "🚨 Alert ({alert}): {text}",
     # operators
@@ -217,6 +252,8 @@ RU: dict[str, str] = {
     "btn_shop": "🛍 Магазин",
     "btn_promo": "🎁 Промокод",
     "btn_referrals": "👥 Пригласить друзей",
+    "btn_repeat": "🔁 Повторить последний заказ",
+    "repeat_none": "Выполненных заказов для повтора пока нет. Купите звёзды через /buy.",
     "referrals": (
         "👥 Ваша ссылка: {link}\nДрузья, пришедшие по ней, приносят вам {percent}% от каждой своей покупки.\n"
         "Приглашено: {invited}\nЗаработано: {earned}"
@@ -309,6 +346,15 @@ RU: dict[str, str] = {
     "err_amount_range": "Пополнение — от {min} до {max}.",
     "err_insufficient": "На балансе не хватает {missing}. Пополните баланс и попробуйте снова.",
     "btn_topup_amount": "➕ Пополнить на {amount}",
+    "err_insufficient_order": (
+        "На балансе не хватает {missing}. Пополните на {amount}, и заказ оформится, как только придёт платёж, "
+        "по цене дня, если она не выше {price} (иначе ничего не покупается, а пополнение остаётся на балансе)."
+    ),
+    "btn_topup_and_buy": "➕ Пополнить на {amount} и купить",
+    "order_topup_invoice": (
+        "🧾 Пополнение на {amount} для заказа {stars} ⭐ для @{recipient}: оплатите по ссылке ниже. Счёт действует "
+        "до {expires}; заказ оформится, как только придёт платёж."
+    ),
     "e_invalid_star_amount": "Такое количество звёзд купить нельзя (минимум {min}).",
     "e_invalid_recipient": "Это не username в Telegram: 5–32 латинские буквы, цифры или _.",
     "e_invalid_amount": "Неверная сумма.",
@@ -333,19 +379,40 @@ RU: dict[str, str] = {
     "e_generic": "Сейчас это сделать нельзя.",
     "e_unexpected": "У нас что-то пошло не так. Мы уже разбираемся; попробуйте ещё раз.",
     "n_payment_received": "✅ Платёж получен: {amount}.\n💰 Баланс: {balance}",
-    "n_purchase_delivered": "⭐ Доставлено: {stars} звёзд для @{recipient} за {price}.",
-    "n_purchase_refused": "↩ Не удалось доставить {stars} звёзд для @{recipient}. {price} вернулись на баланс.",
+    "n_purchase_delivered": "⭐ Доставлено: {stars_nom} для @{recipient} за {price}.",
+    "n_purchase_refused": "↩ Не удалось доставить {stars_acc} для @{recipient}. {price} вернулись на баланс.",
     "n_purchase_delayed": (
-        "⏳ Доставка {stars} звёзд для @{recipient} идёт дольше обычного. Ничего не потеряно — мы сообщим, "
+        "⏳ Доставка {stars_gen} для @{recipient} идёт дольше обычного. Ничего не потеряно — мы сообщим, "
         "как только всё решится."
     ),
     "n_purchase_waiting": (
-        "⏳ Ваш заказ {stars} звёзд для @{recipient} ждёт: более ранний заказ тех же звёзд для того же получателя "
+        "⏳ Ваш заказ {stars_gen} для @{recipient} ждёт: более ранний заказ тех же звёзд для того же получателя "
         "ещё проверяется у поставщика, и покупка до его решения могла бы купить дважды. Средства остаются "
         "зарезервированы; заказ пойдёт, как только тот решится."
     ),
-    "n_purchase_cancelled": "✖ Заказ {stars} звёзд для @{recipient} отменён: счёт не был оплачен.",
+    "n_purchase_cancelled": "✖ Заказ {stars_gen} для @{recipient} отменён: счёт не был оплачен.",
     "n_bonus_granted": "🎁 Бонус: {amount}.\n💰 Баланс: {balance}",
+    "n_reference": "🧾 Номер у поставщика: {ref}",
+    "n_invoice_closed_expired": "⌛ Счёт на {amount} истёк неоплаченным; ничего не списано. Пополнить: /recharge.",
+    "n_invoice_closed_failed": "✖ Счёт на {amount} отменён; ничего не списано. Пополнить: /recharge.",
+    "n_tx_hash": "🔗 Транзакция: {tx_hash}",
+    "n_order_placed": (
+        "✅ Пополнение пришло, заказ оформлен: {stars_nom} для @{recipient}, {price} зарезервировано на балансе. "
+        "Я сообщу, как только звёзды будут доставлены."
+    ),
+    "n_order_dropped_price_changed": (
+        "✖ Заказ {stars_gen} для @{recipient} не оформлен: цена теперь {price}, выше подтверждённой. "
+        "Пополнение осталось на балансе; купите заново через /buy."
+    ),
+    "n_order_dropped_insufficient_funds": (
+        "✖ Заказ {stars_gen} для @{recipient} не оформлен: баланса больше не хватает на его цену {price}. "
+        "Пополнение осталось на балансе."
+    ),
+    "n_order_dropped_refused": (
+        "✖ Заказ {stars_gen} для @{recipient} оформить не удалось (получатель, дневной лимит или пауза в продажах). "
+        "Пополнение осталось на балансе; попробуйте снова через /buy."
+    ),
+    "n_order_dropped_not_paid": "✖ Заказ {stars_gen} для @{recipient} не оформлен: пополнение не оплачено полностью.",
     "n_operator_attention": "⚠ Нужен оператор: операция {tx_id} пользователя {user_id}: {reason}",
     "n_alert_raised": "🚨 Тревога ({alert}): {text}",
     "op_stats": (
@@ -386,6 +453,36 @@ RU: dict[str, str] = {
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "ru": RU}
 
 
+# The noun "star" by CLDR plural category and grammatical case: nominative ("1 star delivered"), accusative ("could
+# not deliver 1 star") and genitive ("an order of 1 star"); English has one form per category whatever the case.
+_STAR_WORDS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {case: {"one": "star", "other": "stars"} for case in ("nom", "acc", "gen")},
+    "ru": {
+        "nom": {"one": "звезда", "few": "звезды", "many": "звёзд", "other": "звезды"},
+        "acc": {"one": "звезду", "few": "звезды", "many": "звёзд", "other": "звезды"},
+        "gen": {"one": "звезды", "few": "звёзд", "many": "звёзд", "other": "звезды"},
+    },
+}
+
+
+def plural_category(lang: str, n: int) -> str:
+    """The CLDR plural category of the whole number ``n`` in ``lang`` (``one``, ``few``, ``many`` or ``other``)."""
+    n = abs(n)
+    if lang == "ru":
+        if n % 10 == 1 and n % 100 != 11:
+            return "one"
+        if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+            return "few"
+        return "many"
+    return "one" if n == 1 else "other"
+
+
+def stars_phrase(lang: str, n: int, case: str = "nom") -> str:
+    """``n`` and the noun "star" agreeing with it: "1 star", "21 звезда", "5 звёзд"."""
+    words = _STAR_WORDS.get(lang, _STAR_WORDS[DEFAULT_LANGUAGE])[case]
+    return f"{n} {words[plural_category(lang, n)]}"
+
+
 def pick_language(code: str | None) -> str:
     """Our language for a Telegram ``language_code`` (``ru-RU`` -> ``ru``); English when we do not speak it."""
     if not code:
@@ -397,7 +494,15 @@ def pick_language(code: str | None) -> str:
 
 
 def text(lang: str, key: str, **values: object) -> str:
+    """``stars`` (a whole number) also gives ``stars_nom``, ``stars_acc`` and ``stars_gen``: the number with the noun
+    in that case, by the language's plural rules."""
     catalogue = CATALOGUES.get(lang, EN)
+    stars = values.get("stars")
+    if isinstance(stars, int) and not isinstance(stars, bool):
+        for case in ("nom", "acc", "gen"):
+            values.setdefault(
+                f"stars_{case}", stars_phrase(lang if lang in CATALOGUES else DEFAULT_LANGUAGE, stars, case)
+            )
     return catalogue[key].format(**values)
 
 

@@ -3,6 +3,8 @@
 - Each event kind is rendered in the user's language (looked up through the callable it is given).
 - Operator attention and alerts go to every admin id instead of the user.
 - Sending respects Telegram's limits, waits out ``retry_after`` on 429 and tries again.
+- A closed invoice edits the bot's message that carried its Pay button (the button goes); a message too old to
+  edit, or gone, gets the news as a new message.
 - An event key is sent once per process (the outbox relay delivers at least once); a blocked bot or a deleted
   chat is logged and dropped, never raised, so the outbox does not retry it forever. Other failures raise, so the
   relay retries later.
@@ -18,14 +20,17 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 
-from starshop.adapters.telegram.i18n import pick_language, text
+from starshop.adapters.telegram.i18n import has, pick_language, text
 from starshop.adapters.telegram.throttle import SendThrottle
 from starshop.domain.events import (
     NOTIFY_OPERATORS,
     AlertRaised,
     BonusGranted,
     Event,
+    InvoiceClosed,
     OperatorAttention,
+    OrderDropped,
+    OrderPlaced,
     PaymentReceived,
     PurchaseCancelled,
     PurchaseDelayed,
@@ -44,8 +49,23 @@ def render(event: Event, lang: str) -> str | None:
     match event:
         case PaymentReceived() | BonusGranted():
             return text(lang, f"n_{event.kind}", amount=event.amount, balance=event.balance)
-        case PurchaseDelivered() | PurchaseRefused():
+        case PurchaseDelivered():
+            lines = [
+                text(lang, "n_purchase_delivered", stars=event.stars, recipient=event.recipient, price=event.price)
+            ]
+            if event.ref:
+                lines.append(text(lang, "n_reference", ref=event.ref))
+            if event.tx_hash:
+                lines.append(text(lang, "n_tx_hash", tx_hash=event.tx_hash))
+            return "\n".join(lines)
+        case PurchaseRefused() | OrderPlaced():
             return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient, price=event.price)
+        case InvoiceClosed():
+            return text(lang, f"n_invoice_closed_{event.status}", amount=event.amount)
+        case OrderDropped():
+            key = f"n_order_dropped_{event.reason}"
+            key = key if has(key) else "n_order_dropped_refused"
+            return text(lang, key, stars=event.stars, recipient=event.recipient, price=event.price)
         case PurchaseDelayed() | PurchaseWaiting() | PurchaseCancelled():
             return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient)
         case OperatorAttention():
@@ -92,6 +112,14 @@ class AiogramNotifier:
             self._seen.popitem(last=False)
 
     async def _send(self, chat_id: int, message: str, event: Event) -> None:
+        if isinstance(event, InvoiceClosed) and chat_id == event.user_id:
+            try:
+                await self._throttle.wait(chat_id)
+                await self._bot.edit_message_text(message, chat_id=chat_id, message_id=event.message_id)
+            except TelegramBadRequest as e:
+                log.info("could not edit the invoice message of %s (%s): telling anew", event.key, e.message)
+            else:
+                return
         for attempt in range(1, self._max_attempts + 1):
             await self._throttle.wait(chat_id)
             try:

@@ -21,6 +21,7 @@ from starshop.application.ports.delivery import (
 )
 from starshop.application.ports.infra import (
     DELIVER_PURCHASE,
+    PLACE_ORDER,
     Cache,
     CircuitWatch,
     Clock,
@@ -71,11 +72,13 @@ from starshop.application.ports.persistence import (
     TransactionRepository,
     UnitOfWork,
     UserRepository,
+    WaitingOrderRepository,
     WebhookLog,
 )
 
 __all__ = [
     "DELIVER_PURCHASE",
+    "PLACE_ORDER",
     "SEND_BROADCAST",
     "WEBHOOKS_KEPT",
     "Activity",
@@ -136,6 +139,7 @@ __all__ = [
     "UnitOfWork",
     "Unknown",
     "UserRepository",
+    "WaitingOrderRepository",
     "WebhookLog",
     "WebhookVerifier",
 ]

@@ -100,3 +100,5 @@ class CircuitWatch(Protocol):
 
 
 DELIVER_PURCHASE = "deliver_purchase"
+PLACE_ORDER = "place_order"
+"""Carries the id of a credited recharge an order waits for."""

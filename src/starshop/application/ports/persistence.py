@@ -25,6 +25,7 @@ from starshop.domain import (
     TxStatus,
     TxType,
     User,
+    WaitingOrder,
 )
 from starshop.domain.events import Event
 
@@ -33,7 +34,11 @@ class UserRepository(Protocol):
     async def get(self, user_id: int) -> User | None: ...
 
     async def upsert(self, user: User) -> User:
-        """Insert, or update the profile fields of an existing user (keeping ``created_at``)."""
+        """Insert, or update the profile fields of an existing user (keeping ``created_at`` and ``language``)."""
+        ...
+
+    async def set_language(self, user_id: int, language: str, at: datetime) -> bool:
+        """Store the language the user chose; ``False`` when there is no such user."""
         ...
 
     async def with_username(self, username: str, *, limit: int) -> list[User]:
@@ -190,6 +195,18 @@ class ReferralRepository(Protocol):
         ...
 
     async def totals(self, referrer_id: int) -> ReferralTotals: ...
+
+
+class WaitingOrderRepository(Protocol):
+    """Orders waiting for a top-up, one per recharge (the recharge's id is the order's)."""
+
+    async def add(self, order: WaitingOrder) -> None: ...
+
+    async def get(self, recharge_id: str, *, lock: bool = False) -> WaitingOrder | None:
+        """``lock``: the order's row stays locked until the end of the unit of work."""
+        ...
+
+    async def update(self, order: WaitingOrder) -> None: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -409,6 +426,9 @@ class UnitOfWork(Protocol):
 
     @property
     def broadcasts(self) -> BroadcastRepository: ...
+
+    @property
+    def waiting_orders(self) -> WaitingOrderRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

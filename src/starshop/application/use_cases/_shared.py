@@ -17,7 +17,9 @@ from starshop.application.ports import (
 from starshop.domain import (
     Balance,
     Defaults,
+    DropReason,
     Invoice,
+    OrderState,
     Overrides,
     PromoCode,
     PromoKind,
@@ -27,7 +29,7 @@ from starshop.domain import (
     TxStatus,
     referral_reward,
 )
-from starshop.domain.events import BalanceChanged, PurchaseCancelled
+from starshop.domain.events import BalanceChanged, InvoiceClosed, OrderDropped, OrderFunded, PurchaseCancelled
 
 # Orders this much older than an attempt cannot be confused with it (the lookup window is far narrower).
 RECEIPT_HORIZON = timedelta(days=2)
@@ -54,7 +56,9 @@ async def locked(uow: UnitOfWork, tx_id: str) -> Transaction:
 
 
 async def cancel_waiting_purchase(uow: UnitOfWork, recharge: Transaction, now: datetime) -> None:
-    """The invoice of a purchase paid by invoice will never be paid: the purchase is cancelled (nothing is held)."""
+    """The invoice of a purchase paid by invoice will never be paid: the purchase is cancelled (nothing is held).
+    A top-up an order waits for that will never be paid in full drops that order."""
+    await _drop_waiting_order(uow, recharge, now)
     if recharge.purchase_id is None:
         return
     purchase = await locked(uow, recharge.purchase_id)
@@ -64,6 +68,44 @@ async def cancel_waiting_purchase(uow: UnitOfWork, recharge: Transaction, now: d
         await uow.outbox.add(
             PurchaseCancelled(user_id=purchase.user_id, tx_id=purchase.id, stars=item.stars, recipient=item.recipient)
         )
+
+
+async def _drop_waiting_order(uow: UnitOfWork, recharge: Transaction, now: datetime) -> None:
+    order = await uow.waiting_orders.get(recharge.id, lock=True)
+    if order is None or order.state is not OrderState.WAITING:
+        return
+    await uow.waiting_orders.update(order.dropped(DropReason.NOT_PAID, now))
+    await uow.outbox.add(
+        OrderDropped(
+            user_id=order.user_id,
+            tx_id=order.recharge_id,
+            stars=order.stars,
+            recipient=order.recipient,
+            price=order.price,
+            reason=DropReason.NOT_PAID.value,
+        )
+    )
+
+
+async def invoice_closed(uow: UnitOfWork, recharge: Transaction) -> None:
+    """The closed (expired, cancelled, failed) recharge's invoice message in the bot is edited: its Pay button goes."""
+    if recharge.chat_message_id is not None and recharge.status in (TxStatus.EXPIRED, TxStatus.FAILED):
+        await uow.outbox.add(
+            InvoiceClosed(
+                user_id=recharge.user_id,
+                tx_id=recharge.id,
+                amount=recharge.amount,
+                message_id=recharge.chat_message_id,
+                status=recharge.status.value,
+            )
+        )
+
+
+async def waiting_order_funded(uow: UnitOfWork, recharge: Transaction) -> None:
+    """The top-up an order waits for was credited in full: the worker places the order (``PlaceWaitingOrder``)."""
+    order = await uow.waiting_orders.get(recharge.id)
+    if order is not None and order.state is OrderState.WAITING:
+        await uow.outbox.add(OrderFunded(user_id=recharge.user_id, tx_id=recharge.id))
 
 
 async def open_invoice(uow: UnitOfWork, gateway: PaymentGateway, clock: Clock, recharge: Transaction) -> Invoice:

@@ -6,7 +6,14 @@ from enum import StrEnum
 
 from starshop.application.config import ShopConfig
 from starshop.application.ports import Clock, PaymentNotification, ReceivedWebhook, UnitOfWork
-from starshop.application.use_cases._shared import balance_change, balance_changed, cancel_waiting_purchase, locked
+from starshop.application.use_cases._shared import (
+    balance_change,
+    balance_changed,
+    cancel_waiting_purchase,
+    invoice_closed,
+    locked,
+    waiting_order_funded,
+)
 from starshop.domain import (
     InsufficientFunds,
     Money,
@@ -44,12 +51,14 @@ class ConfirmPayment:
     - A ``paid`` after we expired or cancelled the recharge is still credited, and flagged.
     - Cancelled and failed invoices close the recharge; locked (AML) and refund statuses flag it for an operator.
     - The invoice of a purchase, once credited, funds that purchase in the same commit and queues its delivery.
+    - A top-up an order waits for, once credited in full, has the order placed (``OrderFunded``, once per
+      recharge); not paid in full, it drops the order.
     - A webhook (``webhook=True``: authenticated, for one of our recharges) is kept in the recharge's webhook history
       with what it did, in the same commit; the same content again counts as a repeat, and a recharge keeps at most
       ``WEBHOOKS_KEPT`` distinct ones. Lookups and notifications for unknown orders are not kept.
 
-    The common case, money for an open recharge that pays for no purchase, is decided on an unlocked read of the
-    recharge and its balance and written in one step that refuses when either changed meanwhile
+    The common case, money for an open recharge that pays for no purchase and no waiting order, is decided on an
+    unlocked read of the recharge and its balance and written in one step that refuses when either changed meanwhile
     (``PaymentCredits``); the decision is then made again under the lock, as every other case is.
     """
 
@@ -86,6 +95,8 @@ class ConfirmPayment:
         simple = tx.type is TxType.RECHARGE and tx.status.is_open and tx.purchase_id is None
         if not simple or _mismatch(tx, note) or tx.amount.currency != seen.balance.currency:
             return None
+        if await uow.waiting_orders.get(tx.id) is not None:  # made with the recharge: its credit places the order
+            return None
         now = self._clock.now()
         tx = tx.evolve(gateway_status=note.status.value, updated_at=now).moved_to(TxStatus.COMPLETED, now)
         balance = seen.balance.credit(tx.amount)
@@ -118,6 +129,7 @@ class ConfirmPayment:
                 expires = status is PaymentStatus.CANCELLED and tx.status is TxStatus.PENDING
                 tx = tx.moved_to(TxStatus.EXPIRED if expires else TxStatus.FAILED, now)
                 await cancel_waiting_purchase(uow, tx, now)
+                await invoice_closed(uow, tx)
             await uow.transactions.update(tx)
             return PaymentOutcome.CLOSED
         if tx.status is TxStatus.PENDING and status is not PaymentStatus.WAITING:
@@ -148,6 +160,7 @@ class ConfirmPayment:
         await balance_changed(uow, balance, tx, "recharge")
         if funds_purchase:
             await self._fund_purchase(uow, tx)
+            await waiting_order_funded(uow, tx)
         else:
             await cancel_waiting_purchase(uow, tx, now)
         return outcome

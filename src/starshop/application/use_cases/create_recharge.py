@@ -12,7 +12,16 @@ from starshop.application.errors import (
 )
 from starshop.application.ports import Clock, IdGenerator, PaymentGateway, RateLimiter, UnitOfWork
 from starshop.application.use_cases._shared import open_invoice
-from starshop.domain import CurrencyMismatch, InvalidAmount, Invoice, Money, Transaction, TxType
+from starshop.domain import CurrencyMismatch, InvalidAmount, Invoice, Money, Transaction, TxType, WaitingOrder
+
+
+@attrs.frozen(kw_only=True)
+class OrderToPlace:
+    """The order a top-up is for (see ``TopUpForOrder``): ``stars`` for ``recipient``, at most at ``price``."""
+
+    stars: int
+    recipient: str
+    price: Money
 
 
 @attrs.frozen(kw_only=True)
@@ -20,9 +29,13 @@ class CreateRechargeInput:
     user_id: int
     amount: Money
     idempotency_key: str | None = None
+    order: OrderToPlace | None = None
 
     @property
     def fingerprint(self) -> str:
+        if self.order is not None:  # the amount is what was missing when first asked: a retry may see another
+            o = self.order
+            return f"recharge:order:{o.stars}:{o.recipient.lower()}:{o.price.amount}:{o.price.currency}"
         return f"recharge:{self.amount.amount}:{self.amount.currency}"
 
 
@@ -40,6 +53,8 @@ class CreateRecharge:
     - The row is committed before the gateway is called; its order id is derived from its id, so a retried create
       returns the same invoice. A repeated idempotency key returns the first recharge; with other data it is refused.
     - Money-moving actions count against the user's rate limit.
+    - With an ``order``, the order waiting for this top-up is stored in the recharge's commit (see
+      ``PlaceWaitingOrder``).
     """
 
     def __init__(
@@ -77,7 +92,7 @@ class CreateRecharge:
             fingerprint=data.fingerprint,
         )
         try:
-            await self._store(recharge)
+            await self._store(recharge, data.order)
         except DuplicateTransaction:
             existing = await self._replay(data)
             if existing is None:
@@ -89,12 +104,23 @@ class CreateRecharge:
             raise
         return await self._finish(recharge, replayed=False)
 
-    async def _store(self, recharge: Transaction) -> None:
+    async def _store(self, recharge: Transaction, order: OrderToPlace | None) -> None:
         async with self._uow as uow:
             if await uow.balances.get(recharge.user_id) is None:
                 msg = f"user {recharge.user_id} is not registered"
                 raise UnknownUser(msg)
             await uow.transactions.add(recharge)
+            if order is not None:
+                waiting = WaitingOrder(
+                    recharge_id=recharge.id,
+                    user_id=recharge.user_id,
+                    stars=order.stars,
+                    recipient=order.recipient,
+                    price=order.price,
+                    created_at=recharge.created_at,
+                    updated_at=recharge.created_at,
+                )
+                await uow.waiting_orders.add(waiting)
             await uow.commit()
 
     def _check_amount(self, amount: Money) -> None:

@@ -5,7 +5,7 @@ import attrs
 from starshop.application.config import ShopConfig
 from starshop.application.errors import PaymentGatewayRefused, PaymentGatewayUnavailable
 from starshop.application.ports import Clock, PaymentGateway, PaymentNotification, UnitOfWork
-from starshop.application.use_cases._shared import cancel_waiting_purchase, locked
+from starshop.application.use_cases._shared import cancel_waiting_purchase, invoice_closed, locked
 from starshop.application.use_cases.confirm_payment import ConfirmPayment, PaymentOutcome
 from starshop.domain import Transaction, TxStatus
 from starshop.domain.events import OperatorAttention
@@ -25,8 +25,9 @@ class ExpireStaleInvoices:
     - Recharges expiring soon or already expired are looked up at the gateway, each at most once per check
       interval; what the gateway reports is applied exactly as a webhook would be (so a paid one is credited once).
     - One still pending past its expiry plus a grace period is expired (a ``paid`` arriving later is still
-      credited), and a purchase waiting for it is cancelled. One whose payment the gateway saw (``processing``)
-      cannot expire: it is flagged for an operator and asked about again.
+      credited), and a purchase waiting for it is cancelled; the bot's message with its Pay button is edited. One
+      whose payment the gateway saw (``processing``) cannot expire: it is flagged for an operator and asked about
+      again.
     """
 
     def __init__(
@@ -86,5 +87,6 @@ class ExpireStaleInvoices:
             expired = tx.evolve(checked_at=now).moved_to(TxStatus.EXPIRED, now)
             await uow.transactions.update(expired)
             await cancel_waiting_purchase(uow, expired, now)
+            await invoice_closed(uow, expired)
             await uow.commit()
         return 1

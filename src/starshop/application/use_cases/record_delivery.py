@@ -106,7 +106,13 @@ class RecordDelivery:
                 await reward_referrer(uow, done, self._percent, self._ids, now)
                 await uow.outbox.add(
                     PurchaseDelivered(
-                        user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient, price=tx.amount
+                        user_id=tx.user_id,
+                        tx_id=tx.id,
+                        stars=item.stars,
+                        recipient=item.recipient,
+                        price=tx.amount,
+                        ref=receipt.ref_id,
+                        tx_hash=receipt.tx_hash or "",
                     )
                 )
                 return Recorded.COMPLETED

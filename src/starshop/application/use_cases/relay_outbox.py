@@ -6,6 +6,7 @@ import attrs
 
 from starshop.application.ports import (
     DELIVER_PURCHASE,
+    PLACE_ORDER,
     SEND_BROADCAST,
     Clock,
     EventPublisher,
@@ -15,7 +16,14 @@ from starshop.application.ports import (
     TaskQueue,
 )
 from starshop.domain import Alert
-from starshop.domain.events import NOTIFY_OPERATORS, NOTIFY_USER, BroadcastQueued, OperatorAttention, PurchaseQueued
+from starshop.domain.events import (
+    NOTIFY_OPERATORS,
+    NOTIFY_USER,
+    BroadcastQueued,
+    OperatorAttention,
+    OrderFunded,
+    PurchaseQueued,
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -27,8 +35,8 @@ class RelayReport:
 
 
 class RelayOutbox:
-    """Hand committed events on: delivery and broadcast tasks to the queue, news to the user, alerts to the operators,
-    everything to real-time subscribers.
+    """Hand committed events on: delivery, order-placing and broadcast tasks to the queue, news to the user, alerts to
+    the operators, everything to real-time subscribers.
 
     - Messages are claimed under a lease, so two relays never send the same batch at once; a message whose hand-over
       failed is retried when its lease runs out (at least once; receivers are idempotent by the event's key).
@@ -83,6 +91,8 @@ class RelayOutbox:
         try:
             if isinstance(event, PurchaseQueued):
                 await self._queue.enqueue(DELIVER_PURCHASE, event.tx_id)
+            if isinstance(event, OrderFunded):
+                await self._queue.enqueue(PLACE_ORDER, event.tx_id)
             if isinstance(event, BroadcastQueued):
                 await self._queue.enqueue(SEND_BROADCAST, event.tx_id)
             if isinstance(event, OperatorAttention):

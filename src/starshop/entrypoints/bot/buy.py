@@ -14,18 +14,34 @@ import secrets
 from aiogram import F
 from aiogram.filters import Command, CommandObject, or_f
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from dishka import FromDishka
 
 from starshop.adapters.telegram.i18n import text
+from starshop.application.config import ShopConfig
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.get_balance import GetBalance
+from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
 from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.application.use_cases.quote_stars import QuoteStars
-from starshop.domain import InvalidRecipient, PayWith, PurchasePolicy, ShopSettings, normalise_recipient
+from starshop.application.use_cases.remember_invoice_message import RememberInvoiceMessage
+from starshop.application.use_cases.top_up_for_order import OrderTopUp, TopUpForOrder
+from starshop.domain import (
+    InsufficientFunds,
+    InvalidRecipient,
+    Money,
+    PayWith,
+    PurchasePolicy,
+    ShopSettings,
+    TxStatus,
+    TxType,
+    normalise_recipient,
+)
 from starshop.entrypoints.bot import keyboards, render
-from starshop.entrypoints.bot.callbacks import ConfirmCb, MenuCb, PayCb, RecipientCb, StarsCb
-from starshop.entrypoints.bot.replies import Event, quoted, remove_keyboard, say
+from starshop.entrypoints.bot.callbacks import ConfirmCb, MenuCb, OrderTopUpCb, PayCb, RecipientCb, StarsCb
+from starshop.entrypoints.bot.recharge import remember_invoice
+from starshop.entrypoints.bot.replies import Event, quoted, remove_keyboard, say, top_up_for
 from starshop.entrypoints.bot.routes import Routes
 from starshop.entrypoints.bot.states import BuyDialog
 
@@ -82,7 +98,7 @@ async def buy_command(
         return
     args = (command.args or "").split()
     if not args:
-        await say(message, text(lang, "buy_choose_stars"), keyboards.star_amounts(lang))
+        await say(message, text(lang, "buy_choose_stars"), keyboards.star_amounts(lang, current.policy))
         return
     stars = parse_stars(args[0], current.policy, lang)
     if isinstance(stars, str):
@@ -107,9 +123,30 @@ async def menu_buy(
     callback: CallbackQuery, state: FSMContext, lang: str, settings: FromDishka[GetShopSettings]
 ) -> None:
     await state.clear()
-    if await open_for_sales(callback, settings, lang) is None:
+    current = await open_for_sales(callback, settings, lang)
+    if current is None:
         return
-    await say(callback, text(lang, "buy_choose_stars"), keyboards.star_amounts(lang))
+    await say(callback, text(lang, "buy_choose_stars"), keyboards.star_amounts(lang, current.policy))
+
+
+@routes.callback_query(MenuCb.filter(F.action == "repeat"))
+async def menu_repeat(
+    callback: CallbackQuery,
+    state: FSMContext,
+    lang: str,
+    history: FromDishka[GetHistory],
+    quote: FromDishka[QuoteStars],
+) -> None:
+    """The last completed purchase's stars and recipient, quoted at today's price, to confirm like any order."""
+    await state.clear()
+    page = await history(HistoryQuery(user_id=callback.from_user.id, page=1, page_size=100))
+    last = next((tx for tx in page.items if tx.type is TxType.PURCHASE and tx.status is TxStatus.COMPLETED), None)
+    if last is None:
+        await say(callback, text(lang, "repeat_none"))
+        return
+    item = last.purchase_details
+    await state.update_data(stars=item.stars, recipient=item.recipient, pay_with=PayWith.BALANCE.value)
+    await show_confirmation(callback, state, lang, quote)
 
 
 @routes.callback_query(StarsCb.filter())
@@ -212,36 +249,61 @@ async def show_confirmation(
     # One key per confirmation screen, on its Confirm button: pressing it twice places one order, and pressing the
     # button of an older screen places nothing.
     ref = secrets.token_hex(8)
-    await state.update_data(key=f"tg-{ref}")
+    await state.update_data(key=f"tg-{ref}", price=f"{price.amount:f}")
     await state.set_state(BuyDialog.confirm)
     method = text(lang, f"method_{data['pay_with']}")
     message = text(lang, "buy_confirm", stars=data["stars"], recipient=data["recipient"], price=price, method=method)
     await say(event, message, keyboards.confirmation(lang, ref), edit=edit)
 
 
-@routes.callback_query(ConfirmCb.filter(F.ok))
-async def confirmed(
-    callback: CallbackQuery, callback_data: ConfirmCb, state: FSMContext, lang: str, buy: FromDishka[BuyStars]
-) -> None:
+async def pressed_on_its_screen(callback: CallbackQuery, state: FSMContext, lang: str, step: State, ref: str) -> bool:
+    """The button belongs to the screen the dialog waits on (``step``, its confirmation's key); else it is refused
+    with a clear text and loses its keyboard."""
     data = await state.get_data()
-    if await state.get_state() != BuyDialog.confirm.state or "key" not in data:
+    if await state.get_state() != step.state or "key" not in data:
         await remove_keyboard(callback)
         await say(callback, text(lang, "expired"))
-        return
-    waiting, pressed = data["key"].encode(), f"tg-{callback_data.ref}".encode()
+        return False
+    waiting, pressed = data["key"].encode(), f"tg-{ref}".encode()
     if not secrets.compare_digest(waiting, pressed):  # the button of another confirmation, or a forged one
         await remove_keyboard(callback)
         await say(callback, text(lang, "stale_confirmation"))
+        return False
+    return True
+
+
+@routes.callback_query(ConfirmCb.filter(F.ok))
+async def confirmed(
+    callback: CallbackQuery,
+    callback_data: ConfirmCb,
+    state: FSMContext,
+    lang: str,
+    buy: FromDishka[BuyStars],
+    config: FromDishka[ShopConfig],
+) -> None:
+    if not await pressed_on_its_screen(callback, state, lang, BuyDialog.confirm, callback_data.ref):
         return
-    result = await buy(
-        BuyStarsInput(
-            user_id=callback.from_user.id,
-            stars=data["stars"],
-            recipient=data["recipient"],
-            pay_with=PayWith(data["pay_with"]),
-            idempotency_key=data["key"],
+    data = await state.get_data()
+    try:
+        result = await buy(
+            BuyStarsInput(
+                user_id=callback.from_user.id,
+                stars=data["stars"],
+                recipient=data["recipient"],
+                pay_with=PayWith(data["pay_with"]),
+                idempotency_key=data["key"],
+            )
         )
-    )
+    except InsufficientFunds as e:
+        if data["pay_with"] != PayWith.BALANCE.value or not isinstance(e.missing, Money) or "price" not in data:
+            raise
+        # Offered once: pressed, it tops up what is missing and this order is placed when the payment arrives.
+        await state.set_state(BuyDialog.top_up)
+        amount = top_up_for(e.missing, config)
+        price = config.currency_money(data["price"])
+        message = text(lang, "err_insufficient_order", missing=e.missing, amount=amount, price=price)
+        await say(callback, message, keyboards.order_top_up(lang, amount, callback_data.ref), edit=True)
+        return
     await state.clear()
     purchase = result.purchase
     values = {"stars": purchase.stars, "recipient": purchase.recipient, "price": purchase.amount}
@@ -251,6 +313,38 @@ async def confirmed(
     message = text(lang, "buy_invoice", expires=render.when(result.invoice.expires_at), **values)
     link = keyboards.pay_link(text(lang, "btn_pay", price=purchase.amount), result.invoice.url)
     await say(callback, message, link, edit=True)
+
+
+@routes.callback_query(OrderTopUpCb.filter())
+async def order_top_up(
+    callback: CallbackQuery,
+    callback_data: OrderTopUpCb,
+    state: FSMContext,
+    lang: str,
+    top_up: FromDishka[TopUpForOrder],
+    config: FromDishka[ShopConfig],
+    remember: FromDishka[RememberInvoiceMessage],
+) -> None:
+    if not await pressed_on_its_screen(callback, state, lang, BuyDialog.top_up, callback_data.ref):
+        return
+    data = await state.get_data()
+    order = OrderTopUp(
+        user_id=callback.from_user.id,
+        stars=data["stars"],
+        recipient=data["recipient"],
+        price=config.currency_money(data["price"]),
+        idempotency_key=f"{data['key']}-topup",
+    )
+    result = await top_up(order)
+    await state.clear()
+    amount = result.recharge.amount
+    expires = render.when(result.invoice.expires_at)
+    message = text(
+        lang, "order_topup_invoice", amount=amount, stars=order.stars, recipient=data["recipient"], expires=expires
+    )
+    link = keyboards.pay_link(text(lang, "btn_pay", price=amount), result.invoice.url)
+    shown = await say(callback, message, link, edit=True)
+    await remember_invoice(remember, callback.from_user.id, result.recharge.id, shown)
 
 
 @routes.callback_query(ConfirmCb.filter(~F.ok))

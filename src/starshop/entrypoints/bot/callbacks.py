@@ -30,7 +30,7 @@ Integer = Annotated[int, BeforeValidator(_ascii_integer)]
 
 
 class MenuCb(CallbackData, prefix="m"):
-    action: str  # buy, balance, topup, history, lang, help
+    action: str  # buy, repeat, balance, topup, history, lang, help
 
 
 class StarsCb(CallbackData, prefix="bs"):
@@ -48,6 +48,10 @@ class PayCb(CallbackData, prefix="bp"):
 class ConfirmCb(CallbackData, prefix="bc"):
     ok: bool
     ref: str  # the confirmation's own key (its hex part): a Confirm button belongs to its confirmation
+
+
+class OrderTopUpCb(CallbackData, prefix="bt"):
+    ref: str  # the refused confirmation's own key: top up what is missing and place that order when it is paid
 
 
 class TopUpCb(CallbackData, prefix="tu"):

@@ -8,12 +8,13 @@ from decimal import Decimal
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from starshop.adapters.telegram.i18n import text
-from starshop.domain import Money, PayWith
+from starshop.domain import Money, PayWith, PurchasePolicy
 from starshop.entrypoints.bot.callbacks import (
     ConfirmCb,
     HistoryCb,
     LangCb,
     MenuCb,
+    OrderTopUpCb,
     PayCb,
     RecipientCb,
     StarsCb,
@@ -43,6 +44,7 @@ def main_menu(lang: str, shop_url: str | None = None) -> InlineKeyboardMarkup:
         [
             shop,
             [item("btn_buy", "buy"), item("btn_balance", "balance")],
+            [item("btn_repeat", "repeat")],
             [item("btn_topup", "topup"), item("btn_history", "history")],
             [item("btn_promo", "promo"), item("btn_lang", "lang")],
             [item("btn_referrals", "referrals"), item("btn_help", "help")],
@@ -50,10 +52,13 @@ def main_menu(lang: str, shop_url: str | None = None) -> InlineKeyboardMarkup:
     )
 
 
-def star_amounts(lang: str) -> InlineKeyboardMarkup:
-    buttons = [_button(f"{n} ⭐", StarsCb(stars=n).pack()) for n in QUICK_STARS]
+def star_amounts(lang: str, policy: PurchasePolicy) -> InlineKeyboardMarkup:
+    """The quick amounts the settings in force allow (an operator may raise the least or lower the most), each with
+    its price today."""
+    allowed = [n for n in QUICK_STARS if policy.min_stars <= n <= policy.max_stars]
+    buttons = [_button(f"{n} ⭐ · {policy.price(n)}", StarsCb(stars=n).pack()) for n in allowed]
     buttons.append(_button(text(lang, "btn_other"), StarsCb(stars=0).pack()))
-    return _markup([buttons[:3], buttons[3:]])
+    return _markup([row for row in (buttons[:3], buttons[3:]) if row])
 
 
 def recipients(lang: str, *, myself: bool = True) -> InlineKeyboardMarkup:
@@ -92,6 +97,12 @@ def top_up_amounts(lang: str, low: Money, high: Money) -> InlineKeyboardMarkup:
 def top_up_missing(lang: str, amount: Money) -> InlineKeyboardMarkup:
     data = TopUpCb(amount=f"{amount.amount:f}").pack()
     return _markup([[_button(text(lang, "btn_topup_amount", amount=amount), data)]])
+
+
+def order_top_up(lang: str, amount: Money, ref: str) -> InlineKeyboardMarkup:
+    """Top up ``amount`` and have the refused order (its confirmation's ``ref``) placed when the payment arrives."""
+    data = OrderTopUpCb(ref=ref).pack()
+    return _markup([[_button(text(lang, "btn_topup_and_buy", amount=amount), data)], [cancel_button(lang)]])
 
 
 def pay_link(caption: str, url: str) -> InlineKeyboardMarkup:

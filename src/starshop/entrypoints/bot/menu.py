@@ -15,10 +15,10 @@ from starshop.application.use_cases.attribute_referral import AttributeReferral,
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
+from starshop.application.use_cases.set_language import LanguageChoice, SetLanguage
 from starshop.domain import MIN_STARS, code_of_start
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import HistoryCb, LangCb, MenuCb
-from starshop.entrypoints.bot.language import remember_language
 from starshop.entrypoints.bot.replies import Event, quoted, say
 from starshop.entrypoints.bot.routes import Routes
 
@@ -113,9 +113,10 @@ async def lang_command(message: Message, lang: str) -> None:
 
 
 @routes.callback_query(LangCb.filter())
-async def lang_chosen(callback: CallbackQuery, callback_data: LangCb, state: FSMContext) -> None:
+async def lang_chosen(callback: CallbackQuery, callback_data: LangCb, set_language: FromDishka[SetLanguage]) -> None:
+    """Stored on the user's row: the storefront shows the same language."""
     lang = pick_language(callback_data.code)
-    await remember_language(state.storage, state.key.bot_id, callback.from_user.id, lang)
+    await set_language(LanguageChoice(user_id=callback.from_user.id, language=lang))
     await say(callback, text(lang, "lang_set"), edit=True)
 
 

@@ -10,8 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from dishka import AsyncContainer
 from dishka.integrations.aiogram import CONTAINER_NAME
@@ -20,7 +19,7 @@ from starshop.adapters.telegram.i18n import pick_language, text
 from starshop.application.config import ShopConfig
 from starshop.application.ports import RateLimiter
 from starshop.domain import DomainError
-from starshop.entrypoints.bot.language import remembered_language
+from starshop.entrypoints.bot.language import stored_user
 from starshop.entrypoints.bot.replies import answer_callback, error_reply, say
 from starshop.entrypoints.observability import Metrics, update_id
 
@@ -48,15 +47,17 @@ class MetricsMiddleware(BaseMiddleware):
 
 
 class LanguageMiddleware(BaseMiddleware):
-    """Puts ``lang`` in the handler data: the language chosen with /lang, else the user's Telegram language."""
+    """Puts ``lang`` in the handler data: the language the user chose (with /lang or in the storefront, stored on
+    their user row), else the user's Telegram language."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         lang = pick_language(user.language_code if user else None)
-        storage: BaseStorage | None = data.get("fsm_storage")
-        bot: Bot | None = data.get("bot")
-        if user is not None and storage is not None and bot is not None:
-            lang = await remembered_language(storage, bot.id, user.id) or lang
+        container: AsyncContainer | None = data.get(CONTAINER_NAME)
+        if user is not None and container is not None:
+            stored = await stored_user(container, user.id)
+            if stored is not None and stored.language:
+                lang = pick_language(stored.language)
         data["lang"] = lang
         return await handler(event, data)
 

@@ -14,6 +14,7 @@ from dishka import FromDishka
 from starshop.adapters.telegram.i18n import text
 from starshop.application.config import ShopConfig
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
+from starshop.application.use_cases.remember_invoice_message import InvoiceMessage, RememberInvoiceMessage
 from starshop.domain import Money
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import MenuCb, TopUpCb
@@ -59,6 +60,7 @@ async def recharge_command(
     lang: str,
     config: FromDishka[ShopConfig],
     create: FromDishka[CreateRecharge],
+    remember: FromDishka[RememberInvoiceMessage],
 ) -> None:
     await state.clear()
     if not command.args:
@@ -69,7 +71,7 @@ async def recharge_command(
         await state.set_state(RechargeDialog.amount)
         await say(message, amount)
         return
-    await open_invoice(message, lang, create, amount, key=f"tg-{message.chat.id}-{message.message_id}")
+    await open_invoice(message, lang, create, remember, amount, key=f"tg-{message.chat.id}-{message.message_id}")
 
 
 @routes.callback_query(MenuCb.filter(F.action == "topup"))
@@ -86,6 +88,7 @@ async def amount_chosen(
     lang: str,
     config: FromDishka[ShopConfig],
     create: FromDishka[CreateRecharge],
+    remember: FromDishka[RememberInvoiceMessage],
 ) -> None:
     await state.clear()
     if not callback_data.amount:
@@ -97,7 +100,9 @@ async def amount_chosen(
         await say(callback, amount)
         return
     origin = callback.message.message_id if callback.message else callback.id
-    await open_invoice(callback, lang, create, amount, key=f"tg-{callback.from_user.id}-{origin}-{amount.amount}")
+    await open_invoice(
+        callback, lang, create, remember, amount, key=f"tg-{callback.from_user.id}-{origin}-{amount.amount}"
+    )
 
 
 @routes.message(RechargeDialog.amount, F.text & ~F.text.startswith("/"))
@@ -107,18 +112,28 @@ async def amount_typed(
     lang: str,
     config: FromDishka[ShopConfig],
     create: FromDishka[CreateRecharge],
+    remember: FromDishka[RememberInvoiceMessage],
 ) -> None:
     amount = parse_amount(message.text or "", config, lang)
     if isinstance(amount, str):
         await say(message, amount)
         return
     await state.clear()
-    await open_invoice(message, lang, create, amount, key=f"tg-{message.chat.id}-{message.message_id}")
+    await open_invoice(message, lang, create, remember, amount, key=f"tg-{message.chat.id}-{message.message_id}")
 
 
-async def open_invoice(event: Event, lang: str, create: CreateRecharge, amount: Money, *, key: str) -> None:
+async def open_invoice(
+    event: Event, lang: str, create: CreateRecharge, remember: RememberInvoiceMessage, amount: Money, *, key: str
+) -> None:
     user_id = event.from_user.id  # type: ignore[union-attr]
     result = await create(CreateRechargeInput(user_id=user_id, amount=amount, idempotency_key=key))
     message = text(lang, "recharge_invoice", amount=amount, expires=render.when(result.invoice.expires_at))
     link = keyboards.pay_link(text(lang, "btn_pay", price=amount), result.invoice.url)
-    await say(event, message, link)
+    shown = await say(event, message, link)
+    await remember_invoice(remember, user_id, result.recharge.id, shown)
+
+
+async def remember_invoice(remember: RememberInvoiceMessage, user_id: int, tx_id: str, shown: int | None) -> None:
+    """The message with the Pay button, edited when the invoice expires or is cancelled (``InvoiceClosed``)."""
+    if shown is not None:
+        await remember(InvoiceMessage(user_id=user_id, tx_id=tx_id, message_id=shown))

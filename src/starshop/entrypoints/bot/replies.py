@@ -59,25 +59,28 @@ async def remove_keyboard(callback: CallbackQuery) -> None:
             await callback.message.edit_reply_markup(reply_markup=None)
 
 
-async def say(event: Event, message: str, markup: InlineKeyboardMarkup | None = None, *, edit: bool = False) -> None:
-    """Reply to a message, or to a button: ``edit`` replaces the message the button sits on."""
+async def say(
+    event: Event, message: str, markup: InlineKeyboardMarkup | None = None, *, edit: bool = False
+) -> int | None:
+    """Reply to a message, or to a button: ``edit`` replaces the message the button sits on. The id of the message
+    that shows the reply."""
     message = cut(message, MAX_MESSAGE)
     if isinstance(event, Message):
-        await event.answer(message, reply_markup=markup)
-        return
+        return (await event.answer(message, reply_markup=markup)).message_id
     await answer_callback(event)
     target = event.message
     if not isinstance(target, Message):
-        await event.bot.send_message(event.from_user.id, message, reply_markup=markup)  # type: ignore[union-attr]
-    elif edit:
+        sent = await event.bot.send_message(event.from_user.id, message, reply_markup=markup)  # type: ignore[union-attr]
+        return sent.message_id
+    if edit:
         try:
             await target.edit_text(message, reply_markup=markup)
         except TelegramBadRequest as e:
             if "not modified" in e.message:  # the same button pressed twice: nothing to change
-                return
-            await target.answer(message, reply_markup=markup)  # too old to edit: say it anew
-    else:
-        await target.answer(message, reply_markup=markup)
+                return target.message_id
+            return (await target.answer(message, reply_markup=markup)).message_id  # too old to edit: say it anew
+        return target.message_id
+    return (await target.answer(message, reply_markup=markup)).message_id
 
 
 def top_up_for(missing: Money, config: ShopConfig) -> Money:

@@ -9,6 +9,7 @@ class BuyDialog(StatesGroup):
     stars = State()
     recipient = State()
     confirm = State()
+    top_up = State()  # a confirmed order refused for lack of money: its top-up is offered
 
 
 class RechargeDialog(StatesGroup):

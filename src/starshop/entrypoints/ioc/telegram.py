@@ -19,8 +19,7 @@ from starshop.adapters.redis import redis_from_url
 from starshop.adapters.telegram.broadcaster import AiogramMessageSender
 from starshop.adapters.telegram.notifier import AiogramNotifier
 from starshop.application.ports import MessageSender, Notifier
-from starshop.application.use_cases.get_user import GetUser
-from starshop.entrypoints.bot.language import remembered_language
+from starshop.entrypoints.bot.language import language_lookup
 from starshop.entrypoints.settings import BotSettings, RedisSettings
 
 
@@ -42,7 +41,7 @@ def make_bot_parts(settings: BotSettings) -> BotParts:
 
 def dialog_storage(redis: RedisSettings | None) -> BaseStorage:
     """Redis when it is configured: keys under ``STARSHOP_REDIS_PREFIX`` (``<prefix>fsm:...``), a cluster URL
-    served by the cluster client, and destinies on (the ``/lang`` choice is kept under its own destiny)."""
+    served by the cluster client, and destinies on (a dialog may keep data under its own destiny)."""
     if redis is None:
         return MemoryStorage()
     keys = DefaultKeyBuilder(prefix=f"{redis.prefix}fsm", with_destiny=True)
@@ -62,14 +61,4 @@ class TelegramProvider(Provider):
 
     @provide
     def notifier(self, parts: BotParts, settings: BotSettings, container: AsyncContainer) -> Notifier:
-        bot, storage = parts.bot, parts.storage
-
-        async def language_of(user_id: int) -> str | None:
-            chosen = await remembered_language(storage, bot.id, user_id)
-            if chosen is not None:
-                return chosen
-            async with container() as scope:
-                user = await (await scope.get(GetUser))(user_id)
-            return user.language_code if user else None
-
-        return AiogramNotifier(bot, language_of, admin_ids=settings.admin_ids)
+        return AiogramNotifier(parts.bot, language_lookup(container), admin_ids=settings.admin_ids)

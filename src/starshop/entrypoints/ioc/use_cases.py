@@ -37,6 +37,7 @@ from starshop.application.use_cases.list_flagged_recharges import ListFlaggedRec
 from starshop.application.use_cases.list_promo_codes import ListPromoCodes
 from starshop.application.use_cases.list_quarantined_events import ListQuarantinedEvents
 from starshop.application.use_cases.look_up_purchase import LookUpPurchase
+from starshop.application.use_cases.place_waiting_order import PlaceWaitingOrder
 from starshop.application.use_cases.preview_broadcast import PreviewBroadcast
 from starshop.application.use_cases.quote_stars import QuoteStars
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
@@ -45,10 +46,13 @@ from starshop.application.use_cases.redeem_promo_code import RedeemPromoCode
 from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.release_quarantined_event import ReleaseQuarantinedEvent
+from starshop.application.use_cases.remember_invoice_message import RememberInvoiceMessage
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
 from starshop.application.use_cases.search_transactions import SearchTransactions
 from starshop.application.use_cases.send_broadcast import SendBroadcast
+from starshop.application.use_cases.set_language import SetLanguage
+from starshop.application.use_cases.top_up_for_order import TopUpForOrder
 from starshop.application.use_cases.watch_operations import WatchOperations
 
 
@@ -103,6 +107,10 @@ class UseCasesProvider(Provider):
         CancelBroadcast,
         SendBroadcast,
         ResumeBroadcasts,
+        TopUpForOrder,
+        SetLanguage,
+        RememberInvoiceMessage,
+        PlaceWaitingOrder,
     )
 
     @provide

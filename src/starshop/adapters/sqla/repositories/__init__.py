@@ -11,6 +11,7 @@ from starshop.adapters.sqla.repositories.referrals import SqlaReferralRepository
 from starshop.adapters.sqla.repositories.settings import SqlaSettingsRepository
 from starshop.adapters.sqla.repositories.transactions import SqlaTransactionRepository
 from starshop.adapters.sqla.repositories.users import SqlaUserRepository
+from starshop.adapters.sqla.repositories.waiting_orders import SqlaWaitingOrderRepository
 
 __all__ = [
     "SqlaAlerts",
@@ -24,5 +25,6 @@ __all__ = [
     "SqlaSettingsRepository",
     "SqlaTransactionRepository",
     "SqlaUserRepository",
+    "SqlaWaitingOrderRepository",
     "SqlaWebhookLog",
 ]

@@ -1,6 +1,9 @@
-"""Telegram users: read one, and insert or update a profile (keeping its first ``created_at``)."""
+"""Telegram users: read one, insert or update a profile (keeping its first ``created_at`` and the chosen language),
+and set the chosen language."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from starshop.adapters.sqla import queries as q
 from starshop.adapters.sqla.execution import Execution
@@ -23,3 +26,7 @@ class SqlaUserRepository:
     async def upsert(self, user: User) -> User:
         [row] = await self._x.rows(q.UPSERT_USER[self._x.dialect_name], user_to_row(user))
         return user_from_row(row)
+
+    async def set_language(self, user_id: int, language: str, at: datetime) -> bool:
+        values = {"u_user_id": user_id, "language": language, "updated_at": at}
+        return await self._x.run(q.SET_LANGUAGE, values) > 0

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import get
+from litestar import get, put
 from litestar.params import Parameter
 
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
 from starshop.application.use_cases.get_transaction import GetTransaction
+from starshop.application.use_cases.get_user import GetUser
+from starshop.application.use_cases.set_language import LanguageChoice, SetLanguage
 from starshop.entrypoints.web.api import views
 from starshop.entrypoints.web.api.base import MiniAppController
+from starshop.entrypoints.web.api.bodies import LanguageBody
 from starshop.entrypoints.web.api.identity import MiniAppCaller
 
 
@@ -19,10 +22,22 @@ class AccountController(MiniAppController):
 
     @get("/me")
     @inject
-    async def me(self, caller: MiniAppCaller, balances: FromDishka[GetBalance]) -> views.Me:
-        """The profile (stored again, so it stays fresh) and the balance."""
+    async def me(self, caller: MiniAppCaller, balances: FromDishka[GetBalance], users: FromDishka[GetUser]) -> views.Me:
+        """The profile (stored again, so it stays fresh), the language the user chose and the balance."""
         profile = await caller.registered(refresh=True)
-        return views.Me.of(profile, await balances(profile.user_id))
+        stored = await users(profile.user_id)
+        return views.Me.of(profile, await balances(profile.user_id), stored.language if stored else None)
+
+    @put("/me/language", status_code=200)
+    @inject
+    async def set_language(
+        self, caller: MiniAppCaller, data: LanguageBody, set_language: FromDishka[SetLanguage]
+    ) -> views.Language:
+        """Choose the shop's language (``en`` or ``ru``) for the storefront and the bot alike; kept on the user's
+        row. Setting the same language again changes nothing."""
+        profile = await caller.registered()
+        chosen = await set_language(LanguageChoice(user_id=profile.user_id, language=data.language))
+        return views.Language(language=chosen)
 
     @get("/balance")
     @inject

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request
-from litestar.exceptions import ValidationException
+from litestar.exceptions import ClientException, SerializationException, ValidationException
 from msgspec import Meta
 
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$"
@@ -31,6 +31,11 @@ class RechargeBody:
 
 
 PromoCodeText = Annotated[str, Meta(min_length=1, max_length=64, description="a promo code, any case")]
+
+
+@dataclass(frozen=True)
+class LanguageBody:
+    language: Literal["en", "ru"]
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,8 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
         return
     try:
         body = await request.json()
-    except msgspec.DecodeError:  # Litestar answers the undecodable body itself
-        return
+    except (msgspec.DecodeError, SerializationException):  # not JSON: a 400, as the API documents
+        raise ClientException(detail="the body is not JSON") from None
     try:
         msgspec.convert(body, data.annotation, strict=True)
     except msgspec.ValidationError as exc:

@@ -59,21 +59,31 @@ class Balance(Struct, kw_only=True):
 
 
 class Me(Struct, kw_only=True):
+    """``language``: the one the user chose (in the bot or the storefront), ``null`` until they choose."""
+
     user_id: int
     username: str | None
     first_name: str | None
     language_code: str | None
+    language: str | None
     balance: Balance
 
     @classmethod
-    def of(cls, profile: TelegramProfile, balance: domain.Balance) -> Me:
+    def of(cls, profile: TelegramProfile, balance: domain.Balance, language: str | None) -> Me:
         return cls(
             user_id=profile.user_id,
             username=profile.username,
             first_name=profile.first_name,
             language_code=profile.language_code,
+            language=language,
             balance=Balance.of(balance),
         )
+
+
+class Language(Struct, kw_only=True):
+    """The language the user chose; the bot speaks it too."""
+
+    language: str
 
 
 class Referrals(Struct, kw_only=True):

@@ -8,7 +8,7 @@ and answers ``true``. Otherwise it changes nothing and answers ``false``, and th
 lock. SQLite has no such function: the use case always takes its locked way there.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

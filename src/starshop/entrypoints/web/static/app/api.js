@@ -44,6 +44,7 @@ export function createApi(initData) {
 
   return {
     me: () => call("GET", "/me"),
+    setLanguage: (language) => call("PUT", "/me/language", { body: { language } }),
     balance: () => call("GET", "/balance"),
     shop: () => call("GET", "/shop"),
     quote: (stars) => call("GET", `/quote?stars=${encodeURIComponent(stars)}`),

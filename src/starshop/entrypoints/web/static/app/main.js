@@ -564,6 +564,8 @@ function switchLanguage() {
   try { localStorage.setItem(LANG_KEY, next); } catch { /* storage may be off */ }
   setLanguage(next);
   renderLanguage();
+  // kept on the user's row too, so the bot speaks it; a failure leaves the choice on this device only
+  state.api?.setLanguage(next).catch(() => {});
 }
 
 function storedLanguage() {
@@ -598,7 +600,9 @@ async function start() {
     outside(errorText(error));
     return;
   }
-  if (!storedLanguage()) setLanguage(pickLanguage(null, state.me.language_code || tg.user?.language_code));
+  // the language chosen in the bot or on another device wins; then this device's; then Telegram's
+  if (state.me.language) setLanguage(state.me.language);
+  else if (!storedLanguage()) setLanguage(pickLanguage(null, state.me.language_code || tg.user?.language_code));
   state.buttons = nativeButtons(tg);
   state.balance = state.me.balance;
   document.documentElement.dataset.mainButton = String(state.buttons.main);
