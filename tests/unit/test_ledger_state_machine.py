@@ -355,15 +355,19 @@ class LedgerMachine(RuleBasedStateMachine):
         cheaper=st.sampled_from([False, False, True]),  # the order was confirmed when the price was lower
     )
     def create_recharge(self, user, amount, key, retry, order=None, cheaper=False):
-        if order is not None:
-            return self.top_up_for_a_refused_order(user, order, cheaper, key)
+        made = [self.plain_recharge(user, amount, key, retry)]
+        if order is not None:  # besides, not instead: the plain top-ups' branches run as often as before
+            made.append(self.top_up_for_a_refused_order(user, order, cheaper, key))
+        return multiple(*[tx_id for tx_id in made if tx_id is not None])
+
+    def plain_recharge(self, user, amount, key, retry):
         first = self.keyed.get((user, key)) if key else None
         if retry and first is not None and first[0][0] == "recharge":  # a client retrying its own request
             amount = first[0][1]
         data = CreateRechargeInput(user_id=user, amount=amount, idempotency_key=key)
         result = self.keyed_request(user, "recharge", key, amount, lambda: self.run(self.shop.create_recharge(data)))
         if result is None:
-            return multiple()
+            return None
         rec = Recharge(result.recharge.id, result.recharge.order_id, user, amount.amount, result.invoice.expires_at)
         self.model_recharges[rec.tx_id] = rec
         note("recharge created")
@@ -372,6 +376,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def top_up_for_a_refused_order(self, user, stars, cheaper, key):
         """A purchase from the balance refused for lack of money: the user tops up what is missing, and the order
         waits for that top-up."""
+        key = None if key is None else f"top-up-{key}"  # keys of their own: the other requests' replays still happen
         price = self.shop.policy.price(stars).amount
         agreed = price - Decimal("0.01") if cheaper else price
         available = self.amount[user] - self.held[user]
@@ -381,7 +386,7 @@ class LedgerMachine(RuleBasedStateMachine):
         request = (stars, agreed)
         result = self.keyed_request(user, "order", key, request, lambda: self.run(self.shop.top_up_for_order(data)))
         if result is None:
-            return multiple()
+            return None
         recharge = result.recharge
         assert recharge.amount.amount == max(agreed - available, self.shop.config.min_recharge.amount)
         rec = Recharge(recharge.id, recharge.order_id, user, recharge.amount.amount, result.invoice.expires_at)
