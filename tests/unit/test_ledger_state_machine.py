@@ -377,7 +377,7 @@ class LedgerMachine(RuleBasedStateMachine):
         """A purchase from the balance refused for lack of money: the user tops up what is missing, and the order
         waits for that top-up."""
         key = None if key is None else f"top-up-{key}"  # keys of their own: the other requests' replays still happen
-        price = self.shop.policy.price(stars).amount
+        price = self.current_policy().price(stars).amount
         agreed = price - Decimal("0.01") if cheaper else price
         available = self.amount[user] - self.held[user]
         data = OrderTopUp(
@@ -719,7 +719,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 continue
             rec.order_seen = True
             stars, agreed = rec.order
-            price = self.shop.policy.price(stars).amount
+            price = self.current_policy().price(stars).amount
             if order.state is OrderState.PLACED:
                 [tx] = placed
                 assert rec.order_funded, "an order was placed without its top-up credited in full"
