@@ -13,9 +13,11 @@ from starshop.domain.errors import (
     InsufficientFunds,
     InvalidAmount,
     InvalidMoney,
+    InvalidPremiumMonths,
     InvalidPromoCode,
     InvalidRecipient,
     InvalidStarAmount,
+    PremiumNotSold,
     PromoAlreadyUsed,
     PromoDisabled,
     PromoExpired,
@@ -25,6 +27,7 @@ from starshop.domain.errors import (
 from starshop.domain.money import PLAIN_DECIMAL, Currency, Money
 from starshop.domain.payment import PaymentStatus, UnderpaymentPolicy
 from starshop.domain.policy import MIN_STARS, DailyUsage, PurchasePolicy, normalise_recipient
+from starshop.domain.premium import PREMIUM_MONTHS, PremiumPrices, Product, check_months, parse_prices
 from starshop.domain.promo import PromoCode, PromoKind, normalise_code
 from starshop.domain.referral import (
     START_PREFIX,
@@ -54,6 +57,7 @@ __all__ = [
     "MAX_USER_ID",
     "MIN_STARS",
     "PLAIN_DECIMAL",
+    "PREMIUM_MONTHS",
     "START_PREFIX",
     "Attribution",
     "Balance",
@@ -68,6 +72,7 @@ __all__ = [
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidMoney",
+    "InvalidPremiumMonths",
     "InvalidPromoCode",
     "InvalidRecipient",
     "InvalidStarAmount",
@@ -76,6 +81,9 @@ __all__ = [
     "Money",
     "PayWith",
     "PaymentStatus",
+    "PremiumNotSold",
+    "PremiumPrices",
+    "Product",
     "PromoAlreadyUsed",
     "PromoCode",
     "PromoDisabled",
@@ -93,10 +101,12 @@ __all__ = [
     "User",
     "attribution",
     "can_move",
+    "check_months",
     "code_of_start",
     "joined_before",
     "normalise_code",
     "normalise_recipient",
+    "parse_prices",
     "referral_code",
     "referral_reward",
     "referrer_id",

@@ -75,3 +75,15 @@ class PromoUsedUp(DomainError):
 
 class PromoAlreadyUsed(DomainError):
     code = "promo_code_already_used"
+
+
+class InvalidPremiumMonths(DomainError):
+    """Telegram Premium is given for 3, 6 or 12 months, nothing else."""
+
+    code = "invalid_premium_months"
+
+
+class PremiumNotSold(DomainError):
+    """The shop sells no Telegram Premium (no prices are configured)."""
+
+    code = "premium_not_sold"

@@ -182,31 +182,35 @@ class _Transactions:
         if tx is None or tx.type is not TxType.PURCHASE or tx.status is not TxStatus.PENDING or not tx.funded:
             return ClaimResult.NOT_CLAIMABLE
         for other in _open_purchases(self._t):
-            busy = other.status is TxStatus.PROCESSING and other.stars == tx.stars
+            busy = other.status is TxStatus.PROCESSING and (other.stars, other.months) == (tx.stars, tx.months)
             if busy and (other.recipient or "").lower() == (tx.recipient or "").lower():
                 return ClaimResult.BUSY
         claimed = attrs.evolve(tx, status=TxStatus.PROCESSING, attempt_started_at=at, updated_at=at)
         self._t.transactions[tx_id] = claimed
         return ClaimResult.CLAIMED
 
-    async def in_flight_for(self, recipient: str, stars: int) -> Transaction | None:
+    async def in_flight_for(
+        self, recipient: str, stars: int | None, *, months: int | None = None
+    ) -> Transaction | None:
         return next(
             (
                 tx
                 for tx in _open_purchases(self._t)
                 if tx.status is TxStatus.PROCESSING
-                and tx.stars == stars
+                and (tx.stars, tx.months) == (stars, months)
                 and (tx.recipient or "").lower() == recipient.lower()
             ),
             None,
         )
 
-    async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
+    async def receipts_for(
+        self, recipient: str, stars: int | None, *, since: datetime, months: int | None = None
+    ) -> frozenset[str]:
         return frozenset(
             tx.receipt.ref_id
             for tx in self._t.transactions.values()
             if tx.receipt is not None
-            and tx.stars == stars
+            and (tx.stars, tx.months) == (stars, months)
             and (tx.recipient or "").lower() == recipient.lower()
             and tx.created_at >= since
         )

@@ -42,10 +42,11 @@ def render(event: Event, lang: str) -> str | None:
     match event:
         case PaymentReceived() | BonusGranted():
             return text(lang, f"n_{event.kind}", amount=event.amount, balance=event.balance)
-        case PurchaseDelivered() | PurchaseRefused():
-            return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient, price=event.price)
-        case PurchaseDelayed() | PurchaseWaiting() | PurchaseCancelled():
-            return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient)
+        case PurchaseDelivered() | PurchaseRefused() | PurchaseDelayed() | PurchaseWaiting() | PurchaseCancelled():
+            # a Premium gift has its own text, naming the months instead of stars
+            key = f"n_{event.kind}" if event.months is None else f"n_{event.kind}_premium"
+            price = getattr(event, "price", None)
+            return text(lang, key, stars=event.stars, months=event.months, recipient=event.recipient, price=price)
         case OperatorAttention():
             return text(lang, "n_operator_attention", tx_id=event.tx_id, user_id=event.user_id, reason=event.reason)
     return None

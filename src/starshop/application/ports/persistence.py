@@ -99,12 +99,18 @@ class TransactionRepository(Protocol):
         """
         ...
 
-    async def in_flight_for(self, recipient: str, stars: int) -> Transaction | None:
-        """The purchase of ``stars`` to ``recipient`` being delivered (``processing``) now, if there is one."""
+    async def in_flight_for(
+        self, recipient: str, stars: int | None, *, months: int | None = None
+    ) -> Transaction | None:
+        """The purchase of ``stars`` (``None`` and ``months`` of Premium) to ``recipient`` being delivered
+        (``processing``) now, if there is one."""
         ...
 
-    async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
-        """Provider refs already recorded on purchases of ``stars`` to ``recipient`` created since ``since``."""
+    async def receipts_for(
+        self, recipient: str, stars: int | None, *, since: datetime, months: int | None = None
+    ) -> frozenset[str]:
+        """Provider refs already recorded on purchases of ``stars`` (``None`` and ``months`` of Premium) to
+        ``recipient`` created since ``since``."""
         ...
 
     async def daily_usage(self, user_id: int, since: datetime) -> DailyUsage:

@@ -26,20 +26,28 @@ from starshop.application.use_cases._shared import balance_changed, open_invoice
 from starshop.domain import (
     Invoice,
     PayWith,
+    PremiumPrices,
+    Product,
     PromoKind,
     PurchasePolicy,
     Transaction,
+    check_months,
     normalise_code,
     normalise_recipient,
 )
+from starshop.domain.errors import InvalidAmount
 from starshop.domain.events import PurchaseQueued
 
 
 @attrs.frozen(kw_only=True)
 class BuyStarsInput:
+    """``stars`` for ``recipient``, or (``product`` premium) ``months`` of Telegram Premium given to them."""
+
     user_id: int
-    stars: int
     recipient: str
+    stars: int | None = None
+    product: Product = Product.STARS
+    months: int | None = None
     pay_with: PayWith = PayWith.BALANCE
     idempotency_key: str | None = None
     promo_code: str | None = None  # a discount code
@@ -53,9 +61,11 @@ class PurchaseResult:
 
 
 class BuyStars:
-    """Order N stars for a recipient, paid from the balance or by the purchase's own invoice.
+    """Order N stars (or 3, 6 or 12 months of Telegram Premium) for a recipient, paid from the balance or by the
+    purchase's own invoice.
 
-    - Stars within the policy's bounds; the recipient is a normalised Telegram username the provider does not
+    - Stars within the policy's bounds, or months of Premium the shop prices (``PremiumPrices``; none: Premium is not
+      sold), never both; the recipient is a normalised Telegram username the provider does not
       reject; the price is quoted by the policy; per-user daily limits hold; the provider wallet is above its floor.
     - From the balance: one commit creates the pending purchase, holds its price (or fails cleanly with insufficient
       funds) and queues the delivery.
@@ -74,6 +84,7 @@ class BuyStars:
         self,
         uow: UnitOfWork,
         policy: PurchasePolicy,
+        premium: PremiumPrices,
         delivery: StarDelivery,
         gateway: PaymentGateway,
         clock: Clock,
@@ -83,6 +94,7 @@ class BuyStars:
     ) -> None:
         self._uow = uow
         self._policy = policy
+        self._premium = premium
         self._delivery = delivery
         self._gateway = gateway
         self._clock = clock
@@ -91,10 +103,11 @@ class BuyStars:
         self._config = config
 
     async def __call__(self, data: BuyStarsInput) -> PurchaseResult:
-        stars = self._policy.check_stars(data.stars)
+        stars, months = self._item(data)
         recipient = normalise_recipient(data.recipient)
         promo = None if data.promo_code is None else normalise_code(data.promo_code)
-        fingerprint = f"purchase:{stars}:{recipient.lower()}:{data.pay_with}" + (f":promo:{promo}" if promo else "")
+        what = f"{stars}" if months is None else f"premium:{months}"
+        fingerprint = f"purchase:{what}:{recipient.lower()}:{data.pay_with}" + (f":promo:{promo}" if promo else "")
         existing = await self._replay(data, fingerprint)
         if existing is not None:
             return await self._finish(existing, replayed=True)
@@ -104,7 +117,7 @@ class BuyStars:
             raise RateLimited(msg)
         try:
             await self._check_provider(recipient)
-            purchase, replayed = await self._create(data, stars, recipient, fingerprint, promo)
+            purchase, replayed = await self._create(data, (stars, months), recipient, fingerprint, promo)
         except DuplicateTransaction:
             existing = await self._replay(data, fingerprint)
             if existing is None:
@@ -115,6 +128,20 @@ class BuyStars:
                 await self._limiter.forget_key(data.user_id, "purchase", key=copy_of)
             raise
         return await self._finish(purchase, replayed=replayed)
+
+    def _item(self, data: BuyStarsInput) -> tuple[int | None, int | None]:
+        """The stars, or the months of Premium, this request buys (the other is ``None``)."""
+        if data.product is Product.PREMIUM:
+            if data.stars is not None:
+                msg = "a Premium purchase buys months, not stars: give months only"
+                raise InvalidAmount(msg)
+            months = check_months(data.months)
+            self._premium.price(months)  # sold, and these months are on sale
+            return None, months
+        if data.months is not None:
+            msg = "a star purchase buys stars, not months"
+            raise InvalidAmount(msg)
+        return self._policy.check_stars(data.stars), None
 
     async def _check_provider(self, recipient: str) -> None:
         floor = self._config.wallet_floor
@@ -128,10 +155,16 @@ class BuyStars:
             raise RecipientNotFound(msg)
 
     async def _create(
-        self, data: BuyStarsInput, stars: int, recipient: str, fingerprint: str, promo: str | None
+        self,
+        data: BuyStarsInput,
+        item: tuple[int | None, int | None],
+        recipient: str,
+        fingerprint: str,
+        promo: str | None,
     ) -> tuple[Transaction, bool]:
+        stars, months = item
         now = self._clock.now()
-        price = self._policy.price(stars)
+        price = self._policy.price(stars) if stars is not None else self._premium.price(months)
         tx_id = self._ids.new_id()
         async with self._uow as uow:
             if await uow.balances.get(data.user_id) is None:
@@ -144,7 +177,7 @@ class BuyStars:
                 first = await uow.transactions.by_idempotency_key(data.user_id, data.idempotency_key)
                 if first is not None:
                     return same_request(first, fingerprint), True
-            self._policy.check_daily(usage, stars)
+            self._policy.check_daily(usage, stars or 0)
             discount = None
             if promo is not None:  # under the balance lock, then the code's
                 code = await use_code(uow, promo, PromoKind.DISCOUNT, data.user_id, tx_id, self._clock)
@@ -153,6 +186,7 @@ class BuyStars:
                 id=tx_id,
                 user_id=data.user_id,
                 stars=stars,
+                months=months,
                 recipient=recipient,
                 price=price if discount is None else price - discount,
                 pay_with=data.pay_with,

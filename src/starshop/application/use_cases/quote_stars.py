@@ -6,34 +6,55 @@ import attrs
 
 from starshop.application.errors import UnknownPromoCode
 from starshop.application.ports import Clock, UnitOfWork
-from starshop.domain import Money, PromoKind, PromoNotApplicable, PurchasePolicy, normalise_code
+from starshop.domain import Money, PremiumPrices, Product, PromoKind, PromoNotApplicable, PurchasePolicy, normalise_code
 
 
 @attrs.frozen(kw_only=True)
 class Quote:
-    stars: int
+    """The price of ``stars``, or (product ``premium``) of ``months`` of Telegram Premium."""
+
+    stars: int | None
     price: Money
     price_per_star: Decimal
     markup: Decimal
+    product: Product = Product.STARS
+    months: int | None = None
     promo_code: str | None = None
     discount: Money | None = None  # what the code takes off; ``price`` is what is left to pay
 
 
 class QuoteStars:
-    """The exact price of N stars: stars x price per star x (1 + markup), rounded up to the currency's unit.
+    """The exact price of N stars: stars x price per star x (1 + markup), rounded up to the currency's unit; or of
+    ``months`` of Telegram Premium, as the shop prices them (refused when Premium is not sold).
 
     With a discount code, the price after its discount, when that user may use the code now (the purchase checks
     again, under the code's lock); an unknown, disabled, expired, used-up or already-used code is refused.
     """
 
-    def __init__(self, policy: PurchasePolicy, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, policy: PurchasePolicy, premium: PremiumPrices, uow: UnitOfWork, clock: Clock) -> None:
         self._policy = policy
+        self._premium = premium
         self._uow = uow
         self._clock = clock
 
-    async def __call__(self, stars: int, *, promo_code: str | None = None, user_id: int | None = None) -> Quote:
-        price = self._policy.price(stars)
-        quote = Quote(stars=stars, price=price, price_per_star=self._policy.price_per_star, markup=self._policy.markup)
+    async def __call__(
+        self,
+        stars: int | None,
+        *,
+        months: int | None = None,
+        promo_code: str | None = None,
+        user_id: int | None = None,
+    ) -> Quote:
+        """``stars``, or (``stars=None``) ``months`` of Premium."""
+        rate, markup = self._policy.price_per_star, self._policy.markup
+        if stars is None:
+            price = self._premium.price(months)
+            quote = Quote(
+                stars=None, price=price, price_per_star=rate, markup=markup, product=Product.PREMIUM, months=months
+            )
+        else:
+            price = self._policy.price(stars)
+            quote = Quote(stars=stars, price=price, price_per_star=rate, markup=markup)
         if promo_code is None:
             return quote
         name = normalise_code(promo_code)

@@ -1,4 +1,5 @@
 """Buying stars: amount -> recipient -> payment method -> confirmation with the exact price -> order.
+Telegram Premium (``premium``) enters the same dialog at the recipient, with months instead of stars.
 
 ``/buy``, ``/buy N``, ``/buy N @name`` (straight to the confirmation, paid from the balance) and
 ``/buy_stars_fragment N`` all enter the same dialog; every bad input gets its own message.
@@ -21,7 +22,7 @@ from starshop.adapters.telegram.i18n import text
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.quote_stars import QuoteStars
-from starshop.domain import MIN_STARS, InvalidRecipient, PayWith, PurchasePolicy, normalise_recipient
+from starshop.domain import MIN_STARS, InvalidRecipient, PayWith, Product, PurchasePolicy, normalise_recipient
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import ConfirmCb, MenuCb, PayCb, RecipientCb, StarsCb
 from starshop.entrypoints.bot.replies import Event, quoted, remove_keyboard, say
@@ -48,6 +49,13 @@ def check_stars(stars: int, policy: PurchasePolicy, lang: str) -> int | str:
     if stars > policy.max_stars:
         return text(lang, "err_too_many_stars", max=policy.max_stars, value=quoted(stars))
     return stars
+
+
+def item(data: dict[str, object]) -> tuple[str, dict[str, object]]:
+    """What the dialog buys, as its texts name it: their key prefix (``buy``, ``premium``) and values."""
+    if data.get("months") is not None:
+        return "premium", {"months": data["months"]}
+    return "buy", {"stars": data["stars"]}
 
 
 def parse_recipient(raw: str) -> str | None:
@@ -128,8 +136,8 @@ async def stars_typed(message: Message, state: FSMContext, lang: str, policy: Fr
 
 async def ask_recipient(event: Event, state: FSMContext, lang: str, *, edit: bool = False) -> None:
     await state.set_state(BuyDialog.recipient)
-    stars = (await state.get_data())["stars"]
-    await say(event, text(lang, "buy_choose_recipient", stars=stars), keyboards.recipients(lang), edit=edit)
+    prefix, values = item(await state.get_data())
+    await say(event, text(lang, f"{prefix}_choose_recipient", **values), keyboards.recipients(lang), edit=edit)
 
 
 @routes.callback_query(BuyDialog.recipient, RecipientCb.filter())
@@ -168,7 +176,8 @@ async def ask_payment(
     data = await state.get_data()
     available = (await get_balance(event.from_user.id)).available  # type: ignore[union-attr]
     await state.set_state(BuyDialog.confirm)
-    message = text(lang, "buy_choose_payment", stars=data["stars"], recipient=data["recipient"])
+    prefix, values = item(data)
+    message = text(lang, f"{prefix}_choose_payment", recipient=data["recipient"], **values)
     await say(event, message, keyboards.payment_methods(lang, available), edit=edit)
 
 
@@ -184,14 +193,15 @@ async def show_confirmation(
     event: Event, state: FSMContext, lang: str, quote: QuoteStars, *, edit: bool = False
 ) -> None:
     data = await state.get_data()
-    price = (await quote(data["stars"])).price
+    prefix, values = item(data)
+    price = (await quote(data.get("stars"), months=data.get("months"))).price
     # One key per confirmation screen, on its Confirm button: pressing it twice places one order, and pressing the
     # button of an older screen places nothing.
     ref = secrets.token_hex(8)
     await state.update_data(key=f"tg-{ref}")
     await state.set_state(BuyDialog.confirm)
     method = text(lang, f"method_{data['pay_with']}")
-    message = text(lang, "buy_confirm", stars=data["stars"], recipient=data["recipient"], price=price, method=method)
+    message = text(lang, f"{prefix}_confirm", recipient=data["recipient"], price=price, method=method, **values)
     await say(event, message, keyboards.confirmation(lang, ref), edit=edit)
 
 
@@ -212,7 +222,9 @@ async def confirmed(
     result = await buy(
         BuyStarsInput(
             user_id=callback.from_user.id,
-            stars=data["stars"],
+            product=Product.PREMIUM if data.get("months") is not None else Product.STARS,
+            stars=data.get("stars"),
+            months=data.get("months"),
             recipient=data["recipient"],
             pay_with=PayWith(data["pay_with"]),
             idempotency_key=data["key"],
@@ -220,11 +232,13 @@ async def confirmed(
     )
     await state.clear()
     purchase = result.purchase
-    values = {"stars": purchase.stars, "recipient": purchase.recipient, "price": purchase.amount}
+    prefix = "premium" if purchase.product is Product.PREMIUM else "buy"
+    values: dict[str, object] = {"stars": purchase.stars, "months": purchase.months, "recipient": purchase.recipient}
+    values["price"] = purchase.amount
     if result.invoice is None:
-        await say(callback, text(lang, "buy_accepted", **values), edit=True)
+        await say(callback, text(lang, f"{prefix}_accepted", **values), edit=True)
         return
-    message = text(lang, "buy_invoice", expires=render.when(result.invoice.expires_at), **values)
+    message = text(lang, f"{prefix}_invoice", expires=render.when(result.invoice.expires_at), **values)
     link = keyboards.pay_link(text(lang, "btn_pay", price=purchase.amount), result.invoice.url)
     await say(callback, message, link, edit=True)
 

@@ -8,13 +8,14 @@ from decimal import Decimal
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from starshop.adapters.telegram.i18n import text
-from starshop.domain import Money, PayWith
+from starshop.domain import Money, PayWith, PremiumPrices
 from starshop.entrypoints.bot.callbacks import (
     ConfirmCb,
     HistoryCb,
     LangCb,
     MenuCb,
     PayCb,
+    PremiumCb,
     RecipientCb,
     StarsCb,
     TopUpCb,
@@ -32,8 +33,9 @@ def _markup(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMar
     return InlineKeyboardMarkup(inline_keyboard=[list(row) for row in rows if row])
 
 
-def main_menu(lang: str, shop_url: str | None = None) -> InlineKeyboardMarkup:
-    """``shop_url``: the Mini App storefront (https, as Telegram requires), opened by a "🛍 Shop" button."""
+def main_menu(lang: str, shop_url: str | None = None, *, premium: bool = False) -> InlineKeyboardMarkup:
+    """``shop_url``: the Mini App storefront (https, as Telegram requires), opened by a "🛍 Shop" button;
+    ``premium``: Telegram Premium is sold, and its button shows."""
 
     def item(key: str, action: str) -> InlineKeyboardButton:
         return _button(text(lang, key), MenuCb(action=action).pack())
@@ -43,6 +45,7 @@ def main_menu(lang: str, shop_url: str | None = None) -> InlineKeyboardMarkup:
         [
             shop,
             [item("btn_buy", "buy"), item("btn_balance", "balance")],
+            [item("btn_premium", "premium")] if premium else [],
             [item("btn_topup", "topup"), item("btn_history", "history")],
             [item("btn_promo", "promo"), item("btn_lang", "lang")],
             [item("btn_referrals", "referrals"), item("btn_help", "help")],
@@ -54,6 +57,15 @@ def star_amounts(lang: str) -> InlineKeyboardMarkup:
     buttons = [_button(f"{n} ⭐", StarsCb(stars=n).pack()) for n in QUICK_STARS]
     buttons.append(_button(text(lang, "btn_other"), StarsCb(stars=0).pack()))
     return _markup([buttons[:3], buttons[3:]])
+
+
+def premium_months(lang: str, prices: PremiumPrices) -> InlineKeyboardMarkup:
+    """One button per number of months on sale, with its price."""
+    buttons = [
+        _button(text(lang, "btn_premium_months", months=m, price=prices.price(m)), PremiumCb(months=m).pack())
+        for m in prices.offered
+    ]
+    return _markup([[b] for b in buttons] + [[cancel_button(lang)]])
 
 
 def recipients(lang: str, *, myself: bool = True) -> InlineKeyboardMarkup:

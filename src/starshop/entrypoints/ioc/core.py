@@ -5,7 +5,7 @@ from dishka import Provider, Scope, from_context, provide
 from starshop.adapters.system import SystemClock, UuidIds
 from starshop.application.config import ShopConfig
 from starshop.application.ports import Clock, IdGenerator
-from starshop.domain import Currency, PurchasePolicy
+from starshop.domain import Currency, PremiumPrices, PurchasePolicy
 from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.settings import RateLimitSettings, WebhookSettings
 
@@ -16,6 +16,7 @@ class CoreProvider(Provider):
 
     scope = Scope.APP
     policy = from_context(provides=PurchasePolicy, scope=Scope.APP)
+    premium = from_context(provides=PremiumPrices, scope=Scope.APP)
     config = from_context(provides=ShopConfig, scope=Scope.APP)
     metrics = from_context(provides=Metrics, scope=Scope.APP)
     webhook = from_context(provides=WebhookSettings, scope=Scope.APP)
