@@ -22,7 +22,7 @@ from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery, Recorded
 from starshop.domain import Balance, DeliveryReceipt, Money, Transaction, TxStatus, TxType
 from starshop.testing.doubles import FixedClock, ScriptedPaymentGateway, ScriptedStarDelivery, SequentialIds
-from starshop.testing.wiring import default_config, default_policy
+from starshop.testing.wiring import default_config, default_policy, default_premium
 
 pytestmark = pytest.mark.postgres
 
@@ -93,7 +93,9 @@ async def test_a_retry_bought_while_the_first_purchase_is_recorded_delivered_get
         await uow.commit()
 
     def buy_stars(limiter: RateLimiter) -> BuyStars:
-        return BuyStars(SqlaUnitOfWork(engine, clock), policy, delivery, gateway, clock, ids, limiter, config)
+        return BuyStars(
+            SqlaUnitOfWork(engine, clock), policy, default_premium(), delivery, gateway, clock, ids, limiter, config
+        )
 
     order = BuyStarsInput(user_id=1, stars=50, recipient="somebody", idempotency_key=KEY)
     # The retry looks for its key before the first purchase exists, then waits in the rate limiter.

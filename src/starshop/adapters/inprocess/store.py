@@ -29,10 +29,12 @@ from starshop.application.ports import (
     TransactionFilter,
 )
 from starshop.domain import (
+    PREMIUM_MONTHS,
     Balance,
     Currency,
     DailyUsage,
     Money,
+    Product,
     PromoCode,
     Referral,
     Transaction,
@@ -428,6 +430,7 @@ class InMemoryLedgerReader:
             txs = [tx for tx in t.transactions.values() if tx.user_id == user_id]
             journal = sum((tx.ledger_effect.amount for tx in txs if tx.status is TxStatus.COMPLETED), Decimal(0))
             held = sum((tx.amount.amount for tx in txs if tx.holds_funds), Decimal(0))
+            malformed = sum(1 for tx in txs if tx.type is TxType.PURCHASE and not _names_its_product(tx))
             result.append(
                 LedgerTotals(
                     user_id=user_id,
@@ -435,6 +438,13 @@ class InMemoryLedgerReader:
                     held=balance.held.amount,
                     journal_amount=journal,
                     journal_held=held,
+                    malformed_purchases=malformed,
                 )
             )
         return result
+
+
+def _names_its_product(tx: Transaction) -> bool:
+    if tx.product is Product.PREMIUM:
+        return tx.stars is None and tx.months in PREMIUM_MONTHS
+    return tx.months is None and tx.stars is not None and tx.stars > 0

@@ -299,13 +299,16 @@ class Page:
 
 @attrs.frozen(kw_only=True)
 class LedgerTotals:
-    """One user's stored balance next to what the journal says it must be (invariant 2)."""
+    """One user's stored balance next to what the journal says it must be (invariant 2), and how many of their
+    purchases name no product they can buy (stars without a positive count, Premium without 3, 6 or 12 months, or
+    both at once)."""
 
     user_id: int
     amount: Decimal
     held: Decimal
     journal_amount: Decimal
     journal_held: Decimal
+    malformed_purchases: int = 0
 
 
 @attrs.frozen(kw_only=True)
