@@ -424,7 +424,7 @@ RU: dict[str, str] = {
     "premium_choose_recipient": "💎 Premium на {months} мес. — кому?",
     "premium_choose_payment": "💎 Premium на {months} мес. для @{recipient}. Как оплатить?",
     "premium_confirm": (
-        "Подтвердите заказ:\n\n"
+        "Проверьте заказ:\n\n"
         "💎 Telegram Premium: {months} мес.\n👤 Получатель: @{recipient}\n💵 Цена: {price}\n💳 Оплата: {method}"
     ),
     "premium_accepted": (
