@@ -319,3 +319,20 @@ def test_screenshots_show_no_horizontal_scroll(page, shop_url, language, theme, 
             expect(page.get_by_test_id("history-item")).to_have_count(2)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.screenshot(path=shot_path(f"{name}-{tab}"))
+
+
+def test_a_premium_gift_bought_elsewhere_is_named_in_the_history(page, shop_url):
+    """The storefront has no Premium tab yet: a gift bought in the bot or through the API shows as one."""
+    user_id, username = new_user("premium_user")
+    fund(shop_url, user_id, "20.00")
+    auth = {"Authorization": f"tma {init_data_for({'id': user_id}, SANDBOX_BOT_TOKEN)}"}
+    order = {"product": "premium", "months": 3, "recipient": "@premium_friend"}
+    answer = httpx.post(f"{shop_url}/api/v1/purchases", json=order, headers=auth | {"Idempotency-Key": "gift"})
+    assert answer.status_code == 201, answer.text
+    open_shop(page, shop_url, user_id, username)
+    page.get_by_role("tab", name="History").click()
+    first = page.get_by_test_id("history-item").first
+    expect(first.locator(".title")).to_have_text("💎 Premium 3 mo. → @premium_friend")
+    expect(first.locator(".amount")).to_have_text("−12.99 USD")  # noqa: RUF001  (a real minus sign)
+    shot(page, "premium-history")
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -491,7 +491,8 @@ function historyItem(tx) {
   item.dataset.status = tx.status;
   const title = document.createElement("span");
   title.className = "title";
-  title.textContent = t(`type_${tx.type}`, { stars: tx.stars, recipient: at(tx.recipient) });
+  const kind = tx.type === "purchase" && tx.product === "premium" ? "type_purchase_premium" : `type_${tx.type}`;
+  title.textContent = t(kind, { stars: tx.stars, months: tx.months, recipient: at(tx.recipient) });
   const amount = document.createElement("span");
   amount.className = "amount";
   const debit = tx.type === "purchase" || (tx.type === "adjustment" && tx.amount.startsWith("-"));
