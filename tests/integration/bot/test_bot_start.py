@@ -5,12 +5,14 @@ from .conftest import BotHarness
 
 MENU_EN = [
     ["⭐ Buy stars", "💰 Balance"],
+    ["💎 Telegram Premium"],  # the test kit's shop sells Premium
     ["➕ Top up", "📜 History"],
     ["🎁 Promo code", "🌐 Language"],
     ["👥 Invite friends", "❓ Help"],
 ]
 MENU_RU = [
     ["⭐ Купить звёзды", "💰 Баланс"],
+    ["💎 Telegram Premium"],
     ["➕ Пополнить", "📜 История"],
     ["🎁 Промокод", "🌐 Язык"],
     ["👥 Пригласить друзей", "❓ Помощь"],
