@@ -1,5 +1,8 @@
 """The centrepiece: random sequences through every use case, checked against a model after every step.
 
+Purchases buy stars or (product ``premium``) months of Telegram Premium: the same saga and the same rules for both,
+and the provider is always asked for what was bought.
+
 The model predicts every credit (recharges, bonuses, adjustments) on its own, and checks each purchase movement it
 observes against the rules before applying it: a purchase ends delivered only if the provider bought it, ends
 refused only if the provider refused it, is never bought twice, an unknown outcome is never refunded, a
@@ -64,6 +67,7 @@ from starshop.domain import (
     OrderState,
     PaymentStatus,
     PayWith,
+    Product,
     PromoAlreadyUsed,
     PromoDisabled,
     PromoExpired,
@@ -118,6 +122,7 @@ class Purchase:
     funded: bool
     unknown_seen: bool = False
     refused_by_operator: bool = False  # an operator's verdict, checked against the provider's orders
+    months: int | None = None  # a Telegram Premium gift: how many months (None: stars)
 
 
 @attrs.define
@@ -274,8 +279,11 @@ class LedgerMachine(RuleBasedStateMachine):
         code.uses += 1
         code.users.add(user)
 
-    @rule(user=st.sampled_from(USERS), typed=st.sampled_from(TYPED), key=st.sampled_from(KEYS))
-    def redeem_promo(self, user, typed, key):
+    @rule(user=st.sampled_from(USERS), typed=st.sampled_from(TYPED), key=st.sampled_from(KEYS), retry=st.booleans())
+    def redeem_promo(self, user, typed, key, retry=False):
+        first = self.keyed.get((user, key)) if key else None
+        if retry and first is not None and first[0][0] == "promo":  # a client retrying its own redemption
+            typed = first[0][1]
         data = Redemption(user_id=user, code=typed, idempotency_key=key)
         if typed in ("bad code!", "\uff27\uff29\uff26\uff343"):
             try:
@@ -497,19 +505,25 @@ class LedgerMachine(RuleBasedStateMachine):
         key=st.sampled_from(KEYS),
         retry=st.booleans(),
         promo=st.sampled_from([None, None, None, "SAVE20", "save20", "GIFT3"]),
+        months=st.sampled_from([None, None, None, None, None, 3, 12]),  # mostly stars; else Telegram Premium
     )
-    def buy(self, user, stars, recipient, by_invoice, key, retry=False, promo=None):
+    def buy(self, user, stars, recipient, by_invoice, key, retry=False, promo=None, months=None):
         first = self.keyed.get((user, key)) if key else None
         if retry and first is not None and first[0][0] == "purchase":  # a client retrying its own request
-            stars, recipient, pay_with, promo = first[0][1]
+            stars, months, recipient, pay_with, promo = first[0][1]
             by_invoice = pay_with is PayWith.INVOICE
-        price = self.current_policy().price(stars).amount
+        if months is not None:
+            price = self.shop.premium.price(months).amount
+            item = {"product": Product.PREMIUM, "months": months}
+        else:
+            price = self.current_policy().price(stars).amount
+            item = {"stars": stars}
         pay_with = PayWith.INVOICE if by_invoice else PayWith.BALANCE
         data = BuyStarsInput(
-            user_id=user, stars=stars, recipient=recipient, pay_with=pay_with, idempotency_key=key, promo_code=promo
+            user_id=user, recipient=recipient, pay_with=pay_with, idempotency_key=key, promo_code=promo, **item
         )
         available = self.amount[user] - self.held[user]
-        request = (stars, recipient, pay_with, promo and promo.upper())
+        request = (stars if months is None else None, months, recipient, pay_with, promo and promo.upper())
         new = key is None or (user, key) not in self.keyed
         if self.paused and new:
             try:
@@ -544,10 +558,15 @@ class LedgerMachine(RuleBasedStateMachine):
         if promo:
             self.promo_used(promo, user)
             note("purchase with a discount code")
-        self.purchases[purchase.id] = Purchase(purchase.id, user, price, TxStatus.PENDING, funded=not by_invoice)
+        assert (purchase.product, purchase.months) == (item.get("product", Product.STARS), months)
+        self.purchases[purchase.id] = Purchase(
+            purchase.id, user, price, TxStatus.PENDING, funded=not by_invoice, months=months
+        )
         note(f"purchase from {pay_with.value}")
         if self.price_per_star is not None:
             note("purchase at a price changed at run time")
+        if months is not None:
+            note(f"premium purchase from {pay_with.value}")
         if not by_invoice:
             self.held[user] += price
             return multiple()
@@ -588,13 +607,20 @@ class LedgerMachine(RuleBasedStateMachine):
                 rec.state = EXPIRED
         self.observe_purchases()
 
-    @rule(user=st.sampled_from(USERS), bought=st.booleans(), wait=st.sampled_from([5, 200]))
-    def delivery_times_out(self, user, bought, wait):
-        """A purchase whose provider call times out (with or without buying), then some time passes: the case
-        the reconciler and operators exist for."""
-        if self.amount[user] - self.held[user] < self.current_policy().price(50).amount:
-            self.bonus(user, self.shop.money("1"))
-        self.buy(user=user, stars=50, recipient="gift_slow", by_invoice=False, key=None)
+    @rule(
+        user=st.sampled_from(USERS),
+        bought=st.booleans(),
+        wait=st.sampled_from([5, 200]),
+        months=st.sampled_from([None, None, 3]),
+    )
+    def delivery_times_out(self, user, bought, wait, months=None):
+        """A purchase (of stars or of Premium) whose provider call times out (with or without buying), then some
+        time passes: the case the reconciler and operators exist for."""
+        price = self.current_policy().price(50).amount if months is None else self.shop.premium.price(months).amount
+        missing = price - (self.amount[user] - self.held[user])
+        if missing > ZERO:
+            self.bonus(user, self.shop.money(str(missing)))
+        self.buy(user=user, stars=50, recipient="gift_slow", by_invoice=False, key=None, months=months)
         self.shop.delivery.script("unknown_bought" if bought else "unknown")
         self.run(self.shop.run_background())
         self.shop.delivery.outcomes.clear()
@@ -756,11 +782,15 @@ class LedgerMachine(RuleBasedStateMachine):
                 self.held[p.user] -= p.price
                 self.rewarded(p)
                 note("purchase delivered" + (" after an unknown outcome" if p.unknown_seen else ""))
+                if p.months is not None:
+                    note("premium purchase delivered" + (" after an unknown outcome" if p.unknown_seen else ""))
             elif tx.status is TxStatus.FAILED:
                 assert p.tx_id not in bought, "refunded stars the provider bought"
                 assert not p.unknown_seen or p.refused_by_operator, "an unknown outcome was refunded unchecked"
                 self.held[p.user] -= p.price
                 note("purchase refused and released")
+                if p.months is not None:
+                    note("premium purchase refused and released")
             elif tx.status is TxStatus.CANCELLED:
                 assert not p.funded
                 note("purchase cancelled before it was funded")
@@ -790,6 +820,17 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         calls = [order.purchase_id for order in self.shop.delivery.deliver_calls]
         assert len(calls) == len(set(calls))
+
+    @invariant()
+    def the_provider_is_asked_for_what_was_bought(self):
+        """A Premium gift is delivered as Premium of its months, and stars as stars: never one for the other."""
+        if not hasattr(self, "shop"):
+            return
+        for order in self.shop.delivery.deliver_calls:
+            months = self.purchases[order.purchase_id].months
+            assert order.months == months, order
+            assert (order.product is Product.PREMIUM) == (months is not None), order
+            assert (order.stars is None) == (months is not None), order
 
     @invariant()
     def promo_codes_are_used_as_the_model_counts(self):
@@ -900,6 +941,11 @@ MUST_RUN = (
     "waiting order placed",
     "waiting order dropped: price_changed",
     "waiting order dropped: not_paid",
+    "premium purchase from balance",
+    "premium purchase from invoice",
+    "premium purchase delivered",
+    "premium purchase delivered after an unknown outcome",
+    "premium purchase refused and released",
 )
 SETTINGS = settings(
     max_examples=500, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -1,7 +1,8 @@
 """Domain events to and from JSON-safe dicts: the one wire form for Redis pub/sub and the SQL outbox.
 
 ``{"kind": "payment_received", "user_id": 7, "tx_id": "...", "amount": {"amount": "1.50", "currency": "USD"}}``.
-Every field of an event is a ``Money``, an ``int`` or a ``str``; anything else is refused on the way in.
+Every field of an event is a ``Money``, an ``int`` (or ``None`` where the field allows it) or a ``str``; anything
+else is refused on the way in. A field with a default that a row lacks (written before the field existed) takes it.
 """
 
 from __future__ import annotations
@@ -107,12 +108,17 @@ def _money_to_dict(money: Money) -> dict[str, str]:
 
 def _decode(cls: type[events.Event], name: str, hint: object, data: typing.Mapping[str, Any]) -> object:
     if name not in data:
+        default = attrs.fields_dict(cls)[name].default
+        if default is not attrs.NOTHING:  # a field added later: rows written before it carry none
+            return default
         msg = f"{cls.kind}: missing field {name!r}"
         raise ValueError(msg)
     value = data[name]
     if hint is Money:
         return _money_from(cls, name, value)
     if hint in (int, str) and type(value) is hint:
+        return value
+    if hint == int | None and (value is None or type(value) is int):
         return value
     msg = f"{cls.kind}: field {name!r} must be {getattr(hint, '__name__', hint)}, got {type(value).__name__}"
     raise ValueError(msg)

@@ -14,10 +14,12 @@ from starshop.domain.errors import (
     InsufficientFunds,
     InvalidAmount,
     InvalidMoney,
+    InvalidPremiumMonths,
     InvalidPromoCode,
     InvalidRecipient,
     InvalidSetting,
     InvalidStarAmount,
+    PremiumNotSold,
     PromoAlreadyUsed,
     PromoDisabled,
     PromoExpired,
@@ -29,6 +31,7 @@ from starshop.domain.errors import (
 from starshop.domain.money import PLAIN_DECIMAL, Currency, Money
 from starshop.domain.payment import PaymentStatus, UnderpaymentPolicy
 from starshop.domain.policy import MIN_STARS, DailyUsage, PurchasePolicy, normalise_recipient
+from starshop.domain.premium import PREMIUM_MONTHS, PremiumPrices, Product, check_months, parse_prices
 from starshop.domain.promo import PromoCode, PromoKind, normalise_code
 from starshop.domain.referral import (
     START_PREFIX,
@@ -69,6 +72,7 @@ __all__ = [
     "MAX_USER_ID",
     "MIN_STARS",
     "PLAIN_DECIMAL",
+    "PREMIUM_MONTHS",
     "START_PREFIX",
     "Alert",
     "AlertKind",
@@ -88,6 +92,7 @@ __all__ = [
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidMoney",
+    "InvalidPremiumMonths",
     "InvalidPromoCode",
     "InvalidRecipient",
     "InvalidSetting",
@@ -99,6 +104,9 @@ __all__ = [
     "Overrides",
     "PayWith",
     "PaymentStatus",
+    "PremiumNotSold",
+    "PremiumPrices",
+    "Product",
     "PromoAlreadyUsed",
     "PromoCode",
     "PromoDisabled",
@@ -122,11 +130,13 @@ __all__ = [
     "WaitingOrder",
     "attribution",
     "can_move",
+    "check_months",
     "code_of_start",
     "condition_step",
     "joined_before",
     "normalise_code",
     "normalise_recipient",
+    "parse_prices",
     "referral_code",
     "referral_reward",
     "referrer_id",

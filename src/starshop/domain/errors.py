@@ -97,3 +97,15 @@ class InvalidBroadcast(DomainError):
 
 class UnsupportedLanguage(DomainError):
     code = "unsupported_language"
+
+
+class InvalidPremiumMonths(DomainError):
+    """Telegram Premium is given for 3, 6 or 12 months, nothing else."""
+
+    code = "invalid_premium_months"
+
+
+class PremiumNotSold(DomainError):
+    """The shop sells no Telegram Premium (no prices are configured)."""
+
+    code = "premium_not_sold"

@@ -53,8 +53,9 @@ class PurchaseQueued(Event):
 @attrs.frozen(kw_only=True)
 class PurchaseDelivered(Event):
     kind: ClassVar[str] = "purchase_delivered"
-    stars: int
+    stars: int | None  # None for Telegram Premium
     recipient: str
+    months: int | None = None  # Telegram Premium: how many months
     price: Money
     # the provider's reference of the order and its blockchain transaction (empty in events stored before them)
     ref: str = ""
@@ -64,8 +65,9 @@ class PurchaseDelivered(Event):
 @attrs.frozen(kw_only=True)
 class PurchaseRefused(Event):
     kind: ClassVar[str] = "purchase_refused"
-    stars: int
+    stars: int | None  # None for Telegram Premium
     recipient: str
+    months: int | None = None  # Telegram Premium: how many months
     price: Money
     reason: str
 
@@ -73,8 +75,9 @@ class PurchaseRefused(Event):
 @attrs.frozen(kw_only=True)
 class PurchaseDelayed(Event):
     kind: ClassVar[str] = "purchase_delayed"
-    stars: int
+    stars: int | None  # None for Telegram Premium
     recipient: str
+    months: int | None = None  # Telegram Premium: how many months
 
 
 @attrs.frozen(kw_only=True)
@@ -82,15 +85,17 @@ class PurchaseWaiting(Event):
     """A funded purchase waits behind an unresolved one of the same stars for the same recipient."""
 
     kind: ClassVar[str] = "purchase_waiting"
-    stars: int
+    stars: int | None  # None for Telegram Premium
     recipient: str
+    months: int | None = None  # Telegram Premium: how many months
 
 
 @attrs.frozen(kw_only=True)
 class PurchaseCancelled(Event):
     kind: ClassVar[str] = "purchase_cancelled"
-    stars: int
+    stars: int | None  # None for Telegram Premium
     recipient: str
+    months: int | None = None  # Telegram Premium: how many months
 
 
 @attrs.frozen(kw_only=True)

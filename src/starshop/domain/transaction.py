@@ -9,6 +9,7 @@ import attrs
 
 from starshop.domain.errors import IllegalTransition, InvalidAmount, InvalidRecipient, InvalidStarAmount
 from starshop.domain.money import Money
+from starshop.domain.premium import PREMIUM_MONTHS, Product, check_months
 
 
 class TxType(StrEnum):
@@ -83,10 +84,18 @@ class DeliveryReceipt:
 
 @attrs.frozen(kw_only=True)
 class PurchaseDetails:
-    """What a purchase buys: ``stars`` for the Telegram user ``recipient``."""
+    """What a purchase buys for the Telegram user ``recipient``: ``stars``, or ``months`` of Telegram Premium."""
 
-    stars: int
+    stars: int | None
     recipient: str
+    product: Product = Product.STARS
+    months: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.product is Product.PREMIUM:
+            return f"{self.months} months of Telegram Premium"
+        return f"{self.stars} stars"
 
 
 @attrs.frozen(kw_only=True)
@@ -127,7 +136,9 @@ class Transaction:
     checked_at: datetime | None = None
     purchase_id: str | None = None
     chat_message_id: int | None = None  # the bot's message carrying the invoice's Pay button, if the bot sent one
-    # purchase
+    # purchase: ``stars``, or (product ``premium``) ``months`` of Telegram Premium
+    product: Product = Product.STARS
+    months: int | None = None
     stars: int | None = None
     recipient: str | None = None
     pay_with: PayWith | None = None
@@ -152,8 +163,8 @@ class Transaction:
         elif not self.amount.is_positive:
             msg = f"a {self.type} must have a positive amount, got {self.amount}"
             raise InvalidAmount(msg)
-        if self.type is TxType.PURCHASE and (self.stars is None or self.recipient is None):
-            msg = "a purchase needs stars and a recipient"
+        if self.type is TxType.PURCHASE and (self.recipient is None or not _buys_one_thing(self)):
+            msg = "a purchase needs a recipient and either stars or (Premium) months"
             raise InvalidAmount(msg)
 
     @classmethod
@@ -211,7 +222,7 @@ class Transaction:
             created_at=at,
             updated_at=at,
             expires_at=at + lifetime,
-            description=f"Payment for {item.stars} stars for @{item.recipient}",
+            description=f"Payment for {item.label} for @{item.recipient}",
         )
 
     @classmethod
@@ -220,33 +231,48 @@ class Transaction:
         *,
         id: str,
         user_id: int,
-        stars: int,
         recipient: str,
         price: Money,
         pay_with: PayWith,
         at: datetime,
+        stars: int | None = None,
+        months: int | None = None,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
         promo_code: str | None = None,
         discount: Money | None = None,
     ) -> Transaction:
-        """A pending purchase of ``stars`` for ``recipient`` at ``price``; it holds nothing until its price is held
-        (``price_held``). A discount code's ``promo_code`` and the ``discount`` it took off go with it."""
+        """A pending purchase of ``stars`` (or ``months`` of Telegram Premium, never both) for ``recipient`` at
+        ``price``; it holds nothing until its price is held (``price_held``). A discount code's ``promo_code`` and
+        the ``discount`` it took off go with it."""
         if (promo_code is None) != (discount is None):
             msg = "a discounted purchase names its code and its discount"
             raise InvalidAmount(msg)
-        if stars < 1:
+        if (stars is None) == (months is None):
+            msg = "a purchase buys either stars or months of Premium"
+            raise InvalidAmount(msg)
+        if months is not None:
+            check_months(months)
+        elif stars is None or stars < 1:
             msg = f"a purchase buys at least one star, got {stars}"
             raise InvalidStarAmount(msg)
         if not recipient:
             msg = "a purchase needs a recipient"
             raise InvalidRecipient(msg)
+        item = PurchaseDetails(
+            stars=stars,
+            recipient=recipient,
+            product=Product.STARS if months is None else Product.PREMIUM,
+            months=months,
+        )
         return cls(
             id=id,
             user_id=user_id,
             type=TxType.PURCHASE,
             status=TxStatus.PENDING,
             amount=price,
+            product=item.product,
+            months=months,
             stars=stars,
             recipient=recipient,
             pay_with=pay_with,
@@ -254,7 +280,7 @@ class Transaction:
             updated_at=at,
             idempotency_key=idempotency_key,
             request_fingerprint=fingerprint,
-            description=f"{stars} stars for @{recipient}",
+            description=f"{item.label} for @{recipient}",
             promo_code=promo_code,
             discount=discount,
         )
@@ -369,11 +395,11 @@ class Transaction:
 
     @property
     def purchase_details(self) -> PurchaseDetails:
-        """The stars and recipient of a purchase; no other type has them."""
-        if self.type is not TxType.PURCHASE or self.stars is None or self.recipient is None:
-            msg = f"{self.id} is a {self.type}, not a purchase: it buys no stars"
+        """What a purchase buys (stars or months of Premium) and for whom; no other type has them."""
+        if self.type is not TxType.PURCHASE or self.recipient is None:
+            msg = f"{self.id} is a {self.type}, not a purchase: it buys nothing"
             raise IllegalTransition(msg)
-        return PurchaseDetails(stars=self.stars, recipient=self.recipient)
+        return PurchaseDetails(stars=self.stars, recipient=self.recipient, product=self.product, months=self.months)
 
     @property
     def attempt_started(self) -> datetime:
@@ -468,3 +494,10 @@ class Transaction:
 
     def evolve(self, **changes: object) -> Transaction:
         return attrs.evolve(self, **changes)  # type: ignore[arg-type]
+
+
+def _buys_one_thing(tx: Transaction) -> bool:
+    """Stars (at least one) and no months, or (Premium) 3, 6 or 12 months and no stars."""
+    if tx.product is Product.PREMIUM:
+        return tx.stars is None and tx.months in PREMIUM_MONTHS
+    return tx.months is None and tx.stars is not None and tx.stars > 0

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from starshop.application.config import ShopConfig
-from starshop.domain import Currency, DomainError, Money, PurchasePolicy, UnderpaymentPolicy
+from starshop.domain import Currency, DomainError, Money, PremiumPrices, PurchasePolicy, UnderpaymentPolicy
 from starshop.entrypoints.envfile import read_dotenv
 from starshop.entrypoints.settings_fields import (
     PREFIX,
@@ -32,6 +32,7 @@ from starshop.entrypoints.settings_fields import (
     key_prefix,
     origins,
     percent_below_100,
+    premium_prices,
     rate_limit_rules,
     redact_url,
     seconds,
@@ -310,6 +311,16 @@ class Settings:
         " down); 0 turns rewards off",
     )
 
+    premium_prices: Mapping[int, Decimal] = setting(
+        "",
+        premium_prices(),
+        shown="off (Premium not sold)",
+        group=PRICES,
+        doc="Telegram Premium gifts and their prices in the shop's currency, e.g. `3:12.99,6:16.99,12:29.99` (only 3,"
+        " 6 and 12 months, each once; at most the currency's decimals). Unset: Premium is not sold (its routes answer"
+        " 404 `premium_not_sold`, the bot shows no Premium button)",
+    )
+
     bot_token: Secret | None = setting(
         None,
         secret(),
@@ -406,6 +417,9 @@ class Settings:
             daily_stars=self.daily_stars,
         )
 
+    def premium(self) -> PremiumPrices:
+        return PremiumPrices(currency=self.currency, prices=self.premium_prices)
+
     def shop_config(self) -> ShopConfig:
         return ShopConfig(
             currency=self.currency,
@@ -455,6 +469,7 @@ class Settings:
         mini_app = self.mini_app_token()
         return Sections(
             policy=self.policy(),
+            premium=self.premium(),
             config=self.shop_config(),
             database=DatabaseSettings(
                 url=self.database_url or SQLITE_DEFAULT,
@@ -622,6 +637,7 @@ class Sections:
 
     policy: PurchasePolicy
     config: ShopConfig
+    premium: PremiumPrices | None = None  # None: Premium is not sold
     database: DatabaseSettings | None = attrs.field(factory=DatabaseSettings)
     redis: RedisSettings | None = None
     rate_limits: RateLimitSettings = attrs.field(factory=RateLimitSettings)
@@ -743,4 +759,8 @@ def _money_checks(s: Settings) -> list[str]:
             s.shop_config()
         except (DomainError, ArithmeticError) as exc:
             problems.append(f"{_name('price_per_star')} / {_name('markup')} / {_name('max_stars')}: {exc}")
+        try:
+            s.premium()
+        except DomainError as exc:
+            problems.append(f"{_name('premium_prices')}: {exc}")
     return problems

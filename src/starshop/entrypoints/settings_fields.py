@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from starshop.domain import Currency, UnderpaymentPolicy
+from starshop.domain import Currency, DomainError, UnderpaymentPolicy, parse_prices
 
 PREFIX = "STARSHOP_"
 T = TypeVar("T")
@@ -202,6 +202,20 @@ def percent_below_100() -> Parser[Decimal]:
         return value
 
     return Parser(parse, "percent, 0 to below 100")
+
+
+def premium_prices() -> Parser[Mapping[int, Decimal]]:
+    """``months:price`` pairs for 3, 6 and 12 months, comma-separated (checked against the currency's decimals with
+    the other amounts)."""
+
+    def parse(raw: str) -> Mapping[int, Decimal]:
+        try:
+            return parse_prices(raw)
+        except DomainError as exc:
+            msg = f"{exc} in {quoted(raw)}"
+            raise ValueError(msg) from None
+
+    return Parser(parse, "`months:price` for 3, 6 or 12 months, comma-separated")
 
 
 def seconds(most: int = 365 * 86_400) -> Parser[float]:

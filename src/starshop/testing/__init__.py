@@ -8,6 +8,7 @@ from starshop.testing.wiring import (
     build_shop,
     default_config,
     default_policy,
+    default_premium,
     per_request,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "build_shop",
     "default_config",
     "default_policy",
+    "default_premium",
     "per_request",
 ]

@@ -71,7 +71,15 @@ from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
 from starshop.application.use_cases.send_broadcast import SendBroadcast
 from starshop.application.use_cases.top_up_for_order import TopUpForOrder
-from starshop.domain import Currency, Money, PurchasePolicy, Transaction, UnderpaymentPolicy, WaitingOrder
+from starshop.domain import (
+    Currency,
+    Money,
+    PremiumPrices,
+    PurchasePolicy,
+    Transaction,
+    UnderpaymentPolicy,
+    WaitingOrder,
+)
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import DatabaseSettings, Sections
 from starshop.testing.doubles import (
@@ -92,6 +100,11 @@ R = TypeVar("R")
 def default_policy(**changes: object) -> PurchasePolicy:
     base = PurchasePolicy(currency=USD, price_per_star=Decimal("0.015"), markup=Decimal("0.10"), max_stars=10_000)
     return attrs.evolve(base, **changes)  # type: ignore[arg-type]
+
+
+def default_premium(prices: str = "3:12.99,6:16.99,12:29.99") -> PremiumPrices:
+    """Telegram Premium on sale at these prices (``""``: not sold)."""
+    return PremiumPrices.parse(prices, USD)
 
 
 def default_config(**changes: object) -> ShopConfig:
@@ -246,6 +259,7 @@ class InMemoryShop:
     store: InMemoryStore | None
     policy: PurchasePolicy
     config: ShopConfig
+    premium: PremiumPrices = attrs.field(factory=lambda: default_premium())
 
     register_user = UseCase(RegisterUser, RegisterUser.__call__)
     get_balance = UseCase(GetBalance, GetBalance.__call__)
@@ -372,8 +386,9 @@ def build_in_memory_shop(
     config: ShopConfig | None = None,
     underpayment: UnderpaymentPolicy | None = None,
     overrides: Sequence[Provider] = (),
+    premium: PremiumPrices | None = None,
 ) -> InMemoryShop:
-    return build_shop(policy=policy, config=config, underpayment=underpayment, overrides=overrides)
+    return build_shop(policy=policy, config=config, underpayment=underpayment, overrides=overrides, premium=premium)
 
 
 def build_shop(
@@ -383,10 +398,13 @@ def build_shop(
     config: ShopConfig | None = None,
     underpayment: UnderpaymentPolicy | None = None,
     overrides: Sequence[Provider] = (),
+    premium: PremiumPrices | None = None,
 ) -> InMemoryShop:
     """The production container on ``database`` (the in-memory store when ``None``), with fakes for the rest;
-    ``overrides`` (providers whose factories say ``override=True``) replace any part, fakes and use cases too."""
+    ``overrides`` (providers whose factories say ``override=True``) replace any part, fakes and use cases too.
+    Telegram Premium is sold at ``default_premium()`` prices unless ``premium`` says otherwise."""
     policy = policy or default_policy()
+    premium = premium or default_premium()
     config = config or default_config()
     if underpayment is not None:
         config = attrs.evolve(config, underpayment=underpayment)
@@ -395,5 +413,6 @@ def build_shop(
     store = InMemoryStore() if database is None else None
     if store is not None:
         replaced.append(_GivenStore(store))
-    container = build_container(Sections(policy=policy, config=config, database=database), *replaced, *overrides)
-    return InMemoryShop(container=container, fakes=fakes, store=store, policy=policy, config=config)
+    sections = Sections(policy=policy, premium=premium, config=config, database=database)
+    container = build_container(sections, *replaced, *overrides)
+    return InMemoryShop(container=container, fakes=fakes, store=store, policy=policy, config=config, premium=premium)

@@ -32,6 +32,7 @@ def shop_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STARSHOP_")}
     env |= {"STARSHOP_PORT": str(port), "STARSHOP_RELAY_INTERVAL": "0.1", "STARSHOP_LOG_LEVEL": "WARNING"}
+    env["STARSHOP_PREMIUM_PRICES"] = "3:12.99,6:16.99,12:29.99"  # Telegram Premium on sale too
     log = (workdir / "starshop.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "starshop.entrypoints.cli", "run"], cwd=workdir, env=env, stdout=log, stderr=log

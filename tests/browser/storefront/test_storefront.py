@@ -324,3 +324,55 @@ def test_screenshots_show_no_horizontal_scroll(page, shop_url, language, theme, 
             expect(page.get_by_test_id("history-item")).to_have_count(2)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.screenshot(path=shot_path(f"{name}-{tab}"))
+
+
+def test_a_premium_gift_bought_elsewhere_is_named_in_the_history(page, shop_url):
+    """The storefront has no Premium tab yet: a gift bought in the bot or through the API shows as one."""
+    user_id, username = new_user("premium_user")
+    fund(shop_url, user_id, "20.00")
+    auth = {"Authorization": f"tma {init_data_for({'id': user_id}, SANDBOX_BOT_TOKEN)}"}
+    order = {"product": "premium", "months": 3, "recipient": "@premium_friend"}
+    answer = httpx.post(f"{shop_url}/api/v1/purchases", json=order, headers=auth | {"Idempotency-Key": "gift"})
+    assert answer.status_code == 201, answer.text
+    open_shop(page, shop_url, user_id, username)
+    page.get_by_role("tab", name="History").click()
+    first = page.get_by_test_id("history-item").first
+    expect(first.locator(".title")).to_have_text("💎 Premium 3 mo. → @premium_friend")
+    expect(first.locator(".amount")).to_have_text("−12.99 USD")  # noqa: RUF001  (a real minus sign)
+    shot(page, "premium-history")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_premium_tab_gives_telegram_premium_for_the_months_chosen(page, shop_url):
+    user_id, username = new_user("premium_buyer")
+    fund(shop_url, user_id, "20.00")
+    open_shop(page, shop_url, user_id, username)
+    page.get_by_role("tab", name="Premium").click()
+    months = page.get_by_test_id("premium-months")
+    expect(months).to_have_count(3)
+    expect(page.locator('[data-testid="premium-months"][data-months="6"]')).to_contain_text("6 months")
+    expect(page.locator('[data-testid="premium-months"][data-months="6"]')).to_contain_text("16.99 USD")
+    expect(page.get_by_test_id("stars-input")).to_be_hidden()
+    expect(page.get_by_test_id("pay-balance")).to_be_disabled()
+    page.locator('[data-testid="premium-months"][data-months="3"]').click()
+    page.locator("input[name=who][value=gift]").check()
+    page.get_by_test_id("recipient-input").fill("@bob_gift")
+    expect(page.locator("#price")).to_have_text("Price: 12.99 USD")
+    shot(page, "premium-choose")
+    page.get_by_test_id("pay-balance").click()
+    expect(page.locator("#confirm-text")).to_have_text("💎 Telegram Premium, 3 months, for @bob_gift")
+    expect(page.get_by_test_id("buy-confirm")).to_have_text("Pay 12.99 USD from balance")
+    page.get_by_test_id("buy-confirm").click()
+    status = page.get_by_test_id("order-status")
+    expect(status).to_have_attribute("data-status", "completed")
+    expect(status).to_contain_text("Delivered: 💎 Premium, 3 months, to @bob_gift.")
+    expect(page.get_by_test_id("balance")).to_have_text("7.01 USD")
+    shot(page, "premium-delivered")
+    [gift] = purchases(shop_url, user_id)
+    assert (gift["product"], gift["months"], gift["status"]) == ("premium", 3, "completed")
+    page.get_by_role("button", name="Buy more").click()
+    expect(page.get_by_test_id("premium-months")).to_have_count(3)
+    page.get_by_role("tab", name="Buy stars").click()
+    expect(page.get_by_test_id("stars-input")).to_be_visible()
+    expect(page.locator("#premium-part")).to_be_hidden()
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -225,8 +225,9 @@ class ShopBot(BotHarness):
             return await GetUser(await scope.get(UnitOfWork))(user_id)
 
 
-@pytest.fixture
-async def shop_bot(stack: dict[str, Any], fake: FakeBotApi) -> AsyncIterator[ShopBot]:
+@asynccontextmanager
+async def stack_bot(stack: dict[str, Any], fake: FakeBotApi, **changes: Any) -> AsyncIterator[ShopBot]:
+    """The bot as ``starshop run`` wires it in webhook mode on ``stack``; ``changes`` are further settings."""
     port = free_port()
     settings = Settings(
         port=port,
@@ -236,7 +237,8 @@ async def shop_bot(stack: dict[str, Any], fake: FakeBotApi) -> AsyncIterator[Sho
         telegram_url=fake.url,
         admin_ids=frozenset({ADMIN}),
         rate_limits={},
-        **stack,  # type: ignore[arg-type]
+        **stack,
+        **changes,
     )
     parts = make_bot_parts(settings.sections().bot)
     container = build_container(settings, bot=parts)
@@ -255,3 +257,9 @@ async def shop_bot(stack: dict[str, Any], fake: FakeBotApi) -> AsyncIterator[Sho
     finally:
         if client is not None:
             await client.aclose()
+
+
+@pytest.fixture
+async def shop_bot(stack: dict[str, Any], fake: FakeBotApi) -> AsyncIterator[ShopBot]:
+    async with stack_bot(stack, fake) as bot:
+        yield bot

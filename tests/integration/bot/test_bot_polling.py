@@ -48,7 +48,7 @@ async def test_the_command_list_is_told_in_both_languages_and_to_operators(fake:
     assert "language_code" not in default.params
     assert (en.params["language_code"], ru.params["language_code"]) == ("en", "ru")
     assert [c["command"] for c in en.params["commands"]] == [
-        "start", "buy", "balance", "recharge", "history", "promo", "referrals", "lang", "help", "cancel"
+        "start", "buy", "premium", "balance", "recharge", "history", "promo", "referrals", "lang", "help", "cancel"
     ]  # fmt: skip
     assert ru.params["commands"][1] == {"command": "buy", "description": "Купить Telegram Stars"}
     assert en.params["commands"][1] == {"command": "buy", "description": "Buy Telegram Stars"}

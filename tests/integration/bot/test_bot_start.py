@@ -5,6 +5,7 @@ from .conftest import BotHarness
 
 MENU_EN = [
     ["⭐ Buy stars", "💰 Balance"],
+    ["💎 Telegram Premium"],  # the test kit's shop sells Premium
     ["🔁 Repeat last order"],
     ["➕ Top up", "📜 History"],
     ["🎁 Promo code", "🌐 Language"],
@@ -12,6 +13,7 @@ MENU_EN = [
 ]
 MENU_RU = [
     ["⭐ Купить звёзды", "💰 Баланс"],
+    ["💎 Telegram Premium"],
     ["🔁 Повторить последний заказ"],
     ["➕ Пополнить", "📜 История"],
     ["🎁 Промокод", "🌐 Язык"],

@@ -20,7 +20,7 @@ from starshop.application.use_cases.confirm_payment import ConfirmPayment, Payme
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.domain import Balance, Defaults, InsufficientFunds, PaymentStatus, Transaction, TxStatus, TxType
 from starshop.testing.doubles import FixedClock, ScriptedPaymentGateway, ScriptedStarDelivery, SequentialIds
-from starshop.testing.wiring import default_config, default_policy
+from starshop.testing.wiring import default_config, default_policy, default_premium
 
 BUYERS = 200
 AFFORDABLE = 37
@@ -55,7 +55,15 @@ async def test_concurrent_purchases_hold_exactly_what_the_balance_covers(sql_eng
 
     async def buy(n: int) -> object:
         use_case = BuyStars(
-            SqlaUnitOfWork(engine, clock), Defaults(policy=policy), delivery, gateway, clock, ids, limiter, config
+            SqlaUnitOfWork(engine, clock),
+            Defaults(policy=policy),
+            default_premium(),
+            delivery,
+            gateway,
+            clock,
+            ids,
+            limiter,
+            config,
         )
         try:
             return await use_case(BuyStarsInput(user_id=1, stars=50, recipient="somebody", idempotency_key=f"k{n}"))

@@ -22,7 +22,7 @@ from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.record_delivery import DeliveryResult, RecordDelivery, Recorded
 from starshop.domain import Balance, Defaults, DeliveryReceipt, Money, Transaction, TxStatus, TxType
 from starshop.testing.doubles import FixedClock, ScriptedPaymentGateway, ScriptedStarDelivery, SequentialIds
-from starshop.testing.wiring import default_config, default_policy
+from starshop.testing.wiring import default_config, default_policy, default_premium
 
 pytestmark = pytest.mark.postgres
 
@@ -94,7 +94,15 @@ async def test_a_retry_bought_while_the_first_purchase_is_recorded_delivered_get
 
     def buy_stars(limiter: RateLimiter) -> BuyStars:
         return BuyStars(
-            SqlaUnitOfWork(engine, clock), Defaults(policy=policy), delivery, gateway, clock, ids, limiter, config
+            SqlaUnitOfWork(engine, clock),
+            Defaults(policy=policy),
+            default_premium(),
+            delivery,
+            gateway,
+            clock,
+            ids,
+            limiter,
+            config,
         )
 
     order = BuyStarsInput(user_id=1, stars=50, recipient="somebody", idempotency_key=KEY)

@@ -97,6 +97,14 @@ class FragmentClient:
         body |= {"fragment_cookies": _encode(self.cookies), "show_sender": False}
         return await self._send("POST", "/buyStars", body, self.read_timeout)
 
+    async def buy_premium(self, username: str, months: int) -> FragmentReply:
+        """Telegram Premium for ``months`` (3, 6 or 12, the body's ``duration``) given to ``username``."""
+        body: dict[str, Any] = {"username": username, "seed": _encode(self.seed), "duration": months}
+        if self.cookies is None:
+            return await self._send("POST", "/buyPremiumWithoutKYC", body, self.read_timeout)
+        body |= {"fragment_cookies": _encode(self.cookies), "show_sender": False}
+        return await self._send("POST", "/buyPremium", body, self.read_timeout)
+
     async def get_user_info(self, username: str) -> FragmentReply:
         if self.cookies is None:
             msg = "getUserInfo needs Fragment cookies"

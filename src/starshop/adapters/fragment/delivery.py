@@ -37,7 +37,8 @@ def _default_breaker() -> CircuitBreaker:
 
 @attrs.define(kw_only=True)
 class HttpxFragmentDelivery:
-    """The purchase is one blocking call without an idempotency key, so ``deliver`` is never retried: an
+    """Stars through ``/buyStars(WithoutKYC)``, Telegram Premium through ``/buyPremium(WithoutKYC)`` (with cookies:
+    the KYC route). The purchase is one blocking call without an idempotency key, so ``deliver`` is never retried: an
     unclear answer is ``Unknown`` and ``find_order`` settles it. Lookups are retried on transport errors and
     5xx. Every call passes one circuit breaker; an open circuit refuses a purchase without attempting it.
     """
@@ -84,12 +85,20 @@ class HttpxFragmentDelivery:
     async def deliver(self, order: DeliveryOrder) -> DeliveryOutcome:
         try:
             async with self.breaker.guard():
-                reply = await self._client.buy_stars(order.recipient, order.stars)
+                reply = await self._buy(order)
         except CircuitOpen as exc:
             return Refused(reason=f"not attempted: {exc}")
         except FragmentUnavailable as exc:
             return Unknown(reason=str(exc))
         return _outcome(reply)
+
+    async def _buy(self, order: DeliveryOrder) -> FragmentReply:
+        if order.months is not None:
+            return await self._client.buy_premium(order.recipient, order.months)
+        if order.stars is None:
+            msg = f"order {order.purchase_id} buys neither stars nor Premium"
+            raise ValueError(msg)
+        return await self._client.buy_stars(order.recipient, order.stars)
 
     async def find_order(
         self, order: DeliveryOrder, *, until: datetime, exclude_refs: frozenset[str] = frozenset()
@@ -102,7 +111,7 @@ class HttpxFragmentDelivery:
             for row in parsed:
                 if (
                     same_user(row.username, order.recipient)
-                    and row.amount == order.stars
+                    and order.same_item(row.amount, row.months)
                     and since <= row.created_at <= latest
                     and row.receipt.ref_id not in exclude_refs
                 ):
@@ -134,7 +143,11 @@ class HttpxFragmentDelivery:
                     found.setdefault(
                         row.receipt.ref_id,
                         ProviderOrder(
-                            recipient=row.username, stars=row.amount, created_at=row.created_at, receipt=row.receipt
+                            recipient=row.username,
+                            stars=row.amount,
+                            months=row.months,
+                            created_at=row.created_at,
+                            receipt=row.receipt,
                         ),
                     )
             if not rows or any(row.created_at < since for row in readable):

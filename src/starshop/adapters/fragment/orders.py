@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from starshop.domain import DeliveryReceipt
+from starshop.domain import PREMIUM_MONTHS, DeliveryReceipt
 
 _MILLISECONDS_FROM = 100_000_000_000  # as seconds that would be the year 5138
 
@@ -73,19 +73,27 @@ def receipt_from(payload: Mapping[str, Any], *, hash_key: str) -> DeliveryReceip
 
 @attrs.frozen(kw_only=True)
 class OrderRow:
-    """One ``/getOrders`` row that names a ref, a recipient, an amount and a time; other rows are skipped."""
+    """One ``/getOrders`` row that names a ref, a recipient, a time and what was bought: stars (``amount``), or
+    Telegram Premium (``duration``, 3, 6 or 12 months, kept as ``months``; its ``amount`` is absent or null).
+    Other rows are skipped."""
 
     username: str
-    amount: int
+    amount: int | None
     created_at: datetime
     receipt: DeliveryReceipt
+    months: int | None = None
 
     @classmethod
     def from_payload(cls, row: object) -> OrderRow | None:
         if not isinstance(row, Mapping):
             return None
-        username, amount, created_at = row.get("username"), as_int(row.get("amount")), parse_time(row.get("created_at"))
+        username, created_at = row.get("username"), parse_time(row.get("created_at"))
+        amount, months = as_int(row.get("amount")), None
+        if row.get("duration") is not None:
+            months, amount = as_int(row.get("duration")), None
+            if months not in PREMIUM_MONTHS or row.get("amount") is not None:
+                return None
         receipt = receipt_from(row, hash_key="txid")
-        if not isinstance(username, str) or amount is None or created_at is None or receipt is None:
+        if not isinstance(username, str) or (amount, months) == (None, None) or created_at is None or receipt is None:
             return None
-        return cls(username=username, amount=amount, created_at=created_at, receipt=receipt)
+        return cls(username=username, amount=amount, months=months, created_at=created_at, receipt=receipt)

@@ -37,11 +37,13 @@ from starshop.application.ports import (
     TransactionFilter,
 )
 from starshop.domain import (
+    PREMIUM_MONTHS,
     Alert,
     Balance,
     Currency,
     DailyUsage,
     Money,
+    Product,
     PromoCode,
     Referral,
     Transaction,
@@ -213,31 +215,35 @@ class _Transactions:
         if tx is None or tx.type is not TxType.PURCHASE or tx.status is not TxStatus.PENDING or not tx.funded:
             return ClaimResult.NOT_CLAIMABLE
         for other in _open_purchases(self._t):
-            busy = other.status is TxStatus.PROCESSING and other.stars == tx.stars
+            busy = other.status is TxStatus.PROCESSING and (other.stars, other.months) == (tx.stars, tx.months)
             if busy and (other.recipient or "").lower() == (tx.recipient or "").lower():
                 return ClaimResult.BUSY
         claimed = attrs.evolve(tx, status=TxStatus.PROCESSING, attempt_started_at=at, updated_at=at)
         self._t.transactions[tx_id] = claimed
         return ClaimResult.CLAIMED
 
-    async def in_flight_for(self, recipient: str, stars: int) -> Transaction | None:
+    async def in_flight_for(
+        self, recipient: str, stars: int | None, *, months: int | None = None
+    ) -> Transaction | None:
         return next(
             (
                 tx
                 for tx in _open_purchases(self._t)
                 if tx.status is TxStatus.PROCESSING
-                and tx.stars == stars
+                and (tx.stars, tx.months) == (stars, months)
                 and (tx.recipient or "").lower() == recipient.lower()
             ),
             None,
         )
 
-    async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
+    async def receipts_for(
+        self, recipient: str, stars: int | None, *, since: datetime, months: int | None = None
+    ) -> frozenset[str]:
         return frozenset(
             tx.receipt.ref_id
             for tx in self._t.transactions.values()
             if tx.receipt is not None
-            and tx.stars == stars
+            and (tx.stars, tx.months) == (stars, months)
             and (tx.recipient or "").lower() == recipient.lower()
             and tx.created_at >= since
         )
@@ -488,6 +494,7 @@ class InMemoryLedgerReader:
             txs = [tx for tx in t.transactions.values() if tx.user_id == user_id]
             journal = sum((tx.ledger_effect.amount for tx in txs if tx.status is TxStatus.COMPLETED), Decimal(0))
             held = sum((tx.amount.amount for tx in txs if tx.holds_funds), Decimal(0))
+            malformed = sum(1 for tx in txs if tx.type is TxType.PURCHASE and not _names_its_product(tx))
             result.append(
                 LedgerTotals(
                     user_id=user_id,
@@ -495,6 +502,13 @@ class InMemoryLedgerReader:
                     held=balance.held.amount,
                     journal_amount=journal,
                     journal_held=held,
+                    malformed_purchases=malformed,
                 )
             )
         return result
+
+
+def _names_its_product(tx: Transaction) -> bool:
+    if tx.product is Product.PREMIUM:
+        return tx.stars is None and tx.months in PREMIUM_MONTHS
+    return tx.months is None and tx.stars is not None and tx.stars > 0

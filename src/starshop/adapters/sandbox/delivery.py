@@ -1,4 +1,4 @@
-"""Star delivery in the sandbox: the recipient's name says what happens.
+"""Star (and Telegram Premium) delivery in the sandbox: the recipient's name says what happens.
 
 - ``ghost...``  : no such user (refused before any money moves)
 - ``refuse...`` : the provider refuses (the hold is released)
@@ -44,7 +44,7 @@ class SandboxStarDelivery:
         receipt = DeliveryReceipt(
             ref_id=f"Ref#sandbox-{order.purchase_id}",
             tx_hash=order.purchase_id.ljust(64, "0")[:64],
-            cost=str((Decimal(order.stars) * Decimal("0.0035")).quantize(Decimal("0.000000001"))),
+            cost=str(_cost(order).quantize(Decimal("0.000000001"))),
         )
         self.book.record(order, receipt)
         if name.startswith("slow"):
@@ -62,3 +62,10 @@ class SandboxStarDelivery:
 
     async def wallet_balance(self) -> Decimal | None:
         return self.wallet
+
+
+def _cost(order: DeliveryOrder) -> Decimal:
+    """TON: about 0.0035 a star, about 1.3 a month of Premium."""
+    if order.stars is None:
+        return Decimal(order.months or 0) * Decimal("1.3")
+    return Decimal(order.stars) * Decimal("0.0035")

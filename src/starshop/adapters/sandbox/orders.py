@@ -13,9 +13,10 @@ from starshop.domain import DeliveryReceipt
 @attrs.frozen
 class BookedOrder:
     recipient: str
-    stars: int
+    stars: int | None
     at: datetime
     receipt: DeliveryReceipt
+    months: int | None = None  # Telegram Premium
 
 
 @attrs.define
@@ -25,13 +26,13 @@ class OrderBook:
     orders: list[BookedOrder] = attrs.Factory(list)
 
     def record(self, order: DeliveryOrder, receipt: DeliveryReceipt) -> None:
-        self.orders.append(BookedOrder(order.recipient.lower(), order.stars, order.started_at, receipt))
+        self.orders.append(BookedOrder(order.recipient.lower(), order.stars, order.started_at, receipt, order.months))
 
     def find(self, order: DeliveryOrder, until: datetime, exclude_refs: frozenset[str]) -> DeliveryReceipt | None:
         for found in self.orders:
             if (
                 found.recipient == order.recipient.lower()
-                and found.stars == order.stars
+                and order.same_item(found.stars, found.months)
                 and order.started_at <= found.at <= until
                 and found.receipt.ref_id not in exclude_refs
             ):
@@ -40,7 +41,7 @@ class OrderBook:
 
     def history(self, since: datetime, until: datetime) -> list[ProviderOrder]:
         made = [
-            ProviderOrder(recipient=o.recipient, stars=o.stars, created_at=o.at, receipt=o.receipt)
+            ProviderOrder(recipient=o.recipient, stars=o.stars, months=o.months, created_at=o.at, receipt=o.receipt)
             for o in self.orders
             if since <= o.at <= until
         ]

@@ -160,13 +160,15 @@ IN_FLIGHT_FOR = Query(
         _t.type == TxType.PURCHASE.value,
         _t.status == TxStatus.PROCESSING.value,
         func.lower(_t.recipient) == bindparam("recipient"),
-        _t.stars == bindparam("stars"),
+        _t.stars.is_not_distinct_from(bindparam("stars", type_=Integer())),
+        _t.months.is_not_distinct_from(bindparam("months", type_=Integer())),
     )
 )
 RECEIPTS_FOR = Query(
     select(_t.receipt_ref).where(
         _t.receipt_ref.is_not(None),
-        _t.stars == bindparam("stars"),
+        _t.stars.is_not_distinct_from(bindparam("stars", type_=Integer())),
+        _t.months.is_not_distinct_from(bindparam("months", type_=Integer())),
         func.lower(_t.recipient) == bindparam("recipient"),
         _t.created_at >= bindparam("since", type_=UtcDateTime()),
     )

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, case, cast, func, literal_column, select
+from sqlalchemy import ColumnElement, Date, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from starshop.adapters.sqla.rows import tx_from_row
@@ -22,7 +22,7 @@ from starshop.application.ports import (
     ShopStats,
     TransactionFilter,
 )
-from starshop.domain import Currency, Transaction, TxStatus, TxType
+from starshop.domain import PREMIUM_MONTHS, Currency, Product, Transaction, TxStatus, TxType
 
 _t = transactions.c
 
@@ -191,25 +191,38 @@ class SqlaLedgerReader:
         is_purchase = _t.type == TxType.PURCHASE.value
         signed = case((is_purchase, money_neg(_t.amount)), else_=_t.amount)
         holding = is_purchase & _t.funded.is_(True) & _t.status.in_((TxStatus.PENDING.value, TxStatus.PROCESSING.value))
+        names_its_product = or_(
+            and_(_t.product == Product.STARS.value, _t.stars > 0, _t.months.is_(None)),
+            and_(_t.product == Product.PREMIUM.value, _t.stars.is_(None), _t.months.in_(PREMIUM_MONTHS)),
+        )
         journal = (
             select(
                 _t.user_id.label("user_id"),
                 money_sum(case((_t.status == TxStatus.COMPLETED.value, signed))).label("journal_amount"),
                 money_sum(case((holding, _t.amount))).label("journal_held"),
+                func.count(case((is_purchase & ~func.coalesce(names_its_product, False), 1))).label("malformed"),
             )
             .group_by(_t.user_id)
             .subquery()
         )
         b = balances.c
         stmt = (
-            select(b.user_id, b.currency, b.amount, b.held, journal.c.journal_amount, journal.c.journal_held)
+            select(
+                b.user_id,
+                b.currency,
+                b.amount,
+                b.held,
+                journal.c.journal_amount,
+                journal.c.journal_held,
+                journal.c.malformed,
+            )
             .select_from(balances.outerjoin(journal, journal.c.user_id == b.user_id))
             .order_by(b.user_id)
         )
         async with self._engine.connect() as s:
             rows = (await s.execute(stmt)).all()
         result = []
-        for user_id, currency, amount, held, journal_amount, journal_held in rows:
+        for user_id, currency, amount, held, journal_amount, journal_held, malformed in rows:
             quantum = Currency.of(currency).quantum
             result.append(
                 LedgerTotals(
@@ -218,6 +231,7 @@ class SqlaLedgerReader:
                     held=held.quantize(quantum),
                     journal_amount=_dec(journal_amount).quantize(quantum),
                     journal_held=_dec(journal_held).quantize(quantum),
+                    malformed_purchases=int(malformed or 0),
                 )
             )
         return result

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from starshop.adapters.sqla.types import Amount, UtcDateTime
-from starshop.domain import OrderState, PromoKind, TxStatus, TxType
+from starshop.domain import PREMIUM_MONTHS, OrderState, Product, PromoKind, TxStatus, TxType
 from starshop.domain.broadcast import BroadcastStatus, RecipientState
 
 # CHECK constraints have no convention: each is named in full where it is declared, here and in the migrations
@@ -53,6 +53,13 @@ def _money_check(postgres: str, sqlite: str, *, name: str) -> tuple[CheckConstra
 TX_TYPES = [t.value for t in TxType]
 TX_STATUSES = [s.value for s in TxStatus]
 PAY_WITH = ["balance", "invoice"]
+PRODUCTS = [p.value for p in Product]
+# A purchase buys stars, or 3, 6 or 12 months of Telegram Premium; no other entry names a product.
+PRODUCT_FIELDS = (
+    "(type <> 'purchase' AND product IS NULL AND months IS NULL) OR (type = 'purchase' AND ("
+    "(product = 'stars' AND months IS NULL AND stars IS NOT NULL)"
+    f" OR (product = 'premium' AND stars IS NULL AND months IN ({', '.join(map(str, PREMIUM_MONTHS))}))))"
+)
 
 users = Table(
     "users",
@@ -120,6 +127,8 @@ transactions = Table(
     Column("discount", Amount),
     Column("reward_for", String(32)),
     Column("chat_message_id", BigInteger),  # the bot's message carrying a recharge's Pay button (migration 0010)
+    Column("product", String(16)),
+    Column("months", Integer),
     Column("created_at", UtcDateTime, nullable=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("user_id", "idempotency_key"),
@@ -134,6 +143,7 @@ transactions = Table(
     CheckConstraint(
         "type <> 'purchase' OR (stars > 0 AND recipient IS NOT NULL)", name="ck_transactions_purchase_fields"
     ),
+    CheckConstraint(PRODUCT_FIELDS, name="ck_transactions_product_fields"),
 )
 
 # The database's own guard: at most one purchase of the same stars for the same recipient is in flight.
@@ -144,6 +154,16 @@ Index(
     unique=True,
     postgresql_where=text("type = 'purchase' AND status = 'processing'"),
     sqlite_where=text("type = 'purchase' AND status = 'processing'"),
+)
+
+# The same guard for Telegram Premium: at most one gift of the same months to the same recipient is in flight.
+Index(
+    "uq_transactions_premium_in_flight",
+    func.lower(transactions.c.recipient),
+    transactions.c.months,
+    unique=True,
+    postgresql_where=text("type = 'purchase' AND status = 'processing' AND product = 'premium'"),
+    sqlite_where=text("type = 'purchase' AND status = 'processing' AND product = 'premium'"),
 )
 
 # The database's own guard: a purchase earns one referral reward at most.

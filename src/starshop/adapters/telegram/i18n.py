@@ -42,6 +42,7 @@ EN: dict[str, str] = {
         "/recharge [amount] — top up your balance\n"
         "/balance — your balance\n"
         "/history — your transactions\n"
+        "/premium — give Telegram Premium (3, 6 or 12 months)\n"
         "/promo [code] — redeem a promo code\n"
         "/referrals — your referral link\n"
         "/lang — change the language\n"
@@ -235,6 +236,44 @@ EN: dict[str, str] = {
     "cmd_lang": "Change the language",
     "cmd_help": "How it works",
     "cmd_cancel": "Stop the current dialog",
+    # Telegram Premium gifts
+    "btn_premium": "💎 Telegram Premium",
+    "premium_choose": "💎 Give Telegram Premium. For how long?",
+    "btn_premium_months": "{months} months — {price}",
+    "premium_choose_recipient": "💎 Premium for {months} months — who gets it?",
+    "premium_choose_payment": "💎 Premium for {months} months for @{recipient}. How do you want to pay?",
+    "premium_confirm": (
+        "Please confirm your order:\n\n"
+        "💎 Telegram Premium: {months} months\n👤 Recipient: @{recipient}\n💵 Price: {price}\n💳 Payment: {method}"
+    ),
+    "premium_accepted": (
+        "✅ Order accepted: 💎 Premium for {months} months for @{recipient}. {price} is reserved on your balance; "
+        "I will tell you as soon as it is delivered."
+    ),
+    "premium_invoice": (
+        "🧾 Pay {price} by the link below to give @{recipient} 💎 Premium for {months} months. The invoice is valid "
+        "until {expires}."
+    ),
+    "tx_purchase_premium": "💎 Premium {months} mo. for @{recipient}",
+    "e_premium_not_sold": "Telegram Premium is not sold here.",
+    "e_invalid_premium_months": "Telegram Premium is given for 3, 6 or 12 months only.",
+    "n_purchase_delivered_premium": "💎 Delivered: Telegram Premium for {months} months to @{recipient} for {price}.",
+    "n_purchase_refused_premium": (
+        "↩ We could not give Telegram Premium for {months} months to @{recipient}. {price} is back on your balance."
+    ),
+    "n_purchase_delayed_premium": (
+        "⏳ Telegram Premium for {months} months to @{recipient} is taking longer than usual. Nothing is lost — we "
+        "will tell you as soon as it is settled."
+    ),
+    "n_purchase_waiting_premium": (
+        "⏳ Your order of Telegram Premium for {months} months for @{recipient} is waiting: an earlier gift of the "
+        "same months to the same recipient is still being checked with the provider, and buying again before it is "
+        "settled could buy twice. Your funds stay reserved; it goes ahead as soon as that one is settled."
+    ),
+    "n_purchase_cancelled_premium": (
+        "✖ The order of Telegram Premium for {months} months for @{recipient} was cancelled: its invoice was not paid."
+    ),
+    "cmd_premium": "Give Telegram Premium",
 }
 
 RU: dict[str, str] = {
@@ -267,6 +306,7 @@ RU: dict[str, str] = {
         "/recharge [сумма] — пополнить баланс\n"
         "/balance — ваш баланс\n"
         "/history — ваши операции\n"
+        "/premium — подарить Telegram Premium (3, 6 или 12 месяцев)\n"
         "/promo [код] — активировать промокод\n"
         "/referrals — ваша реферальная ссылка\n"
         "/lang — сменить язык\n"
@@ -448,6 +488,44 @@ RU: dict[str, str] = {
     "cmd_lang": "Сменить язык",
     "cmd_help": "Как это работает",
     "cmd_cancel": "Прервать текущий диалог",
+    # Telegram Premium gifts
+    "btn_premium": "💎 Telegram Premium",
+    "premium_choose": "💎 Подарить Telegram Premium. На какой срок?",
+    "btn_premium_months": "{months} мес. — {price}",
+    "premium_choose_recipient": "💎 Premium на {months} мес. — кому?",
+    "premium_choose_payment": "💎 Premium на {months} мес. для @{recipient}. Как оплатить?",
+    "premium_confirm": (
+        "Проверьте заказ:\n\n"
+        "💎 Telegram Premium: {months} мес.\n👤 Получатель: @{recipient}\n💵 Цена: {price}\n💳 Оплата: {method}"
+    ),
+    "premium_accepted": (
+        "✅ Заказ принят: 💎 Premium на {months} мес. для @{recipient}. {price} зарезервировано на балансе; "
+        "я сообщу, как только подписка будет вручена."
+    ),
+    "premium_invoice": (
+        "🧾 Оплатите {price} по ссылке ниже, чтобы подарить @{recipient} 💎 Premium на {months} мес. Счёт действует "
+        "до {expires}."
+    ),
+    "tx_purchase_premium": "💎 Premium на {months} мес. для @{recipient}",
+    "e_premium_not_sold": "Telegram Premium здесь не продаётся.",
+    "e_invalid_premium_months": "Telegram Premium дарится только на 3, 6 или 12 месяцев.",
+    "n_purchase_delivered_premium": "💎 Вручено: Telegram Premium на {months} мес. для @{recipient} за {price}.",
+    "n_purchase_refused_premium": (
+        "↩ Не удалось подарить Telegram Premium на {months} мес. для @{recipient}. {price} возвращено на баланс."
+    ),
+    "n_purchase_delayed_premium": (
+        "⏳ Вручение Telegram Premium на {months} мес. для @{recipient} занимает больше времени, чем обычно. Ничего не "
+        "потеряно — мы сообщим, как только всё решится."
+    ),
+    "n_purchase_waiting_premium": (
+        "⏳ Ваш заказ Telegram Premium на {months} мес. для @{recipient} ждёт: более ранний подарок на тот же срок "
+        "тому же получателю ещё проверяется у провайдера, и повторная покупка до его решения могла бы купить дважды. "
+        "Средства остаются зарезервированы; заказ продолжится, как только тот будет решён."
+    ),
+    "n_purchase_cancelled_premium": (
+        "✖ Заказ Telegram Premium на {months} мес. для @{recipient} отменён: счёт не был оплачен."
+    ),
+    "cmd_premium": "Подарить Telegram Premium",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "ru": RU}

@@ -50,15 +50,17 @@ def render(event: Event, lang: str) -> str | None:
         case PaymentReceived() | BonusGranted():
             return text(lang, f"n_{event.kind}", amount=event.amount, balance=event.balance)
         case PurchaseDelivered():
+            # a Premium gift has its own text, naming the months instead of stars
+            key = "n_purchase_delivered" if event.months is None else "n_purchase_delivered_premium"
             lines = [
-                text(lang, "n_purchase_delivered", stars=event.stars, recipient=event.recipient, price=event.price)
+                text(lang, key, stars=event.stars, months=event.months, recipient=event.recipient, price=event.price)
             ]
             if event.ref:
                 lines.append(text(lang, "n_reference", ref=event.ref))
             if event.tx_hash:
                 lines.append(text(lang, "n_tx_hash", tx_hash=event.tx_hash))
             return "\n".join(lines)
-        case PurchaseRefused() | OrderPlaced():
+        case OrderPlaced():
             return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient, price=event.price)
         case InvoiceClosed():
             return text(lang, f"n_invoice_closed_{event.status}", amount=event.amount)
@@ -66,8 +68,10 @@ def render(event: Event, lang: str) -> str | None:
             key = f"n_order_dropped_{event.reason}"
             key = key if has(key) else "n_order_dropped_refused"
             return text(lang, key, stars=event.stars, recipient=event.recipient, price=event.price)
-        case PurchaseDelayed() | PurchaseWaiting() | PurchaseCancelled():
-            return text(lang, f"n_{event.kind}", stars=event.stars, recipient=event.recipient)
+        case PurchaseRefused() | PurchaseDelayed() | PurchaseWaiting() | PurchaseCancelled():
+            key = f"n_{event.kind}" if event.months is None else f"n_{event.kind}_premium"
+            price = getattr(event, "price", None)
+            return text(lang, key, stars=event.stars, months=event.months, recipient=event.recipient, price=price)
         case OperatorAttention():
             return text(lang, "n_operator_attention", tx_id=event.tx_id, user_id=event.user_id, reason=event.reason)
         case AlertRaised():

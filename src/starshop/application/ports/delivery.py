@@ -9,23 +9,37 @@ from typing import Protocol
 
 import attrs
 
-from starshop.domain import DeliveryReceipt, Transaction
+from starshop.domain import DeliveryReceipt, Product, Transaction
 
 
 @attrs.frozen(kw_only=True)
 class DeliveryOrder:
-    """``purchase_id`` is the idempotency key for providers that accept one."""
+    """``stars`` for ``recipient``, or (product ``premium``) ``months`` of Telegram Premium given to them.
+    ``purchase_id`` is the idempotency key for providers that accept one."""
 
     purchase_id: str
     recipient: str
-    stars: int
+    stars: int | None
     started_at: datetime
+    product: Product = Product.STARS
+    months: int | None = None
 
     @classmethod
     def of(cls, purchase: Transaction, *, started_at: datetime) -> DeliveryOrder:
         """The order of ``purchase``'s delivery attempt begun at ``started_at`` (only a purchase has one)."""
         item = purchase.purchase_details
-        return cls(purchase_id=purchase.id, recipient=item.recipient, stars=item.stars, started_at=started_at)
+        return cls(
+            purchase_id=purchase.id,
+            recipient=item.recipient,
+            stars=item.stars,
+            started_at=started_at,
+            product=item.product,
+            months=item.months,
+        )
+
+    def same_item(self, stars: int | None, months: int | None) -> bool:
+        """An order of ``stars`` (or ``months`` of Premium) buys what this order buys."""
+        return (stars, months) == (self.stars, self.months)
 
 
 @attrs.frozen(kw_only=True)
@@ -52,12 +66,13 @@ DeliveryOutcome = Delivered | Refused | Unknown
 
 @attrs.frozen(kw_only=True)
 class ProviderOrder:
-    """One completed order in the provider's history."""
+    """One completed order in the provider's history: ``stars``, or ``months`` of Telegram Premium."""
 
     recipient: str
-    stars: int
+    stars: int | None
     created_at: datetime
     receipt: DeliveryReceipt
+    months: int | None = None
 
 
 class RecipientCheck(StrEnum):
@@ -76,7 +91,8 @@ class StarDelivery(Protocol):
     async def find_order(
         self, order: DeliveryOrder, *, until: datetime, exclude_refs: frozenset[str] = frozenset()
     ) -> DeliveryReceipt | None:
-        """Look for a completed order of ``stars`` to ``recipient`` made between ``started_at`` and ``until``.
+        """Look for a completed order of ``stars`` (or ``months`` of Premium) to ``recipient`` made between
+        ``started_at`` and ``until``.
 
         Orders whose ``ref_id`` is in ``exclude_refs`` (already recorded on other purchases) never match.
 

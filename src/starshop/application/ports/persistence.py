@@ -107,12 +107,18 @@ class TransactionRepository(Protocol):
         """
         ...
 
-    async def in_flight_for(self, recipient: str, stars: int) -> Transaction | None:
-        """The purchase of ``stars`` to ``recipient`` being delivered (``processing``) now, if there is one."""
+    async def in_flight_for(
+        self, recipient: str, stars: int | None, *, months: int | None = None
+    ) -> Transaction | None:
+        """The purchase of ``stars`` (``None`` and ``months`` of Premium) to ``recipient`` being delivered
+        (``processing``) now, if there is one."""
         ...
 
-    async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
-        """Provider refs already recorded on purchases of ``stars`` to ``recipient`` created since ``since``."""
+    async def receipts_for(
+        self, recipient: str, stars: int | None, *, since: datetime, months: int | None = None
+    ) -> frozenset[str]:
+        """Provider refs already recorded on purchases of ``stars`` (``None`` and ``months`` of Premium) to
+        ``recipient`` created since ``since``."""
         ...
 
     async def daily_usage(self, user_id: int, since: datetime) -> DailyUsage:
@@ -467,13 +473,16 @@ class Page:
 
 @attrs.frozen(kw_only=True)
 class LedgerTotals:
-    """One user's stored balance next to what the journal says it must be (invariant 2)."""
+    """One user's stored balance next to what the journal says it must be (invariant 2), and how many of their
+    purchases name no product they can buy (stars without a positive count, Premium without 3, 6 or 12 months, or
+    both at once)."""
 
     user_id: int
     amount: Decimal
     held: Decimal
     journal_amount: Decimal
     journal_held: Decimal
+    malformed_purchases: int = 0
 
 
 @attrs.frozen(kw_only=True)

@@ -66,7 +66,13 @@ async def cancel_waiting_purchase(uow: UnitOfWork, recharge: Transaction, now: d
         await uow.transactions.update(purchase.moved_to(TxStatus.CANCELLED, now))
         item = purchase.purchase_details
         await uow.outbox.add(
-            PurchaseCancelled(user_id=purchase.user_id, tx_id=purchase.id, stars=item.stars, recipient=item.recipient)
+            PurchaseCancelled(
+                user_id=purchase.user_id,
+                tx_id=purchase.id,
+                stars=item.stars,
+                recipient=item.recipient,
+                months=item.months,
+            )
         )
 
 

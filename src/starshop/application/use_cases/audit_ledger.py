@@ -26,6 +26,7 @@ class AuditLedger:
 
     1. amount >= 0, held >= 0, held <= amount.
     2. amount = completed credits - completed debits; held = prices of funded open purchases.
+    3. Every purchase names what it bought: stars (a positive count), or Telegram Premium (3, 6 or 12 months).
     """
 
     def __init__(self, ledger: LedgerReader) -> None:
@@ -46,6 +47,11 @@ class AuditLedger:
                 problems.append(f"amount {t.amount} but the journal says {t.journal_amount}")
             if t.held != t.journal_held:
                 problems.append(f"held {t.held} but open purchases hold {t.journal_held}")
+            if t.malformed_purchases:
+                problems.append(
+                    f"{t.malformed_purchases} purchases name no product they can buy (stars, or 3, 6 or 12 months"
+                    " of Premium)"
+                )
             if problems:
                 violations.append(Violation(user_id=t.user_id, problems=tuple(problems)))
         return AuditReport(users_checked=len(totals), violations=tuple(violations))

@@ -84,7 +84,8 @@ class AuditProvider:
 
 def _order_problem(order: ProviderOrder, owners: list[Transaction]) -> ProviderMismatch | None:
     ref = order.receipt.ref_id
-    what = f"order {ref} ({order.stars} stars to @{order.recipient} at {order.created_at.isoformat()})"
+    bought = f"{order.months} months of Premium" if order.months is not None else f"{order.stars} stars"
+    what = f"order {ref} ({bought} to @{order.recipient} at {order.created_at.isoformat()})"
     if not owners:
         return ProviderMismatch(ref_id=ref, problem=f"{what} belongs to no purchase")
     if len(owners) > 1:
@@ -94,11 +95,12 @@ def _order_problem(order: ProviderOrder, owners: list[Transaction]) -> ProviderM
     if tx.status is not TxStatus.COMPLETED:
         return ProviderMismatch(ref_id=ref, tx_id=tx.id, problem=f"{what} belongs to purchase {tx.id}, {tx.status}")
     item = tx.purchase_details
-    if item.stars != order.stars or item.recipient.lower() != order.recipient.lstrip("@").lower():
+    same_item = (item.stars, item.months) == (order.stars, order.months)
+    if not same_item or item.recipient.lower() != order.recipient.lstrip("@").lower():
         return ProviderMismatch(
             ref_id=ref,
             tx_id=tx.id,
-            problem=f"{what} is recorded on purchase {tx.id} of {item.stars} stars to @{item.recipient}",
+            problem=f"{what} is recorded on purchase {tx.id} of {item.label} to @{item.recipient}",
         )
     return None
 

@@ -33,20 +33,29 @@ from starshop.domain import (
     Defaults,
     Invoice,
     PayWith,
+    PremiumPrices,
+    Product,
     PromoKind,
+    PurchasePolicy,
     ShopSettings,
     Transaction,
+    check_months,
     normalise_code,
     normalise_recipient,
 )
+from starshop.domain.errors import InvalidAmount
 from starshop.domain.events import PurchaseQueued
 
 
 @attrs.frozen(kw_only=True)
 class BuyStarsInput:
+    """``stars`` for ``recipient``, or (``product`` premium) ``months`` of Telegram Premium given to them."""
+
     user_id: int
-    stars: int
     recipient: str
+    stars: int | None = None
+    product: Product = Product.STARS
+    months: int | None = None
     pay_with: PayWith = PayWith.BALANCE
     idempotency_key: str | None = None
     promo_code: str | None = None  # a discount code
@@ -60,14 +69,16 @@ class PurchaseResult:
 
 
 class BuyStars:
-    """Order N stars for a recipient, paid from the balance or by the purchase's own invoice.
+    """Order N stars (or 3, 6 or 12 months of Telegram Premium) for a recipient, paid from the balance or by the
+    purchase's own invoice.
 
     - The settings in force are read from the store: first to refuse early, then again in the creating commit,
       whose price and bounds are the ones charged (a change applies to the next purchase, never a cached one). A
       retry of a purchase already made returns it whatever the settings are now.
     - In maintenance no purchase is created (``SalesSuspended`` with the operator's message); recharges go on and
       purchases already created are still delivered.
-    - Stars within the policy's bounds; the recipient is a normalised Telegram username the provider does not
+    - Stars within the policy's bounds, or months of Premium the shop prices (``PremiumPrices``; none: Premium is not
+      sold), never both; the recipient is a normalised Telegram username the provider does not
       reject; the price is quoted by the policy; per-user daily limits hold; the provider wallet is above its floor.
     - From the balance: one commit creates the pending purchase, holds its price (or fails cleanly with insufficient
       funds) and queues the delivery.
@@ -86,6 +97,7 @@ class BuyStars:
         self,
         uow: UnitOfWork,
         defaults: Defaults,
+        premium: PremiumPrices,
         delivery: StarDelivery,
         gateway: PaymentGateway,
         clock: Clock,
@@ -95,6 +107,7 @@ class BuyStars:
     ) -> None:
         self._uow = uow
         self._defaults = defaults
+        self._premium = premium
         self._delivery = delivery
         self._gateway = gateway
         self._clock = clock
@@ -105,23 +118,22 @@ class BuyStars:
     async def __call__(self, data: BuyStarsInput) -> PurchaseResult:
         recipient = normalise_recipient(data.recipient)
         promo = None if data.promo_code is None else normalise_code(data.promo_code)
-        fingerprint = f"purchase:{data.stars}:{recipient.lower()}:{data.pay_with}" + (
-            f":promo:{promo}" if promo else ""
-        )
+        what = f"premium:{data.months}" if data.product is Product.PREMIUM else f"{data.stars}"
+        fingerprint = f"purchase:{what}:{recipient.lower()}:{data.pay_with}" + (f":promo:{promo}" if promo else "")
         existing = await self._replay(data, fingerprint)  # a retry gets its purchase whatever the settings now
         if existing is not None:
             return await self._finish(existing, replayed=True)
         async with self._uow as uow:
             settings = await current_settings(uow, self._defaults)
         settings.check_open()
-        stars = settings.policy.check_stars(data.stars)
+        stars, months = self._item(data, settings.policy)
         copy_of = None if data.idempotency_key is None else f"{data.idempotency_key}|{fingerprint}"
         if not await self._limiter.hit(data.user_id, "purchase", key=copy_of):
             msg = "too many purchases, try again shortly"
             raise RateLimited(msg)
         try:
             await self._check_provider(recipient, settings)
-            purchase, replayed = await self._create(data, stars, recipient, fingerprint, promo)
+            purchase, replayed = await self._create(data, (stars, months), recipient, fingerprint, promo)
         except DuplicateTransaction:
             existing = await self._replay(data, fingerprint)
             if existing is None:
@@ -132,6 +144,20 @@ class BuyStars:
                 await self._limiter.forget_key(data.user_id, "purchase", key=copy_of)
             raise
         return await self._finish(purchase, replayed=replayed)
+
+    def _item(self, data: BuyStarsInput, policy: PurchasePolicy) -> tuple[int | None, int | None]:
+        """The stars, or the months of Premium, this request buys (the other is ``None``)."""
+        if data.product is Product.PREMIUM:
+            if data.stars is not None:
+                msg = "a Premium purchase buys months, not stars: give months only"
+                raise InvalidAmount(msg)
+            months = check_months(data.months)
+            self._premium.price(months)  # sold, and these months are on sale
+            return None, months
+        if data.months is not None:
+            msg = "a star purchase buys stars, not months"
+            raise InvalidAmount(msg)
+        return policy.check_stars(data.stars), None
 
     async def _check_provider(self, recipient: str, settings: ShopSettings) -> None:
         floor = settings.wallet_floor
@@ -145,8 +171,14 @@ class BuyStars:
             raise RecipientNotFound(msg)
 
     async def _create(
-        self, data: BuyStarsInput, stars: int, recipient: str, fingerprint: str, promo: str | None
+        self,
+        data: BuyStarsInput,
+        item: tuple[int | None, int | None],
+        recipient: str,
+        fingerprint: str,
+        promo: str | None,
     ) -> tuple[Transaction, bool]:
+        stars, months = item
         now = self._clock.now()
         tx_id = self._ids.new_id()
         async with self._uow as uow:
@@ -162,8 +194,8 @@ class BuyStars:
                     return same_request(first, fingerprint), True
             settings = await current_settings(uow, self._defaults)  # the ones this commit charges by
             settings.check_open()
-            price = settings.policy.price(stars)
-            settings.policy.check_daily(usage, stars)
+            price = settings.policy.price(stars) if stars is not None else self._premium.price(months)
+            settings.policy.check_daily(usage, stars or 0)
             discount = None
             if promo is not None:  # under the balance lock, then the code's
                 code = await use_code(uow, promo, PromoKind.DISCOUNT, data.user_id, tx_id, self._clock)
@@ -172,6 +204,7 @@ class BuyStars:
                 id=tx_id,
                 user_id=data.user_id,
                 stars=stars,
+                months=months,
                 recipient=recipient,
                 price=price if discount is None else price - discount,
                 pay_with=data.pay_with,

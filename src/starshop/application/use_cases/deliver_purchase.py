@@ -42,7 +42,7 @@ class DeliverPurchase:
 
     async def _waiting(self, uow: UnitOfWork, tx: Transaction) -> None:
         item = tx.purchase_details
-        ahead = await uow.transactions.in_flight_for(item.recipient, item.stars)
+        ahead = await uow.transactions.in_flight_for(item.recipient, item.stars, months=item.months)
         if ahead is None or not ahead.outcome_unknown:
             return  # still being delivered: a short wait that needs no one's attention
         reason = f"waits behind unresolved purchase {ahead.id} (same recipient and stars)"
@@ -60,5 +60,7 @@ class DeliverPurchase:
         await uow.transactions.update(tx.flagged(reason, now))
         await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason=reason))
         await uow.outbox.add(
-            PurchaseWaiting(user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient)
+            PurchaseWaiting(
+                user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient, months=item.months
+            )
         )

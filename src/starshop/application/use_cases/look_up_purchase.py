@@ -43,7 +43,7 @@ class LookUpPurchase:
                 raise NotSettleable(msg)
             order = DeliveryOrder.of(tx, started_at=tx.attempt_started)
             taken = await uow.transactions.receipts_for(
-                order.recipient, order.stars, since=order.started_at - RECEIPT_HORIZON
+                order.recipient, order.stars, since=order.started_at - RECEIPT_HORIZON, months=order.months
             )
         own = {tx.receipt.ref_id} if tx.receipt is not None else set()
         try:

@@ -93,7 +93,7 @@ class ReconcilePurchases:
         now = self._clock.now()
         async with self._uow as uow:
             taken = await uow.transactions.receipts_for(
-                order.recipient, order.stars, since=order.started_at - RECEIPT_HORIZON
+                order.recipient, order.stars, since=order.started_at - RECEIPT_HORIZON, months=order.months
             )
         try:
             receipt = await self._delivery.find_order(order, until=now, exclude_refs=taken)

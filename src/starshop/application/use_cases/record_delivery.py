@@ -89,7 +89,9 @@ class RecordDelivery:
         await uow.transactions.update(tx.evolve(outcome_unknown=True).flagged(reason, self._clock.now()))
         if not tx.outcome_unknown:
             await uow.outbox.add(
-                PurchaseDelayed(user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient)
+                PurchaseDelayed(
+                    user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient, months=item.months
+                )
             )
         await uow.outbox.add(OperatorAttention(user_id=tx.user_id, tx_id=tx.id, reason=reason))
         return Recorded.UNKNOWN
@@ -110,6 +112,7 @@ class RecordDelivery:
                         tx_id=tx.id,
                         stars=item.stars,
                         recipient=item.recipient,
+                        months=item.months,
                         price=tx.amount,
                         ref=receipt.ref_id,
                         tx_hash=receipt.tx_hash or "",
@@ -127,6 +130,7 @@ class RecordDelivery:
                         tx_id=tx.id,
                         stars=item.stars,
                         recipient=item.recipient,
+                        months=item.months,
                         price=tx.amount,
                         reason=reason,
                     )
@@ -138,7 +142,13 @@ class RecordDelivery:
                 await uow.transactions.update(tx.evolve(outcome_unknown=True, failure_reason=reason, updated_at=now))
                 if not tx.outcome_unknown:
                     await uow.outbox.add(
-                        PurchaseDelayed(user_id=tx.user_id, tx_id=tx.id, stars=item.stars, recipient=item.recipient)
+                        PurchaseDelayed(
+                            user_id=tx.user_id,
+                            tx_id=tx.id,
+                            stars=item.stars,
+                            recipient=item.recipient,
+                            months=item.months,
+                        )
                     )
                 return Recorded.UNKNOWN
 
@@ -149,7 +159,9 @@ async def _owned_elsewhere(uow: UnitOfWork, tx: Transaction, outcome: Delivered)
     if tx.receipt is not None and tx.receipt.ref_id == ref:
         return False
     item = tx.purchase_details
-    taken = await uow.transactions.receipts_for(item.recipient, item.stars, since=tx.created_at - RECEIPT_HORIZON)
+    taken = await uow.transactions.receipts_for(
+        item.recipient, item.stars, since=tx.created_at - RECEIPT_HORIZON, months=item.months
+    )
     return ref in taken
 
 

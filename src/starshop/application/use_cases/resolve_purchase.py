@@ -67,7 +67,7 @@ class ResolvePurchase:
             tx = await self._settleable(uow, verdict.tx_id, now)
             order = DeliveryOrder.of(tx, started_at=tx.attempt_started)
             taken = await uow.transactions.receipts_for(
-                order.recipient, order.stars, since=order.started_at - RECEIPT_HORIZON
+                order.recipient, order.stars, since=order.started_at - RECEIPT_HORIZON, months=order.months
             )
         try:
             found = await self._delivery.find_order(order, until=now, exclude_refs=taken)

@@ -1,4 +1,5 @@
 """Buying stars: amount -> recipient -> payment method -> confirmation with the exact price -> order.
+Telegram Premium (``premium``) enters the same dialog at the recipient, with months instead of stars.
 
 ``/buy``, ``/buy N``, ``/buy N @name`` (straight to the confirmation, paid from the balance) and
 ``/buy_stars_fragment N`` all enter the same dialog; every bad input gets its own message.
@@ -32,6 +33,7 @@ from starshop.domain import (
     InvalidRecipient,
     Money,
     PayWith,
+    Product,
     PurchasePolicy,
     ShopSettings,
     TxStatus,
@@ -74,6 +76,13 @@ async def open_for_sales(event: Event, settings: GetShopSettings, lang: str) -> 
         await say(event, text(lang, "e_maintenance", message=current.maintenance_message))
         return None
     return current
+
+
+def item(data: dict[str, object]) -> tuple[str, dict[str, object]]:
+    """What the dialog buys, as its texts name it: their key prefix (``buy``, ``premium``) and values."""
+    if data.get("months") is not None:
+        return "premium", {"months": data["months"]}
+    return "buy", {"stars": data["stars"]}
 
 
 def parse_recipient(raw: str) -> str | None:
@@ -189,8 +198,8 @@ async def stars_typed(message: Message, state: FSMContext, lang: str, settings: 
 
 async def ask_recipient(event: Event, state: FSMContext, lang: str, *, edit: bool = False) -> None:
     await state.set_state(BuyDialog.recipient)
-    stars = (await state.get_data())["stars"]
-    await say(event, text(lang, "buy_choose_recipient", stars=stars), keyboards.recipients(lang), edit=edit)
+    prefix, values = item(await state.get_data())
+    await say(event, text(lang, f"{prefix}_choose_recipient", **values), keyboards.recipients(lang), edit=edit)
 
 
 @routes.callback_query(BuyDialog.recipient, RecipientCb.filter())
@@ -229,7 +238,8 @@ async def ask_payment(
     data = await state.get_data()
     available = (await get_balance(event.from_user.id)).available  # type: ignore[union-attr]
     await state.set_state(BuyDialog.confirm)
-    message = text(lang, "buy_choose_payment", stars=data["stars"], recipient=data["recipient"])
+    prefix, values = item(data)
+    message = text(lang, f"{prefix}_choose_payment", recipient=data["recipient"], **values)
     await say(event, message, keyboards.payment_methods(lang, available), edit=edit)
 
 
@@ -245,14 +255,15 @@ async def show_confirmation(
     event: Event, state: FSMContext, lang: str, quote: QuoteStars, *, edit: bool = False
 ) -> None:
     data = await state.get_data()
-    price = (await quote(data["stars"])).price
+    prefix, values = item(data)
+    price = (await quote(data.get("stars"), months=data.get("months"))).price
     # One key per confirmation screen, on its Confirm button: pressing it twice places one order, and pressing the
     # button of an older screen places nothing.
     ref = secrets.token_hex(8)
     await state.update_data(key=f"tg-{ref}", price=f"{price.amount:f}")
     await state.set_state(BuyDialog.confirm)
     method = text(lang, f"method_{data['pay_with']}")
-    message = text(lang, "buy_confirm", stars=data["stars"], recipient=data["recipient"], price=price, method=method)
+    message = text(lang, f"{prefix}_confirm", recipient=data["recipient"], price=price, method=method, **values)
     await say(event, message, keyboards.confirmation(lang, ref), edit=edit)
 
 
@@ -284,18 +295,22 @@ async def confirmed(
     if not await pressed_on_its_screen(callback, state, lang, BuyDialog.confirm, callback_data.ref):
         return
     data = await state.get_data()
+    premium = data.get("months") is not None
     try:
         result = await buy(
             BuyStarsInput(
                 user_id=callback.from_user.id,
-                stars=data["stars"],
+                product=Product.PREMIUM if premium else Product.STARS,
+                stars=data.get("stars"),
+                months=data.get("months"),
                 recipient=data["recipient"],
                 pay_with=PayWith(data["pay_with"]),
                 idempotency_key=data["key"],
             )
         )
     except InsufficientFunds as e:
-        if data["pay_with"] != PayWith.BALANCE.value or not isinstance(e.missing, Money) or "price" not in data:
+        waits = not premium and data["pay_with"] == PayWith.BALANCE.value and "price" in data  # stars orders wait
+        if not waits or not isinstance(e.missing, Money):
             raise
         # Offered once: pressed, it tops up what is missing and this order is placed when the payment arrives.
         await state.set_state(BuyDialog.top_up)
@@ -306,11 +321,13 @@ async def confirmed(
         return
     await state.clear()
     purchase = result.purchase
-    values = {"stars": purchase.stars, "recipient": purchase.recipient, "price": purchase.amount}
+    prefix = "premium" if purchase.product is Product.PREMIUM else "buy"
+    values: dict[str, object] = {"stars": purchase.stars, "months": purchase.months, "recipient": purchase.recipient}
+    values["price"] = purchase.amount
     if result.invoice is None:
-        await say(callback, text(lang, "buy_accepted", **values), edit=True)
+        await say(callback, text(lang, f"{prefix}_accepted", **values), edit=True)
         return
-    message = text(lang, "buy_invoice", expires=render.when(result.invoice.expires_at), **values)
+    message = text(lang, f"{prefix}_invoice", expires=render.when(result.invoice.expires_at), **values)
     link = keyboards.pay_link(text(lang, "btn_pay", price=purchase.amount), result.invoice.url)
     await say(callback, message, link, edit=True)
 

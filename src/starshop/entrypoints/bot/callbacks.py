@@ -30,11 +30,15 @@ Integer = Annotated[int, BeforeValidator(_ascii_integer)]
 
 
 class MenuCb(CallbackData, prefix="m"):
-    action: str  # buy, repeat, balance, topup, history, lang, help
+    action: str  # buy, premium, repeat, balance, topup, history, lang, help
 
 
 class StarsCb(CallbackData, prefix="bs"):
     stars: Integer  # 0 means "other": ask for a number; anything else is checked against the policy's bounds
+
+
+class PremiumCb(CallbackData, prefix="pm"):
+    months: Integer  # 3, 6 or 12, and on sale: checked against the shop's Premium prices
 
 
 class RecipientCb(CallbackData, prefix="br"):

@@ -27,16 +27,30 @@ from starshop.entrypoints.bot.callbacks import (
     MenuCb,
     OrderTopUpCb,
     PayCb,
+    PremiumCb,
     RecipientCb,
     StarsCb,
     TopUpCb,
 )
 from starshop.entrypoints.bot.replies import answer_callback, say
 
-USER_COMMANDS = ("start", "buy", "balance", "recharge", "history", "promo", "referrals", "lang", "help", "cancel")
+USER_COMMANDS = (
+    "start",
+    "buy",
+    "premium",
+    "balance",
+    "recharge",
+    "history",
+    "promo",
+    "referrals",
+    "lang",
+    "help",
+    "cancel",
+)
 SHOP_COMMANDS = (*USER_COMMANDS, "buy_stars_fragment")
 BUTTON_PREFIXES = frozenset(
-    cb.__prefix__ for cb in (MenuCb, StarsCb, RecipientCb, PayCb, ConfirmCb, OrderTopUpCb, TopUpCb, HistoryCb, LangCb)
+    cb.__prefix__
+    for cb in (MenuCb, StarsCb, PremiumCb, RecipientCb, PayCb, ConfirmCb, OrderTopUpCb, TopUpCb, HistoryCb, LangCb)
 )
 MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit
 # Telegram's service accounts: notifications (777000), an anonymous group admin, a channel writing in a group.

@@ -8,7 +8,7 @@ from decimal import Decimal
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from starshop.adapters.telegram.i18n import text
-from starshop.domain import Money, PayWith, PurchasePolicy
+from starshop.domain import Money, PayWith, PremiumPrices, PurchasePolicy
 from starshop.entrypoints.bot.callbacks import (
     ConfirmCb,
     HistoryCb,
@@ -16,6 +16,7 @@ from starshop.entrypoints.bot.callbacks import (
     MenuCb,
     OrderTopUpCb,
     PayCb,
+    PremiumCb,
     RecipientCb,
     StarsCb,
     TopUpCb,
@@ -33,8 +34,9 @@ def _markup(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMar
     return InlineKeyboardMarkup(inline_keyboard=[list(row) for row in rows if row])
 
 
-def main_menu(lang: str, shop_url: str | None = None) -> InlineKeyboardMarkup:
-    """``shop_url``: the Mini App storefront (https, as Telegram requires), opened by a "🛍 Shop" button."""
+def main_menu(lang: str, shop_url: str | None = None, *, premium: bool = False) -> InlineKeyboardMarkup:
+    """``shop_url``: the Mini App storefront (https, as Telegram requires), opened by a "🛍 Shop" button;
+    ``premium``: Telegram Premium is sold, and its button shows."""
 
     def item(key: str, action: str) -> InlineKeyboardButton:
         return _button(text(lang, key), MenuCb(action=action).pack())
@@ -44,6 +46,7 @@ def main_menu(lang: str, shop_url: str | None = None) -> InlineKeyboardMarkup:
         [
             shop,
             [item("btn_buy", "buy"), item("btn_balance", "balance")],
+            [item("btn_premium", "premium")] if premium else [],
             [item("btn_repeat", "repeat")],
             [item("btn_topup", "topup"), item("btn_history", "history")],
             [item("btn_promo", "promo"), item("btn_lang", "lang")],
@@ -59,6 +62,15 @@ def star_amounts(lang: str, policy: PurchasePolicy) -> InlineKeyboardMarkup:
     buttons = [_button(f"{n} ⭐ · {policy.price(n)}", StarsCb(stars=n).pack()) for n in allowed]
     buttons.append(_button(text(lang, "btn_other"), StarsCb(stars=0).pack()))
     return _markup([row for row in (buttons[:3], buttons[3:]) if row])
+
+
+def premium_months(lang: str, prices: PremiumPrices) -> InlineKeyboardMarkup:
+    """One button per number of months on sale, with its price."""
+    buttons = [
+        _button(text(lang, "btn_premium_months", months=m, price=prices.price(m)), PremiumCb(months=m).pack())
+        for m in prices.offered
+    ]
+    return _markup([[b] for b in buttons] + [[cancel_button(lang)]])
 
 
 def recipients(lang: str, *, myself: bool = True) -> InlineKeyboardMarkup:

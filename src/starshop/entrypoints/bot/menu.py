@@ -16,7 +16,7 @@ from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.application.use_cases.set_language import LanguageChoice, SetLanguage
-from starshop.domain import MIN_STARS, code_of_start
+from starshop.domain import MIN_STARS, PremiumPrices, code_of_start
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import HistoryCb, LangCb, MenuCb
 from starshop.entrypoints.bot.replies import Event, quoted, say
@@ -34,6 +34,7 @@ async def start(
     register: FromDishka[RegisterUser],
     get_balance: FromDishka[GetBalance],
     attribute: FromDishka[AttributeReferral],
+    premium: FromDishka[PremiumPrices],
     command: CommandObject | None = None,
     shop_url: str | None = None,
 ) -> None:
@@ -57,7 +58,11 @@ async def start(
         await attribute(ReferralArrival(user_id=user.id, code=code))
     balance = await get_balance(user.id)
     name = quoted(user.first_name)
-    await say(message, text(lang, "start", name=name, balance=balance.amount), keyboards.main_menu(lang, shop_url))
+    await say(
+        message,
+        text(lang, "start", name=name, balance=balance.amount),
+        keyboards.main_menu(lang, shop_url, premium=premium.sold),
+    )
 
 
 def _within(value: str | None, limit: int) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from starshop.adapters.telegram.i18n import text
-from starshop.domain import Balance, Transaction, TxType
+from starshop.domain import Balance, Product, Transaction, TxType
 
 
 def when(at: datetime) -> str:
@@ -17,6 +17,8 @@ def balance(lang: str, b: Balance) -> str:
 
 
 def tx_label(lang: str, tx: Transaction) -> str:
+    if tx.type is TxType.PURCHASE and tx.product is Product.PREMIUM:
+        return text(lang, "tx_purchase_premium", months=tx.months, recipient=tx.recipient)
     if tx.type is TxType.PURCHASE:
         return text(lang, "tx_purchase", stars=tx.stars, recipient=tx.recipient)
     return text(lang, f"tx_{tx.type.value}")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from aiogram import Router
 
-from starshop.entrypoints.bot import buy, menu, promo, recharge, referrals
+from starshop.entrypoints.bot import buy, menu, premium, promo, recharge, referrals
 from starshop.entrypoints.bot.guards import (
     fits_filter,
     groups_router,
@@ -45,6 +45,7 @@ def build_router(*, admin_ids: Iterable[int] = ()) -> Router:
         build_operator_router(admin_ids),
         menu.routes.build(),
         buy.routes.build(),
+        premium.routes.build(),
         recharge.routes.build(),
         promo.routes.build(),
         referrals.routes.build(),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from dishka import AsyncContainer, Provider, make_async_container
 
 from starshop.application.config import ShopConfig
-from starshop.domain import PurchasePolicy
+from starshop.domain import PremiumPrices, PurchasePolicy
 from starshop.entrypoints.ioc.core import CoreProvider
 from starshop.entrypoints.ioc.notifier import LoggingNotifierProvider
 from starshop.entrypoints.ioc.observability import ObservabilityProvider
@@ -49,6 +49,7 @@ def context(sections: Sections, metrics: Metrics, bot: BotParts | None = None) -
     """Every section present, keyed by its own class."""
     found: dict[type[object], object] = {
         PurchasePolicy: sections.policy,
+        PremiumPrices: sections.premium or PremiumPrices(currency=sections.config.currency),
         ShopConfig: sections.config,
         Metrics: metrics,
         type(sections.webhook): sections.webhook,

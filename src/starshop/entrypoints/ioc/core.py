@@ -5,7 +5,7 @@ from dishka import Provider, Scope, from_context, provide
 from starshop.adapters.system import SystemClock, UuidIds
 from starshop.application.config import ShopConfig
 from starshop.application.ports import CircuitWatch, Clock, IdGenerator, PaymentGateway, StarDelivery
-from starshop.domain import Currency, Defaults, PurchasePolicy
+from starshop.domain import Currency, Defaults, PremiumPrices, PurchasePolicy
 from starshop.entrypoints.ioc.observability import circuit_watch
 from starshop.entrypoints.observability import Metrics
 from starshop.entrypoints.settings import RateLimitSettings, WebhookSettings
@@ -17,6 +17,7 @@ class CoreProvider(Provider):
 
     scope = Scope.APP
     policy = from_context(provides=PurchasePolicy, scope=Scope.APP)
+    premium = from_context(provides=PremiumPrices, scope=Scope.APP)
     config = from_context(provides=ShopConfig, scope=Scope.APP)
     metrics = from_context(provides=Metrics, scope=Scope.APP)
     webhook = from_context(provides=WebhookSettings, scope=Scope.APP)

@@ -36,6 +36,7 @@ STATUS_BY_CODE = {
     "order_not_found": 409,
     "provider_lookup_failed": 409,
     "promo_code_unknown": 404,
+    "premium_not_sold": 404,
     "promo_code_exists": 409,
     "promo_code_disabled": 410,
     "promo_code_expired": 410,

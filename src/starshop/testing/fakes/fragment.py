@@ -1,6 +1,10 @@
 """A local fake of the hosted Fragment service (v1): real HTTP/1.1 on 127.0.0.1, the same request and response
 shapes, and controls for the failures a test needs (5xx, slow answers, dropped connections, refusals).
 
+Stars are bought through ``/buyStarsWithoutKYC`` (``/buyStars`` with cookies) and Telegram Premium through
+``/buyPremiumWithoutKYC`` (``/buyPremium`` with cookies; ``duration`` 3, 6 or 12 months). ``/getOrders`` lists both,
+newest first: a star order with its ``amount``, a Premium order with its ``duration`` and no ``amount``.
+
     fake = FakeFragment(seed=SEED, users={"alice_user"})
     async with fake.running() as base_url:
         fake.answer_slowly("/buyStarsWithoutKYC", seconds=1)
@@ -28,7 +32,10 @@ import attrs
 
 BUY = "/buyStarsWithoutKYC"
 BUY_KYC = "/buyStars"
-ROUTES = frozenset({"/ping", BUY, BUY_KYC, "/getUserInfo", "/getOrders", "/getBalance"})
+BUY_PREMIUM = "/buyPremiumWithoutKYC"
+BUY_PREMIUM_KYC = "/buyPremium"
+ROUTES = frozenset({"/ping", BUY, BUY_KYC, BUY_PREMIUM, BUY_PREMIUM_KYC, "/getUserInfo", "/getOrders", "/getBalance"})
+PREMIUM_MONTHS = (3, 6, 12)
 _USERNAME = re.compile(r"@?[A-Za-z0-9_]{5,32}")
 _MIN_STARS = 50
 _PROCESSING_ERROR = "Error while processing order"
@@ -46,12 +53,15 @@ class _Fault(Enum):
 
 @attrs.frozen(kw_only=True)
 class FakeOrder:
+    """Stars (``amount``) or Telegram Premium (``duration`` in months), never both."""
+
     ref_id: str
     username: str
-    amount: int
+    amount: int | None
     cost: Decimal
     txid: str
     created_at: datetime
+    duration: int | None = None
 
 
 def _error(status: int, message: str) -> _Answer:
@@ -87,6 +97,9 @@ class FakeFragment:
     users: set[str] = attrs.field(factory=set, converter=_names)
     balance: Decimal = Decimal("100")
     price_per_star: Decimal = Decimal("0.0156")
+    premium_prices: dict[int, Decimal] = attrs.field(
+        factory=lambda: {3: Decimal("3.9"), 6: Decimal("5.2"), 12: Decimal("9.4")}
+    )  # TON
     timestamps: Literal["iso", "unix"] = "iso"
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     orders: list[FakeOrder] = attrs.field(factory=list)
@@ -122,14 +135,27 @@ class FakeFragment:
         self._add(route, _Fault.GARBLE, times)
 
     def add_order(
-        self, username: str, amount: int, *, created_at: datetime | None = None, cost: Decimal | None = None
+        self,
+        username: str,
+        amount: int | None = None,
+        *,
+        months: int | None = None,
+        created_at: datetime | None = None,
+        cost: Decimal | None = None,
     ) -> FakeOrder:
+        """An order of ``amount`` stars, or (``months``) of Telegram Premium, as if it had been bought."""
+        if (amount is None) == (months is None):
+            msg = "an order is of stars (amount) or of Premium (months), not both or neither"
+            raise ValueError(msg)
         number = len(self.orders) + 1
+        if cost is None:
+            cost = amount * self.price_per_star if amount is not None else self.premium_prices[months or 0]
         order = FakeOrder(
             ref_id=f"Ref#{number:010d}",
             username=username.lstrip("@"),
             amount=amount,
-            cost=cost if cost is not None else amount * self.price_per_star,
+            duration=months,
+            cost=cost,
             txid=hashlib.sha256(f"fake-fragment-{number}".encode()).hexdigest(),
             created_at=created_at or self.clock(),
         )
@@ -224,6 +250,8 @@ class FakeFragment:
         handlers: dict[str, Callable[[dict[str, Any]], _Answer]] = {
             BUY: self._buy,
             BUY_KYC: self._buy,
+            BUY_PREMIUM: self._buy_premium,
+            BUY_PREMIUM_KYC: self._buy_premium,
             "/getUserInfo": self._user_info,
             "/getOrders": self._orders,
             "/getBalance": self._balance,
@@ -250,6 +278,32 @@ class FakeFragment:
             "success": True,
             "message": "Stars purchased successfully",
             "amount": order.amount,
+            "username": order.username,
+            "ref_id": order.ref_id,
+            "cost": order.cost,
+            "transaction_hash": order.txid,
+        }
+
+    def _buy_premium(self, body: dict[str, Any]) -> _Answer:
+        kyc = "fragment_cookies" in body
+        if not _has(body, username=str, duration=int, seed=str) or body["duration"] not in PREMIUM_MONTHS:
+            return _error(422, "Validation error")
+        if kyc and not isinstance(body.get("show_sender", False), bool):
+            return _error(422, "Validation error")
+        if not self._seed_ok(body) or (kyc and not self._cookies_ok(body)):
+            return _error(400, "Invalid format for fragment_cookies or seed")
+        refusal = self._recipient_refusal(body["username"])
+        if refusal is not None:
+            return refusal
+        cost = self.premium_prices[body["duration"]]
+        if cost > self.balance:
+            return _error(400, "Insufficient balance")
+        self.balance -= cost
+        order = self.add_order(body["username"], months=body["duration"], cost=cost)
+        return 200, {
+            "success": True,
+            "message": "Premium purchased successfully",
+            "duration": order.duration,
             "username": order.username,
             "ref_id": order.ref_id,
             "cost": order.cost,
@@ -293,7 +347,9 @@ class FakeFragment:
 
     def _row(self, order: FakeOrder) -> dict[str, Any]:
         created = order.created_at.isoformat() if self.timestamps == "iso" else int(order.created_at.timestamp())
-        return attrs.asdict(order) | {"created_at": created}
+        row = attrs.asdict(order) | {"created_at": created}
+        del row["amount" if order.duration is not None else "duration"]  # a Premium order has no amount of stars
+        return row
 
     def _seed_ok(self, body: dict[str, Any]) -> bool:
         return _decodes_to(body.get("seed"), self.seed)

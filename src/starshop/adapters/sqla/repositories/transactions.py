@@ -70,11 +70,16 @@ class SqlaTransactionRepository:
             raise
         return ClaimResult.CLAIMED if changed else ClaimResult.NOT_CLAIMABLE
 
-    async def in_flight_for(self, recipient: str, stars: int) -> Transaction | None:
-        return await self._one(q.IN_FLIGHT_FOR, {"recipient": recipient.lower(), "stars": stars})
+    async def in_flight_for(
+        self, recipient: str, stars: int | None, *, months: int | None = None
+    ) -> Transaction | None:
+        params = {"recipient": recipient.lower(), "stars": stars, "months": months}
+        return await self._one(q.IN_FLIGHT_FOR, params)
 
-    async def receipts_for(self, recipient: str, stars: int, *, since: datetime) -> frozenset[str]:
-        params = {"recipient": recipient.lower(), "stars": stars, "since": since}
+    async def receipts_for(
+        self, recipient: str, stars: int | None, *, since: datetime, months: int | None = None
+    ) -> frozenset[str]:
+        params = {"recipient": recipient.lower(), "stars": stars, "months": months, "since": since}
         return frozenset(row[0] for row in await self._x.values(q.RECEIPTS_FOR, params))
 
     async def daily_usage(self, user_id: int, since: datetime) -> DailyUsage:

@@ -40,8 +40,12 @@ class LanguageBody:
 
 @dataclass(frozen=True)
 class PurchaseBody:
-    stars: Stars
+    """``stars`` (the default ``product``), or ``product: "premium"`` with ``months`` (3, 6 or 12) and no stars."""
+
     recipient: Annotated[str, Meta(min_length=1, max_length=64)]
+    product: Literal["stars", "premium"] = "stars"
+    stars: Stars | None = None
+    months: Annotated[int, Meta(ge=1, le=120, description="3, 6 or 12: months of Telegram Premium")] | None = None
     pay_with: Literal["balance", "invoice"] = "balance"
     promo_code: PromoCodeText | None = None
 

@@ -1,7 +1,8 @@
 """What the API answers, as typed bodies (the OpenAPI schema documents them). Money travels as decimal strings.
 
-A field left ``UNSET`` is omitted from the JSON: a transaction without stars has no ``stars``, ``recipient``,
-``pay_with`` or ``delivery_unknown``, one without an invoice no ``invoice_url``; ``None`` is sent as ``null``.
+A field left ``UNSET`` is omitted from the JSON: a transaction that is no purchase has no ``product``, ``stars``,
+``months``, ``recipient``, ``pay_with`` or ``delivery_unknown`` (a star purchase has no ``months``, a Premium one no
+``stars``), one without an invoice no ``invoice_url``; ``None`` is sent as ``null``.
 Fields are encoded in the order they are declared here.
 """
 
@@ -36,6 +37,9 @@ STAR_AMOUNTS = (50, 100, 250, 500, 1000)  # the quick amounts, as the bot offers
 RECHARGE_AMOUNTS = (D(5), D(10), D(25), D(50), D(100))
 TxType = Literal["recharge", "purchase", "refund", "bonus", "adjustment", "promo", "referral"]
 TxStatus = Literal["pending", "processing", "completed", "failed", "cancelled", "expired"]
+Product = Annotated[
+    Literal["stars", "premium"], Meta(description="what a purchase buys: stars, or months of Telegram Premium")
+]
 
 
 def money(value: domain.Money) -> str:
@@ -112,7 +116,11 @@ class Referrals(Struct, kw_only=True):
 
 
 class Quote(Struct, kw_only=True):
-    stars: int
+    """The price of ``stars`` (a star quote) or of ``months`` of Telegram Premium (a Premium quote)."""
+
+    product: Product
+    stars: int | UnsetType = UNSET
+    months: int | UnsetType = UNSET
     price: Decimal
     currency: str
     price_per_star: Decimal
@@ -131,8 +139,12 @@ class Quote(Struct, kw_only=True):
             extra = {"promo_code": quote.promo_code, "discount": money(quote.discount)}
         if quote.paused_message is not None:
             extra |= {"sales_paused": True, "maintenance_message": quote.paused_message}
+        if quote.stars is not None:
+            extra["stars"] = quote.stars
+        if quote.months is not None:
+            extra["months"] = quote.months
         return cls(
-            stars=quote.stars,
+            product=quote.product.value,
             price=money(quote.price),
             currency=quote.price.currency.code,
             price_per_star=format(quote.price_per_star, "f"),
@@ -152,7 +164,9 @@ class Transaction(Struct, kw_only=True):
     description: str
     created_at: Timestamp
     updated_at: Timestamp
+    product: Product | UnsetType = UNSET
     stars: int | UnsetType = UNSET
+    months: Annotated[int, Meta(description="months of Telegram Premium a Premium purchase gives")] | UnsetType = UNSET
     recipient: str | UnsetType | None = UNSET
     pay_with: Literal["balance", "invoice"] | UnsetType | None = UNSET
     delivery_unknown: bool | UnsetType = UNSET
@@ -214,9 +228,11 @@ def _common(tx: domain.Transaction, invoice_url: str | None) -> dict[str, Any]:
         "created_at": tx.created_at.isoformat(),
         "updated_at": tx.updated_at.isoformat(),
     }
-    if tx.stars is not None:
+    purchase = tx.type is domain.TxType.PURCHASE
+    if purchase:
+        fields["product"] = tx.product.value
+        fields |= {"stars": tx.stars} if tx.stars is not None else {"months": tx.months}
         fields |= {
-            "stars": tx.stars,
             "recipient": tx.recipient,
             "pay_with": tx.pay_with and tx.pay_with.value,
             "delivery_unknown": tx.outcome_unknown,
@@ -225,9 +241,9 @@ def _common(tx: domain.Transaction, invoice_url: str | None) -> dict[str, Any]:
         fields["invoice_url"] = invoice_url
     elif tx.invoice is not None:
         fields["invoice_url"] = tx.invoice.url
-    if tx.stars is not None and tx.status is domain.TxStatus.COMPLETED and tx.receipt is not None:
+    if purchase and tx.status is domain.TxStatus.COMPLETED and tx.receipt is not None:
         fields["reference"] = tx.receipt.ref_id
-    if tx.stars is not None and tx.status is domain.TxStatus.FAILED and tx.failure_reason:
+    if purchase and tx.status is domain.TxStatus.FAILED and tx.failure_reason:
         fields["reason"] = tx.failure_reason
     if tx.promo_code is not None:
         fields["promo_code"] = tx.promo_code
@@ -236,8 +252,16 @@ def _common(tx: domain.Transaction, invoice_url: str | None) -> dict[str, Any]:
     return fields
 
 
+class PremiumOption(Struct, kw_only=True):
+    """Telegram Premium for ``months``, at ``price``."""
+
+    months: int
+    price: Decimal
+
+
 class ShopInfo(Struct, kw_only=True):
-    """What a storefront needs to draw its forms: the bounds the API enforces and the amounts it suggests."""
+    """What a storefront needs to draw its forms: the bounds the API enforces, the amounts it suggests, and the
+    Telegram Premium gifts on sale (none when Premium is not sold)."""
 
     currency: str
     min_stars: int
@@ -250,9 +274,10 @@ class ShopInfo(Struct, kw_only=True):
     markup: Decimal
     sales_paused: bool
     maintenance_message: str | None  # the operator's message while sales are paused, else null
+    premium: list[PremiumOption]
 
     @classmethod
-    def of(cls, settings: domain.ShopSettings, config: ShopConfig) -> ShopInfo:
+    def of(cls, settings: domain.ShopSettings, config: ShopConfig, premium: domain.PremiumPrices) -> ShopInfo:
         low, high = config.min_recharge.amount, config.max_recharge.amount
         policy = settings.policy
         return cls(
@@ -267,6 +292,7 @@ class ShopInfo(Struct, kw_only=True):
             markup=format(policy.markup, "f"),
             sales_paused=settings.maintenance,
             maintenance_message=settings.maintenance_message if settings.maintenance else None,
+            premium=[PremiumOption(months=m, price=money(premium.price(m))) for m in premium.offered],
         )
 
 

@@ -6,7 +6,7 @@ is credited; one per recharge), and the bot's message carrying a recharge's Pay 
 All are additions: SQLite adds the column and the table without rebuilding anything.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from starshop.adapters.sqla.types import Amount, UtcDateTime
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,8 @@ const state = {
   tab: "buy",
   quotes: new Map(),
   stars: null,
+  product: "stars", // or "premium": the Premium tab shows the buy panel with months instead of stars
+  months: null,
   intent: null, // {order, key, price}: one Idempotency-Key per purchase the user confirms
   busy: false,
   order: null,
@@ -126,13 +128,55 @@ function renderBalance() {
 
 // ---------- tabs ----------
 function showTab(tab) {
-  state.tab = tab;
-  for (const name of ["buy", "topup", "history"]) {
-    $(`panel-${name}`).hidden = name !== tab;
+  state.tab = tab === "premium" ? "buy" : tab;
+  if (tab === "buy" || tab === "premium") state.product = tab === "premium" ? "premium" : "stars";
+  for (const name of ["buy", "topup", "history"]) $(`panel-${name}`).hidden = name !== state.tab;
+  for (const name of ["buy", "premium", "topup", "history"]) {
     $(`tab-${name}`).setAttribute("aria-selected", String(name === tab));
   }
   if (tab === "history") loadHistory(state.page);
+  renderProduct();
   updateNative();
+}
+
+// ---------- Telegram Premium: the buy panel with months instead of stars ----------
+function renderProduct() {
+  const premium = state.product === "premium";
+  $("stars-part").hidden = premium;
+  $("premium-part").hidden = !premium;
+  renderMonths();
+  renderPrice();
+}
+
+function renderMonths() {
+  const grid = $("premium-months");
+  grid.replaceChildren();
+  for (const option of state.shop?.premium || []) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "quick";
+    button.dataset.testid = "premium-months";
+    button.dataset.months = String(option.months);
+    button.setAttribute("aria-pressed", String(state.months === option.months));
+    const count = document.createElement("span");
+    count.className = "count";
+    count.textContent = t("months", { months: option.months });
+    const price = document.createElement("span");
+    price.className = "sub";
+    price.textContent = money(option.price);
+    button.append(count, price);
+    button.onclick = () => {
+      state.months = option.months;
+      renderMonths();
+      renderPrice();
+    };
+    grid.append(button);
+  }
+}
+
+function currentQuote() {
+  if (state.product === "premium") return (state.shop?.premium || []).find((o) => o.months === state.months) || null;
+  return state.stars ? state.quotes.get(state.stars) : null;
 }
 
 // ---------- buying ----------
@@ -258,7 +302,7 @@ function renderMaintenance() {
 }
 
 function renderPrice() {
-  const quote = state.stars ? state.quotes.get(state.stars) : null;
+  const quote = currentQuote();
   $("price").textContent = quote ? t("price", { price: money(quote.price) }) : "";
   if (quote?.sales_paused && !state.shop.sales_paused) paused(quote.maintenance_message);
   const ready = Boolean(quote && recipient() && !state.shop.sales_paused);
@@ -267,13 +311,16 @@ function renderPrice() {
 }
 
 function askToConfirm(payWith) {
-  const quote = state.quotes.get(state.stars);
+  const quote = currentQuote();
   const to = recipient();
   if (!quote || !to) return;
   clearError();
-  const order = { stars: state.stars, recipient: to, pay_with: payWith };
+  const premium = state.product === "premium";
+  const item = premium ? { product: "premium", months: state.months } : { stars: state.stars };
+  const order = { ...item, recipient: to, pay_with: payWith };
   state.intent = { order, key: newKey(), price: quote.price };
-  $("confirm-text").textContent = t("confirm_text", { stars: order.stars, recipient: to });
+  const text = premium ? "confirm_text_premium" : "confirm_text";
+  $("confirm-text").textContent = t(text, { stars: order.stars, months: order.months, recipient: to });
   $("confirm-price").textContent = money(quote.price);
   $("buy-confirm").textContent = confirmLabel();
   $("buy-confirm").disabled = false;
@@ -351,13 +398,14 @@ function topUpMissing(missing) {
 function renderOrder() {
   const tx = state.order;
   if (!tx) return;
-  const values = { stars: tx.stars, recipient: at(tx.recipient), reference: tx.reference || "", reason: tx.reason || "" };
+  const values = { stars: tx.stars, months: tx.months, recipient: at(tx.recipient), reference: tx.reference || "", reason: tx.reason || "" };
+  const of = tx.product === "premium" ? "_premium" : ""; // a Premium gift's texts name its months
   let text;
-  if (tx.status === "completed") text = t("order_delivered", values);
+  if (tx.status === "completed") text = t(`order_delivered${of}`, values);
   else if (tx.status === "failed") text = t("order_refused", values);
   else if (tx.status === "cancelled" || tx.status === "expired") text = t("order_cancelled");
-  else if (tx.pay_with === "invoice" && tx.status === "pending") text = t("order_waiting_invoice", values);
-  else text = t("order_pending", values);
+  else if (tx.pay_with === "invoice" && tx.status === "pending") text = t(`order_waiting_invoice${of}`, values);
+  else text = t(`order_pending${of}`, values);
   const status = $("order-status");
   status.textContent = text;
   if (tx.status === "completed" && tx.reference) {
@@ -509,7 +557,8 @@ function historyItem(tx) {
   item.dataset.status = tx.status;
   const title = document.createElement("span");
   title.className = "title";
-  title.textContent = t(`type_${tx.type}`, { stars: tx.stars, recipient: at(tx.recipient) });
+  const kind = tx.type === "purchase" && tx.product === "premium" ? "type_purchase_premium" : `type_${tx.type}`;
+  title.textContent = t(kind, { stars: tx.stars, months: tx.months, recipient: at(tx.recipient) });
   const amount = document.createElement("span");
   amount.className = "amount";
   const debit = tx.type === "purchase" || (tx.type === "adjustment" && tx.amount.startsWith("-"));
@@ -544,6 +593,7 @@ function renderLanguage() {
   if (!state.shop) return;
   renderMaintenance();
   renderQuick();
+  renderMonths();
   renderTopupQuick();
   setHint("stars", starsProblem($("stars").value.trim()));
   onRecipientTyped();
@@ -621,7 +671,8 @@ async function start() {
 
 function wire() {
   $("lang").onclick = switchLanguage;
-  for (const name of ["buy", "topup", "history"]) $(`tab-${name}`).onclick = () => showTab(name);
+  for (const name of ["buy", "premium", "topup", "history"]) $(`tab-${name}`).onclick = () => showTab(name);
+  $("tab-premium").hidden = !(state.shop.premium || []).length; // shown only when Premium is sold
   $("stars").oninput = onStarsTyped;
   $("recipient").oninput = onRecipientTyped;
   for (const radio of document.querySelectorAll("input[name=who]")) radio.onchange = renderWho;
