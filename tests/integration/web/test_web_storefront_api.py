@@ -58,6 +58,10 @@ async def test_the_shop_tells_its_bounds_and_the_amounts_that_fit_them(api):
         "min_recharge": "1.00",
         "max_recharge": "10000.00",
         "recharge_amounts": ["5", "10", "25", "50", "100"],
+        "price_per_star": "0.015",
+        "markup": "0.10",
+        "sales_paused": False,
+        "maintenance_message": None,
         "premium": [],  # not sold: STARSHOP_PREMIUM_PRICES is unset
     }
     assert (await api.get("/api/v1/shop")).status_code == 401
