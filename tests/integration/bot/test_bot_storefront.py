@@ -36,7 +36,7 @@ async def test_start_offers_the_storefront_as_a_web_app_button(fake: FakeBotApi,
         reply = await harness.said("/start", lang=lang)
     assert reply.keyboard is not None
     assert reply.keyboard[0] == [{"text": caption, "web_app": {"url": SHOP}}]
-    assert len(reply.keyboard) == 6  # the usual five rows below it (Premium is sold by the test kit's shop)
+    assert len(reply.keyboard) == 7  # the usual six rows below it (Premium is sold by the test kit's shop)
 
 
 async def test_without_an_https_storefront_the_menu_has_no_shop_button(fake: FakeBotApi) -> None:
