@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sys
 from typing import Any
 
 from dishka.exceptions import NoFactoryError
@@ -13,17 +16,30 @@ from starshop.entrypoints.web.api import views
 from starshop.entrypoints.web.api.base import MiniAppController
 from starshop.entrypoints.web.api.identity import MiniAppCaller
 
+log = logging.getLogger(__name__)
+ASK_TELEGRAM_FOR = 3.0  # seconds: the answer without its link beats an answer that never comes
+
 
 async def bot_username(request: Request[Any, Any, Any]) -> str | None:
-    """The bot's username when this shop runs with a bot (asked of Telegram once, then remembered by aiogram)."""
-    from starshop.entrypoints.ioc.telegram import BotParts  # aiogram is imported only when a bot is configured
+    """The bot's username when this shop runs with a bot (asked of Telegram once, then remembered by aiogram); ``None``
+    (the answer goes without its link) when Telegram does not answer within ``ASK_TELEGRAM_FOR`` seconds.
 
+    A process with a bot imported its wiring (and aiogram) when it started; one without never does, not even here (an
+    import of aiogram on a request took seconds on a loaded machine)."""
+    telegram = sys.modules.get("starshop.entrypoints.ioc.telegram")
+    if telegram is None:
+        return None
     try:
-        parts: BotParts = await request.app.state.dishka_container.get(BotParts)
+        parts = await request.app.state.dishka_container.get(telegram.BotParts)
     except NoFactoryError:
         return None
-    me = await parts.bot.me()
-    return me.username
+    try:
+        me = await asyncio.wait_for(parts.bot.me(), timeout=ASK_TELEGRAM_FOR)
+    except Exception:  # Telegram unreachable or refusing: the code and totals are still right
+        log.warning("the bot's username could not be had from Telegram; the referral link is left out", exc_info=True)
+        return None
+    username: str | None = me.username
+    return username
 
 
 class ReferralsController(MiniAppController):

@@ -94,7 +94,7 @@ class Referrals(Struct, kw_only=True):
     """The caller's referral code and link, how many users it brought, and what their purchases earned."""
 
     code: str
-    link: str | None  # null when the shop runs without a bot
+    link: str | None  # null when the shop runs without a bot, or Telegram did not tell the bot's name in time
     start_param: str
     invited: int
     earned: Decimal
