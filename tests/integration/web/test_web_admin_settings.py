@@ -56,6 +56,7 @@ async def test_an_operator_reads_the_defaults_then_changes_a_setting_with_an_aud
         "wallet_floor": None,
         "maintenance": False,
         "maintenance_message": "-",
+        "premium_prices": "",
     }
     changed = await api.patch(SETTINGS, json={"price_per_star": "0.02", "min_stars": 100}, headers=OP)
     assert changed.status_code == 200, changed.text
