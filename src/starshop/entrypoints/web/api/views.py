@@ -277,9 +277,9 @@ class ShopInfo(Struct, kw_only=True):
     premium: list[PremiumOption]
 
     @classmethod
-    def of(cls, settings: domain.ShopSettings, config: ShopConfig, premium: domain.PremiumPrices) -> ShopInfo:
+    def of(cls, settings: domain.ShopSettings, config: ShopConfig) -> ShopInfo:
         low, high = config.min_recharge.amount, config.max_recharge.amount
-        policy = settings.policy
+        policy, premium = settings.policy, settings.premium
         return cls(
             currency=config.currency.code,
             min_stars=policy.min_stars,
