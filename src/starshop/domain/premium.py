@@ -52,6 +52,12 @@ def parse_prices(text: str) -> dict[int, Decimal]:
     return prices
 
 
+def prices_text(prices: Mapping[int, Decimal]) -> str:
+    """The canonical text of ``prices`` (``parse_prices`` reads it back): ``3:12.99,6:16.99``, months ascending, plain
+    decimals without trailing zeros; no prices: ``""``."""
+    return ",".join(f"{m}:{format(prices[m].normalize(), 'f')}" for m in sorted(prices))
+
+
 @attrs.frozen(kw_only=True)
 class PremiumPrices:
     """The price of each number of months the shop sells; no prices: Premium is not sold."""
@@ -70,6 +76,11 @@ class PremiumPrices:
     def parse(cls, text: str, currency: Currency) -> PremiumPrices:
         """``3:12.99,6:16.99,12:29.99`` (see ``parse_prices``) in ``currency``; empty: Premium is not sold."""
         return cls(currency=currency, prices=parse_prices(text))
+
+    @property
+    def text(self) -> str:
+        """The canonical text (``prices_text``); ``""``: not sold."""
+        return prices_text(self.prices)
 
     @property
     def sold(self) -> bool:

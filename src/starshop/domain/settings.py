@@ -17,6 +17,7 @@ import attrs
 
 from starshop.domain.errors import DomainError, InvalidSetting, SalesSuspended
 from starshop.domain.policy import PurchasePolicy
+from starshop.domain.premium import PremiumPrices, parse_prices, prices_text
 
 MAX_PRICE_PER_STAR = Decimal(1000)
 MAX_MARKUP = Decimal(10)  # 1000 %
@@ -34,6 +35,7 @@ class SettingKey(StrEnum):
     WALLET_FLOOR = "wallet_floor"
     MAINTENANCE = "maintenance"
     MAINTENANCE_MESSAGE = "maintenance_message"
+    PREMIUM_PRICES = "premium_prices"
 
 
 def _decimal(text: str, key: str) -> Decimal:
@@ -65,7 +67,18 @@ def _message(text: str, key: str) -> str:
     return cleaned
 
 
+def _premium_prices(text: str, key: str) -> dict[int, Decimal]:
+    """``3:12.99,6:16.99,12:29.99`` (months:price); empty: Premium is not sold (an override like any other)."""
+    try:
+        return parse_prices(text)
+    except DomainError as exc:
+        msg = f"{key}: {exc}"
+        raise InvalidSetting(msg) from exc
+
+
 def _text_of(value: object) -> str:
+    if isinstance(value, Mapping):  # Premium prices, canonical: months ascending, plain decimals
+        return prices_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -81,6 +94,7 @@ _CODECS: dict[SettingKey, Callable[[str, str], Any]] = {
     SettingKey.WALLET_FLOOR: _decimal,
     SettingKey.MAINTENANCE: _boolean,
     SettingKey.MAINTENANCE_MESSAGE: _message,
+    SettingKey.PREMIUM_PRICES: _premium_prices,
 }
 
 
@@ -112,6 +126,7 @@ class Overrides:
     wallet_floor: Decimal | None = None
     maintenance: bool | None = None
     maintenance_message: str | None = None
+    premium_prices: Mapping[int, Decimal] | None = None  # empty: Premium is not sold
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Overrides:
@@ -146,11 +161,14 @@ class Overrides:
 
 @attrs.frozen(kw_only=True)
 class Defaults:
-    """The configured values (``STARSHOP_*``)."""
+    """The configured values (``STARSHOP_*``); ``premium`` not given: Premium is not sold (in the policy's currency)."""
 
     policy: PurchasePolicy
     wallet_floor: Decimal | None = None
     maintenance_message: str = DEFAULT_MAINTENANCE_MESSAGE
+    premium: PremiumPrices = attrs.field(
+        default=attrs.Factory(lambda self: PremiumPrices(currency=self.policy.currency), takes_self=True)
+    )
 
 
 def _bounded(value: Decimal, what: str, *, low: Decimal, high: Decimal | None = None) -> None:
@@ -168,6 +186,7 @@ class ShopSettings:
     wallet_floor: Decimal | None
     maintenance: bool
     maintenance_message: str
+    premium: PremiumPrices
     overrides: Overrides
     defaults: Defaults
 
@@ -191,6 +210,11 @@ class ShopSettings:
                 min_stars=base.min_stars if o.min_stars is None else o.min_stars,
                 max_stars=base.max_stars if o.max_stars is None else o.max_stars,
             )
+            premium = (
+                defaults.premium
+                if o.premium_prices is None
+                else PremiumPrices(currency=defaults.premium.currency, prices=o.premium_prices)
+            )
         except InvalidSetting:
             raise
         except DomainError as exc:
@@ -200,6 +224,7 @@ class ShopSettings:
             wallet_floor=defaults.wallet_floor if o.wallet_floor is None else o.wallet_floor,
             maintenance=bool(o.maintenance),
             maintenance_message=o.maintenance_message or defaults.maintenance_message,
+            premium=premium,
             overrides=o,
             defaults=defaults,
         )

@@ -318,7 +318,8 @@ class Settings:
         group=PRICES,
         doc="Telegram Premium gifts and their prices in the shop's currency, e.g. `3:12.99,6:16.99,12:29.99` (only 3,"
         " 6 and 12 months, each once; at most the currency's decimals). Unset: Premium is not sold (its routes answer"
-        " 404 `premium_not_sold`, the bot shows no Premium button)",
+        " 404 `premium_not_sold`, the bot shows no Premium button). The default of the run-time shop setting"
+        " `premium_prices`, which operators change in the console (docs/api.md)",
     )
 
     bot_token: Secret | None = setting(

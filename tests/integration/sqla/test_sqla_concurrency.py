@@ -56,8 +56,7 @@ async def test_concurrent_purchases_hold_exactly_what_the_balance_covers(sql_eng
     async def buy(n: int) -> object:
         use_case = BuyStars(
             SqlaUnitOfWork(engine, clock),
-            Defaults(policy=policy),
-            default_premium(),
+            Defaults(policy=policy, premium=default_premium()),
             delivery,
             gateway,
             clock,

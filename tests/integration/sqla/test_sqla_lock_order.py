@@ -95,8 +95,7 @@ async def test_a_retry_bought_while_the_first_purchase_is_recorded_delivered_get
     def buy_stars(limiter: RateLimiter) -> BuyStars:
         return BuyStars(
             SqlaUnitOfWork(engine, clock),
-            Defaults(policy=policy),
-            default_premium(),
+            Defaults(policy=policy, premium=default_premium()),
             delivery,
             gateway,
             clock,

@@ -56,6 +56,7 @@ async def test_an_operator_reads_the_defaults_then_changes_a_setting_with_an_aud
         "wallet_floor": None,
         "maintenance": False,
         "maintenance_message": "-",
+        "premium_prices": "",
     }
     changed = await api.patch(SETTINGS, json={"price_per_star": "0.02", "min_stars": 100}, headers=OP)
     assert changed.status_code == 200, changed.text
@@ -119,6 +120,11 @@ async def test_without_an_operator_key_nothing_is_read_or_changed(api, headers):
         ({"maintenance_message": ""}, "validation_error"),
         ({"maintenance_message": "x" * 501}, "validation_error"),
         ({"premium_prices": {"3": "1"}}, "validation_error"),
+        ({"premium_prices": "4:12.99"}, "invalid_setting"),
+        ({"premium_prices": "3:0"}, "invalid_setting"),
+        ({"premium_prices": "3:12.999"}, "invalid_setting"),
+        ({"premium_prices": "garbage"}, "invalid_setting"),
+        ({"premium_prices": "3:1," * 20}, "validation_error"),
         ({"reset": ["nothing"]}, "validation_error"),
         ({"markup": "0.2", "reset": ["markup"]}, "validation_error"),
         ([1, 2], "validation_error"),
@@ -156,6 +162,26 @@ async def test_the_storefront_sees_a_new_price_and_bounds_at_once(api):
     quote = (await api.get("/api/v1/quote", params={"stars": 100})).json()
     assert (quote["price"], quote["sales_paused"]) == ("2.20", False)  # 100 x 0.02 x 1.10
     assert (await api.get("/api/v1/quote", params={"stars": 50})).json()["error"]["code"] == "invalid_star_amount"
+
+
+async def test_premium_prices_set_at_run_time_are_shown_quoted_and_audited(api):
+    changed = await api.patch(SETTINGS, json={"premium_prices": "6:16.99, 3:12.5"}, headers=OP)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["values"]["premium_prices"] == "3:12.5,6:16.99"
+    assert changed.json()["defaults"]["premium_prices"] == ""
+    shop = (await api.get("/api/v1/shop")).json()
+    assert shop["premium"] == [{"months": 3, "price": "12.50"}, {"months": 6, "price": "16.99"}]
+    quote = await api.get("/api/v1/quote", params={"product": "premium", "months": 6})
+    assert quote.status_code == 200, quote.text
+    assert quote.json()["price"] == "16.99"
+    audit = (await api.get(f"{SETTINGS}/audit", headers=OP)).json()
+    assert [(i["key"], i["old"], i["new"]) for i in audit["items"]] == [("premium_prices", None, "3:12.5,6:16.99")]
+    stopped = await api.patch(SETTINGS, json={"premium_prices": ""}, headers=OP)
+    assert stopped.status_code == 200, stopped.text
+    assert (await api.get("/api/v1/shop")).json()["premium"] == []
+    refused = await api.get("/api/v1/quote", params={"product": "premium", "months": 3})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (404, "premium_not_sold")
+    assert (await state(api))[1] == 2
 
 
 async def test_maintenance_refuses_purchases_with_the_message_and_lets_top_ups_through(api):

@@ -116,8 +116,8 @@ async def test_a_refused_edit_changes_nothing(shop, values):
 
 async def test_stored_keys_of_a_newer_release_are_kept(shop):
     async with shop.uow() as uow:
-        await uow.settings.save({"premium_prices": '{"3": "12"}'}, at=shop.clock.now(), actor="future")
+        await uow.settings.save({"gift_wrap": '{"3": "12"}'}, at=shop.clock.now(), actor="future")
         await uow.commit()
     await shop.change_shop_settings(edit(markup="0"))
     async with shop.uow() as uow:
-        assert await uow.settings.stored() == {"premium_prices": '{"3": "12"}', "markup": "0"}
+        assert await uow.settings.stored() == {"gift_wrap": '{"3": "12"}', "markup": "0"}

@@ -8,13 +8,14 @@ from starshop.domain import (
     InvalidSetting,
     InvalidStarAmount,
     Overrides,
+    PremiumNotSold,
     SalesSuspended,
     SettingKey,
     ShopSettings,
 )
-from starshop.testing import default_policy
+from starshop.testing import default_policy, default_premium
 
-DEFAULTS = Defaults(policy=default_policy(), wallet_floor=Decimal(100))
+DEFAULTS = Defaults(policy=default_policy(), wallet_floor=Decimal(100), premium=default_premium("3:12.99,6:16.99"))
 
 
 def settings(**given: str | None) -> ShopSettings:
@@ -96,7 +97,7 @@ def test_stored_text_reads_back_to_the_same_overrides_and_unknown_keys_are_left_
     given = Overrides.parse({"price_per_star": "0.0200", "maintenance": "true", "maintenance_message": " hi "})
     stored = given.stored()
     assert stored == {"price_per_star": "0.02", "maintenance": "true", "maintenance_message": "hi"}
-    assert Overrides.from_stored({**stored, "premium_prices": '{"3": "12"}'}) == given
+    assert Overrides.from_stored({**stored, "gift_wrap": '{"3": "12"}'}) == given
 
 
 def test_changes_name_each_key_that_moved_with_its_old_and_new_text() -> None:
@@ -105,3 +106,43 @@ def test_changes_name_each_key_that_moved_with_its_old_and_new_text() -> None:
     moved = {(c.key.value, c.old, c.new) for c in old.changes_to(new)}
     assert moved == {("markup", "0.1", None), ("maintenance", None, "true")}
     assert old.changes_to(old) == []
+
+
+def test_premium_prices_take_the_configured_ones_unless_overridden() -> None:
+    assert settings().premium == DEFAULTS.premium
+    current = settings(premium_prices="12:29.99, 3:10.5")
+    assert current.premium.offered == (3, 12)
+    assert current.premium.price(3).amount == Decimal("10.50")
+    assert current.premium.price(12).amount == Decimal("29.99")
+    assert current.overrides.overridden == [SettingKey.PREMIUM_PRICES]
+
+
+def test_empty_premium_prices_are_an_override_premium_not_sold() -> None:
+    current = settings(premium_prices="")
+    assert current.premium.sold is False
+    assert current.overrides.stored() == {"premium_prices": ""}
+    with pytest.raises(PremiumNotSold):
+        current.premium.price(3)
+
+
+def test_premium_prices_are_stored_in_canonical_text_and_read_back() -> None:
+    given = Overrides.parse({"premium_prices": " 12:29.990, 3:12.99 ,6:16.99"})
+    assert given.stored() == {"premium_prices": "3:12.99,6:16.99,12:29.99"}
+    assert Overrides.from_stored(given.stored()) == given
+    assert Overrides.from_stored({"premium_prices": ""}).premium_prices == {}
+
+
+def test_a_premium_price_change_is_audited_as_canonical_text() -> None:
+    old = Overrides.parse({"premium_prices": "3:12.99"})
+    (change,) = old.changes_to(Overrides.parse({"premium_prices": "3:11,6:16.99"}, old))
+    assert (change.key, change.old, change.new) == (SettingKey.PREMIUM_PRICES, "3:12.99", "3:11,6:16.99")
+    assert Overrides.parse({"premium_prices": "3:12.990"}, old).changes_to(old) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["4:12.99", "3:0", "3:12.999", "3:-1", "3:1e2", "garbage", "3:12.99,3:11", "3:12.99,", "24:100", "3:12,99"],
+)
+def test_malformed_or_out_of_range_premium_prices_are_refused(value: str) -> None:
+    with pytest.raises(InvalidSetting):
+        settings(premium_prices=value)

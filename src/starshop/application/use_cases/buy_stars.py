@@ -33,10 +33,8 @@ from starshop.domain import (
     Defaults,
     Invoice,
     PayWith,
-    PremiumPrices,
     Product,
     PromoKind,
-    PurchasePolicy,
     ShopSettings,
     Transaction,
     check_months,
@@ -77,8 +75,8 @@ class BuyStars:
       retry of a purchase already made returns it whatever the settings are now.
     - In maintenance no purchase is created (``SalesSuspended`` with the operator's message); recharges go on and
       purchases already created are still delivered.
-    - Stars within the policy's bounds, or months of Premium the shop prices (``PremiumPrices``; none: Premium is not
-      sold), never both; the recipient is a normalised Telegram username the provider does not
+    - Stars within the policy's bounds, or months of Premium the shop prices (the Premium prices in force; none:
+      Premium is not sold), never both; the recipient is a normalised Telegram username the provider does not
       reject; the price is quoted by the policy; per-user daily limits hold; the provider wallet is above its floor.
     - From the balance: one commit creates the pending purchase, holds its price (or fails cleanly with insufficient
       funds) and queues the delivery.
@@ -97,7 +95,6 @@ class BuyStars:
         self,
         uow: UnitOfWork,
         defaults: Defaults,
-        premium: PremiumPrices,
         delivery: StarDelivery,
         gateway: PaymentGateway,
         clock: Clock,
@@ -107,7 +104,6 @@ class BuyStars:
     ) -> None:
         self._uow = uow
         self._defaults = defaults
-        self._premium = premium
         self._delivery = delivery
         self._gateway = gateway
         self._clock = clock
@@ -126,7 +122,7 @@ class BuyStars:
         async with self._uow as uow:
             settings = await current_settings(uow, self._defaults)
         settings.check_open()
-        stars, months = self._item(data, settings.policy)
+        stars, months = self._item(data, settings)
         copy_of = None if data.idempotency_key is None else f"{data.idempotency_key}|{fingerprint}"
         if not await self._limiter.hit(data.user_id, "purchase", key=copy_of):
             msg = "too many purchases, try again shortly"
@@ -145,19 +141,19 @@ class BuyStars:
             raise
         return await self._finish(purchase, replayed=replayed)
 
-    def _item(self, data: BuyStarsInput, policy: PurchasePolicy) -> tuple[int | None, int | None]:
+    def _item(self, data: BuyStarsInput, settings: ShopSettings) -> tuple[int | None, int | None]:
         """The stars, or the months of Premium, this request buys (the other is ``None``)."""
         if data.product is Product.PREMIUM:
             if data.stars is not None:
                 msg = "a Premium purchase buys months, not stars: give months only"
                 raise InvalidAmount(msg)
             months = check_months(data.months)
-            self._premium.price(months)  # sold, and these months are on sale
+            settings.premium.price(months)  # sold, and these months are on sale
             return None, months
         if data.months is not None:
             msg = "a star purchase buys stars, not months"
             raise InvalidAmount(msg)
-        return policy.check_stars(data.stars), None
+        return settings.policy.check_stars(data.stars), None
 
     async def _check_provider(self, recipient: str, settings: ShopSettings) -> None:
         floor = settings.wallet_floor
@@ -194,7 +190,7 @@ class BuyStars:
                     return same_request(first, fingerprint), True
             settings = await current_settings(uow, self._defaults)  # the ones this commit charges by
             settings.check_open()
-            price = settings.policy.price(stars) if stars is not None else self._premium.price(months)
+            price = settings.policy.price(stars) if stars is not None else settings.premium.price(months)
             settings.policy.check_daily(usage, stars or 0)
             discount = None
             if promo is not None:  # under the balance lock, then the code's

@@ -7,7 +7,7 @@ import attrs
 from starshop.application.errors import UnknownPromoCode
 from starshop.application.ports import Clock, UnitOfWork
 from starshop.application.use_cases._shared import current_settings
-from starshop.domain import Defaults, Money, PremiumPrices, Product, PromoKind, PromoNotApplicable, normalise_code
+from starshop.domain import Defaults, Money, Product, PromoKind, PromoNotApplicable, normalise_code
 
 
 @attrs.frozen(kw_only=True)
@@ -31,13 +31,12 @@ class QuoteStars:
 
     With a discount code, the price after its discount, when that user may use the code now (the purchase checks
     again, under the code's lock); an unknown, disabled, expired, used-up or already-used code is refused.
-    The price and bounds are the settings in force now (read in this unit of work); in maintenance a quote is still
-    given, with the operator's message saying sales are paused.
+    The price, bounds and Premium prices are the settings in force now (read in this unit of work); in maintenance a
+    quote is still given, with the operator's message saying sales are paused.
     """
 
-    def __init__(self, defaults: Defaults, premium: PremiumPrices, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, defaults: Defaults, uow: UnitOfWork, clock: Clock) -> None:
         self._defaults = defaults
-        self._premium = premium
         self._uow = uow
         self._clock = clock
 
@@ -56,7 +55,7 @@ class QuoteStars:
             paused = settings.maintenance_message if settings.maintenance else None
             rate, markup = policy.price_per_star, policy.markup
             if stars is None:
-                price = self._premium.price(months)
+                price = settings.premium.price(months)
                 quote = Quote(
                     stars=None,
                     price=price,

@@ -14,9 +14,10 @@ from starshop.adapters.telegram.i18n import pick_language, text
 from starshop.application.use_cases.attribute_referral import AttributeReferral, ReferralArrival
 from starshop.application.use_cases.get_balance import GetBalance
 from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
+from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.application.use_cases.set_language import LanguageChoice, SetLanguage
-from starshop.domain import MIN_STARS, PremiumPrices, code_of_start
+from starshop.domain import MIN_STARS, code_of_start
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import HistoryCb, LangCb, MenuCb
 from starshop.entrypoints.bot.replies import Event, quoted, say
@@ -34,7 +35,7 @@ async def start(
     register: FromDishka[RegisterUser],
     get_balance: FromDishka[GetBalance],
     attribute: FromDishka[AttributeReferral],
-    premium: FromDishka[PremiumPrices],
+    shop_settings: FromDishka[GetShopSettings],
     command: CommandObject | None = None,
     shop_url: str | None = None,
 ) -> None:
@@ -61,7 +62,7 @@ async def start(
     await say(
         message,
         text(lang, "start", name=name, balance=balance.amount),
-        keyboards.main_menu(lang, shop_url, premium=premium.sold),
+        keyboards.main_menu(lang, shop_url, premium=(await shop_settings()).premium.sold),
     )
 
 

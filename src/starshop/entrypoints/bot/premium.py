@@ -1,6 +1,7 @@
 """Giving Telegram Premium: months (with their prices) -> recipient -> payment method -> confirmation -> order.
 
-``/premium`` and the menu's "💎 Telegram Premium" button (shown only when Premium is sold) offer the months on sale;
+``/premium`` and the menu's "💎 Telegram Premium" button (shown only when Premium is sold) offer the months on sale
+at the Premium prices in force (a run-time shop setting, read anew each time);
 the chosen months enter the buying dialog (``buy``) at the recipient. A months button that is not on sale (a forged
 or outdated one) is refused with a clear text and starts nothing.
 """
@@ -14,6 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from dishka import FromDishka
 
 from starshop.adapters.telegram.i18n import text
+from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.domain import PremiumPrices
 from starshop.entrypoints.bot import keyboards
 from starshop.entrypoints.bot.buy import ask_recipient
@@ -25,17 +27,19 @@ routes = Routes("starshop.premium")
 
 
 @routes.message(Command("premium"))
-async def premium_command(message: Message, state: FSMContext, lang: str, prices: FromDishka[PremiumPrices]) -> None:
+async def premium_command(
+    message: Message, state: FSMContext, lang: str, settings: FromDishka[GetShopSettings]
+) -> None:
     await state.clear()
-    await offer(message, lang, prices)
+    await offer(message, lang, (await settings()).premium)
 
 
 @routes.callback_query(MenuCb.filter(F.action == "premium"))
 async def menu_premium(
-    callback: CallbackQuery, state: FSMContext, lang: str, prices: FromDishka[PremiumPrices]
+    callback: CallbackQuery, state: FSMContext, lang: str, settings: FromDishka[GetShopSettings]
 ) -> None:
     await state.clear()
-    await offer(callback, lang, prices)
+    await offer(callback, lang, (await settings()).premium)
 
 
 async def offer(event: Event, lang: str, prices: PremiumPrices) -> None:
@@ -51,9 +55,10 @@ async def months_chosen(
     callback_data: PremiumCb,
     state: FSMContext,
     lang: str,
-    prices: FromDishka[PremiumPrices],
+    settings: FromDishka[GetShopSettings],
 ) -> None:
     await state.clear()
+    prices = (await settings()).premium  # in force now
     prices.price(callback_data.months)  # sold, and on sale: else the error's own reply, and nothing starts
     await state.update_data(months=callback_data.months)
     await ask_recipient(callback, state, lang, edit=True)

@@ -34,6 +34,6 @@ class CoreProvider(Provider):
         return config.currency
 
     @provide
-    def setting_defaults(self, policy: PurchasePolicy, config: ShopConfig) -> Defaults:
+    def setting_defaults(self, policy: PurchasePolicy, premium: PremiumPrices, config: ShopConfig) -> Defaults:
         """The configured values (``STARSHOP_*``) that a shop setting not set at run time takes."""
-        return Defaults(policy=policy, wallet_floor=config.wallet_floor)
+        return Defaults(policy=policy, wallet_floor=config.wallet_floor, premium=premium)

@@ -101,7 +101,14 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
 
 
 SettingName = Literal[
-    "price_per_star", "markup", "min_stars", "max_stars", "wallet_floor", "maintenance", "maintenance_message"
+    "price_per_star",
+    "markup",
+    "min_stars",
+    "max_stars",
+    "wallet_floor",
+    "maintenance",
+    "maintenance_message",
+    "premium_prices",
 ]
 SettingStars = Annotated[int, Meta(ge=1, le=10_000_000)]
 
@@ -118,7 +125,8 @@ class SettingsBody:
     wallet_floor: Amount | None = None
     maintenance: bool | None = None
     maintenance_message: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
-    reset: Annotated[tuple[SettingName, ...], Meta(max_length=7)] = ()
+    premium_prices: Annotated[str, Meta(max_length=64)] | None = None  # "3:12.99,6:16.99"; "": Premium not sold
+    reset: Annotated[tuple[SettingName, ...], Meta(max_length=8)] = ()
 
     def edits(self) -> dict[str, str | None]:
         """Each setting given, as the text the domain parses; each reset one as ``None``."""

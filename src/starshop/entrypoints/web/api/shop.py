@@ -13,7 +13,7 @@ from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.application.use_cases.create_recharge import CreateRecharge, CreateRechargeInput
 from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.application.use_cases.quote_stars import QuoteStars
-from starshop.domain import Money, PayWith, PremiumPrices, Product
+from starshop.domain import Money, PayWith, Product
 from starshop.entrypoints.web.api import views
 from starshop.entrypoints.web.api.base import MiniAppController
 from starshop.entrypoints.web.api.bodies import PurchaseBody, RechargeBody
@@ -31,12 +31,11 @@ class ShopController(MiniAppController):
         self,
         settings: FromDishka[GetShopSettings],
         config: FromDishka[ShopConfig],
-        premium: FromDishka[PremiumPrices],
     ) -> views.ShopInfo:
         """The bounds of a purchase and a top-up, the amounts a storefront offers at a tap, the price in force,
         whether sales are paused for maintenance (with the operator's message; top-ups go on in maintenance), and the
         Telegram Premium gifts on sale with their prices (``premium`` is empty when Premium is not sold)."""
-        return views.ShopInfo.of(await settings(), config, premium)
+        return views.ShopInfo.of(await settings(), config)
 
     @get("/quote", errors=(404, 409, 410))
     @inject

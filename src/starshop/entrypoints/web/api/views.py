@@ -277,9 +277,9 @@ class ShopInfo(Struct, kw_only=True):
     premium: list[PremiumOption]
 
     @classmethod
-    def of(cls, settings: domain.ShopSettings, config: ShopConfig, premium: domain.PremiumPrices) -> ShopInfo:
+    def of(cls, settings: domain.ShopSettings, config: ShopConfig) -> ShopInfo:
         low, high = config.min_recharge.amount, config.max_recharge.amount
-        policy = settings.policy
+        policy, premium = settings.policy, settings.premium
         return cls(
             currency=config.currency.code,
             min_stars=policy.min_stars,
@@ -297,7 +297,8 @@ class ShopInfo(Struct, kw_only=True):
 
 
 class SettingValues(Struct, kw_only=True):
-    """Every shop setting an operator can change at run time. ``wallet_floor`` null: no floor."""
+    """Every shop setting an operator can change at run time. ``wallet_floor`` null: no floor; ``premium_prices``
+    ``3:12.99,6:16.99`` (months:price), ``""``: Telegram Premium is not sold."""
 
     price_per_star: Decimal
     markup: Decimal
@@ -306,6 +307,7 @@ class SettingValues(Struct, kw_only=True):
     wallet_floor: Decimal | None
     maintenance: bool
     maintenance_message: str
+    premium_prices: str
 
 
 def _plain(value: D | None) -> str | None:
@@ -313,7 +315,14 @@ def _plain(value: D | None) -> str | None:
 
 
 SettingName = Literal[
-    "price_per_star", "markup", "min_stars", "max_stars", "wallet_floor", "maintenance", "maintenance_message"
+    "price_per_star",
+    "markup",
+    "min_stars",
+    "max_stars",
+    "wallet_floor",
+    "maintenance",
+    "maintenance_message",
+    "premium_prices",
 ]
 
 
@@ -337,6 +346,7 @@ class ShopSettings(Struct, kw_only=True):
                 wallet_floor=_plain(settings.wallet_floor),
                 maintenance=settings.maintenance,
                 maintenance_message=settings.maintenance_message,
+                premium_prices=settings.premium.text,
             ),
             defaults=SettingValues(
                 price_per_star=format(d.policy.price_per_star, "f"),
@@ -346,6 +356,7 @@ class ShopSettings(Struct, kw_only=True):
                 wallet_floor=_plain(d.wallet_floor),
                 maintenance=False,
                 maintenance_message=d.maintenance_message,
+                premium_prices=d.premium.text,
             ),
             overridden=[k.value for k in settings.overrides.overridden],
         )

@@ -1,4 +1,5 @@
-// Shop settings at run time: price per star, markup, least and most stars, wallet floor and maintenance (sales
+// Shop settings at run time: price per star, markup, least and most stars, wallet floor, Telegram Premium prices
+// (months:price, e.g. 3:12.99,6:16.99; empty: Premium not sold) and maintenance (sales
 // paused, with a message shown in the bot and the storefront). A setting not set here takes its configured default
 // (STARSHOP_*). Saving sends only what changed; each change is audited (who, when, old, new).
 import { api } from "./api.js";
@@ -6,6 +7,8 @@ import { clear, h } from "./dom.js";
 
 const AUDIT_PAGE = 10;
 const DECIMAL = "(0|[1-9][0-9]{0,11})(\\.[0-9]{1,18})?";
+const PRICE = "(3|6|12):" + DECIMAL;
+const PRICES = "(" + PRICE + "( ?, ?" + PRICE + ")*)?";  // empty: Premium is not sold
 const FIELDS = [
   { key: "price_per_star", label: "Price per star", testid: "setting-price", kind: "decimal",
     hint: "in the shop's currency, before the markup" },
@@ -16,7 +19,11 @@ const FIELDS = [
     hint: "at most 1,000,000" },
   { key: "wallet_floor", label: "Wallet floor", testid: "setting-wallet-floor", kind: "decimal",
     hint: "sales pause while the Fragment wallet holds less (empty: no floor)" },
+  { key: "premium_prices", label: "Telegram Premium prices", testid: "setting-premium-prices", kind: "prices",
+    hint: "months:price, … (empty: Premium not sold)" },
 ];
+const PATTERNS = { stars: "[0-9]{1,7}", decimal: DECIMAL, prices: PRICES };
+const INPUT_MODES = { stars: "numeric", decimal: "decimal", prices: "text" };
 
 function when(iso) {
   return iso ? iso.replace("T", " ").slice(0, 19) : "";
@@ -76,9 +83,9 @@ function form(current, onSaved) {
   const say = (text, cls) => { message.className = "small " + cls; message.textContent = text; };
 
   const rows = FIELDS.map((f) => {
-    const input = h("input", { type: "text", inputmode: f.kind === "stars" ? "numeric" : "decimal",
+    const input = h("input", { type: "text", inputmode: INPUT_MODES[f.kind],
       value: values[f.key] === null ? "" : String(values[f.key]), testid: f.testid, "aria-label": f.label,
-      maxlength: 32, pattern: f.kind === "stars" ? "[0-9]{1,7}" : DECIMAL });
+      maxlength: f.kind === "prices" ? 64 : 32, pattern: PATTERNS[f.kind] });
     inputs[f.key] = input;
     const reset = overridden.has(f.key)
       ? h("button", { type: "button", class: "ghost small-button", testid: `setting-reset-${f.key}`,
@@ -103,8 +110,11 @@ function form(current, onSaved) {
       const typed = inputs[f.key].value.trim();
       if (resets.has(f.key) && typed === shown(defaults[f.key]).replace("—", "")) continue;
       if (typed === (values[f.key] === null ? "" : String(values[f.key]))) continue;
-      if (typed === "") throw new Error(`${f.label}: enter a value (or "use default")`);
-      if (!new RegExp("^" + inputs[f.key].pattern + "$").test(typed)) throw new Error(`${f.label}: not a number`);
+      if (typed === "" && f.kind !== "prices") throw new Error(`${f.label}: enter a value (or "use default")`);
+      if (!new RegExp("^" + inputs[f.key].pattern + "$").test(typed)) {
+        const expected = f.kind === "prices" ? "not months:price, … (e.g. 3:12.99,6:16.99)" : "not a number";
+        throw new Error(`${f.label}: ${expected}`);
+      }
       body[f.key] = f.kind === "stars" ? Number(typed) : typed;
     }
     if (toggle.checked !== values.maintenance) body.maintenance = toggle.checked;
