@@ -419,6 +419,8 @@ class LedgerMachine(RuleBasedStateMachine):
         if copies > 1 and outcomes[0] is not PaymentOutcome.IGNORED:
             note("webhook delivered more than once")
         self.apply_status(rec, status, paid)
+        if rec.order is not None:  # the worker places an order its top-up funded (or drops it)
+            self.run(self.shop.run_background())
         self.observe_purchases()
 
     @rule(

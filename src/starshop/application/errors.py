@@ -39,6 +39,13 @@ class RateLimited(ApplicationError):
     code = "rate_limited"
 
 
+class PriceAboveConfirmed(ApplicationError):
+    """A purchase carrying the price its user confirmed (``max_price``) would cost more at the price in force: nothing
+    is made (an order that waited for a top-up after an operator raised the price)."""
+
+    code = "price_above_confirmed"
+
+
 class SalesPaused(ApplicationError):
     """The delivery provider cannot deliver now (its wallet is below the floor); no money is taken."""
 

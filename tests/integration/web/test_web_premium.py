@@ -69,6 +69,7 @@ async def test_a_premium_quote_is_its_price(api):
         "currency": "USD",
         "price_per_star": "0.015",
         "markup": "0.10",
+        "sales_paused": False,
     }
     stars = (await api.get("/api/v1/quote", params={"stars": 100}, headers=tma())).json()
     assert (stars["product"], stars["stars"], "months" in stars) == ("stars", 100, False)

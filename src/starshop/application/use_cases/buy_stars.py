@@ -8,6 +8,7 @@ from starshop.application.config import ShopConfig
 from starshop.application.errors import (
     DuplicateTransaction,
     PaymentGatewayRefused,
+    PriceAboveConfirmed,
     RateLimited,
     RecipientNotFound,
     SalesPaused,
@@ -32,6 +33,7 @@ from starshop.application.use_cases._shared import (
 from starshop.domain import (
     Defaults,
     Invoice,
+    Money,
     PayWith,
     Product,
     PromoKind,
@@ -57,6 +59,7 @@ class BuyStarsInput:
     pay_with: PayWith = PayWith.BALANCE
     idempotency_key: str | None = None
     promo_code: str | None = None  # a discount code
+    max_price: Money | None = None  # the most the user agreed to pay: checked again in the creating commit
 
 
 @attrs.frozen(kw_only=True)
@@ -191,6 +194,9 @@ class BuyStars:
             settings = await current_settings(uow, self._defaults)  # the ones this commit charges by
             settings.check_open()
             price = settings.policy.price(stars) if stars is not None else settings.premium.price(months)
+            if data.max_price is not None and price > data.max_price:
+                msg = f"the price is now {price}, above the {data.max_price} that was confirmed"
+                raise PriceAboveConfirmed(msg)
             settings.policy.check_daily(usage, stars or 0)
             discount = None
             if promo is not None:  # under the balance lock, then the code's

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from starshop.application.errors import ApplicationError, PaymentGatewayUnavailable
+from starshop.application.errors import ApplicationError, PaymentGatewayUnavailable, PriceAboveConfirmed
 from starshop.application.ports import Clock, UnitOfWork
+from starshop.application.use_cases._shared import current_settings
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.domain import (
+    Defaults,
     DomainError,
     DropReason,
     InsufficientFunds,
     Money,
     OrderState,
     PayWith,
-    PurchasePolicy,
     Transaction,
     TxStatus,
     WaitingOrder,
@@ -26,26 +27,32 @@ class PlaceWaitingOrder:
     - The purchase is made by ``BuyStars`` from the balance, under an idempotency key derived from the recharge:
       however many copies run, at once or later, one purchase exists. Its price is held only if the balance covers
       today's price, as for any purchase.
-    - Today's price above the one the user confirmed drops the order (the top-up stays on the balance), as does a
-      refusal of the purchase (not enough money, recipient, limits, sales paused); the user is told either way.
+    - Today's price (the settings in force) above the one the user confirmed drops the order (the top-up stays on the
+      balance), as does a refusal of the purchase (not enough money, recipient, limits, sales paused); the user is
+      told either way. The confirmed price is also the purchase's ``max_price``, checked again in its own commit, so
+      a price raised between this look and that commit drops the order too: never charged above what was agreed.
     - A purchase that exists wins over a drop decided at the same moment: the order is recorded as placed.
     """
 
-    def __init__(self, uow: UnitOfWork, buy: BuyStars, policy: PurchasePolicy, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, buy: BuyStars, defaults: Defaults, clock: Clock) -> None:
         self._uow = uow
         self._buy = buy
-        self._policy = policy
+        self._defaults = defaults
         self._clock = clock
 
     async def __call__(self, recharge_id: str) -> OrderState | None:
         async with self._uow as uow:
             order = await uow.waiting_orders.get(recharge_id)
             recharge = await uow.transactions.get(recharge_id)
+            settings = await current_settings(uow, self._defaults)
         if order is None or recharge is None or order.state is not OrderState.WAITING:
             return order.state if order is not None else None
         if recharge.status is not TxStatus.COMPLETED:
             return order.state  # not credited (yet): its credit's event places it
-        price = self._policy.price(order.stars)
+        try:
+            price = settings.policy.price(order.stars)
+        except DomainError:  # the stars are out of the bounds in force now
+            return await self._drop(order, DropReason.REFUSED, order.price)
         if price > order.price:
             return await self._drop(order, DropReason.PRICE_CHANGED, price)
         data = BuyStarsInput(
@@ -54,11 +61,14 @@ class PlaceWaitingOrder:
             recipient=order.recipient,
             pay_with=PayWith.BALANCE,
             idempotency_key=order.idempotency_key,
+            max_price=order.price,
         )
         try:
             purchase = (await self._buy(data)).purchase
         except PaymentGatewayUnavailable:
             raise
+        except PriceAboveConfirmed:
+            return await self._drop(order, DropReason.PRICE_CHANGED, price)
         except InsufficientFunds:
             return await self._drop(order, DropReason.INSUFFICIENT_FUNDS, price)
         except (ApplicationError, DomainError):

@@ -23,6 +23,7 @@ STATUS_BY_CODE = {
     "unknown_alert": 404,
     "unknown_outbox_message": 404,
     "idempotency_conflict": 409,
+    "price_above_confirmed": 409,
     "insufficient_funds": 409,
     "rate_limited": 429,
     "sales_paused": 503,
