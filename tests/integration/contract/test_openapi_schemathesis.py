@@ -26,13 +26,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("STARSHOP_")}
     env = clean | {"STARSHOP_PORT": str(port), "STARSHOP_API_KEYS": OPERATOR_KEY, "STARSHOP_RATE_LIMITS": ""}
+    workdir = tmp_path_factory.mktemp("shop")
+    # Its output goes to a file: a pipe nobody reads until the end fills up (64 KiB: a few hundred access lines) and
+    # then blocks the server's logging, and so every request, mid-run.
+    log_path = workdir / "starshop.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "starshop.entrypoints.cli", "run"],
-        cwd=tmp_path_factory.mktemp("shop"),
+        cwd=workdir,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -48,7 +52,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        log.close()
+        output = log_path.read_text()
         assert "Traceback" not in output, output[-3000:]
 
 
