@@ -248,6 +248,12 @@ class LedgerMachine(RuleBasedStateMachine):
         self.keyed[(user, key)] = (request, tx.id)
         return result
 
+    def own_request(self, user: int, kind: str, key: str | None):
+        """A client retrying one of its own requests of ``kind``: that request's key and what was recorded of it
+        (``None`` when the user made none yet, and ``key`` stays)."""
+        mine = [(k, first) for (u, k), first in self.keyed.items() if u == user and first[0][0] == kind]
+        return mine[0] if mine else (key, None)
+
     @staticmethod
     def made(kind: str, result):
         """The transaction a request of ``kind`` made."""
@@ -281,9 +287,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(user=st.sampled_from(USERS), typed=st.sampled_from(TYPED), key=st.sampled_from(KEYS), retry=st.booleans())
     def redeem_promo(self, user, typed, key, retry=False):
-        first = self.keyed.get((user, key)) if key else None
-        if retry and first is not None and first[0][0] == "promo":  # a client retrying its own redemption
-            typed = first[0][1]
+        if retry:
+            key, first = self.own_request(user, "promo", key)
+            typed = typed if first is None else first[0][1]
         data = Redemption(user_id=user, code=typed, idempotency_key=key)
         if typed in ("bad code!", "\uff27\uff29\uff26\uff343"):
             try:
@@ -328,8 +334,8 @@ class LedgerMachine(RuleBasedStateMachine):
             return Attribution.REFERRER_JOINED_LATER
         return Attribution.ATTRIBUTED
 
-    @rule(user=st.sampled_from(USERS), arrival=st.sampled_from(ARRIVALS))
-    def arrive_with_a_code(self, user, arrival):
+    @rule(user=st.sampled_from(USERS), arrival=st.sampled_from(ARRIVALS), buys=st.booleans())
+    def arrive_with_a_code(self, user, arrival, buys=False):
         code = referral_code(arrival) if isinstance(arrival, int) else arrival
         got = self.run(self.shop.attribute_referral(ReferralArrival(user_id=user, code=code)))
         expected = self.attribution(user, arrival)
@@ -338,8 +344,19 @@ class LedgerMachine(RuleBasedStateMachine):
             assert isinstance(arrival, int)
             self.referrer[user] = arrival
             note("referral attributed")
+            if buys and not self.paused:  # the invited user buys at once; its completion rewards the referrer
+                self.buy_and_settle(user)
         else:
             note(f"referral refused: {got.value}")
+
+    def buy_and_settle(self, user: int) -> None:
+        """``user`` buys 50 stars from the balance (topped up by a bonus where short) and the worker settles it."""
+        missing = self.current_policy().price(50).amount - (self.amount[user] - self.held[user])
+        if missing > ZERO:
+            self.bonus(user, self.shop.money(str(missing)))
+        self.buy(user=user, stars=50, recipient="gift_invited", by_invoice=False, key=None)
+        self.run(self.shop.run_background())
+        self.observe_purchases()
 
     def rewarded(self, p: Purchase) -> None:
         """A completed purchase of a referred user credits its referrer the percent of its price, once."""
@@ -369,9 +386,9 @@ class LedgerMachine(RuleBasedStateMachine):
         return multiple(*[tx_id for tx_id in made if tx_id is not None])
 
     def plain_recharge(self, user, amount, key, retry):
-        first = self.keyed.get((user, key)) if key else None
-        if retry and first is not None and first[0][0] == "recharge":  # a client retrying its own request
-            amount = first[0][1]
+        if retry:
+            key, first = self.own_request(user, "recharge", key)
+            amount = amount if first is None else first[0][1]
         data = CreateRechargeInput(user_id=user, amount=amount, idempotency_key=key)
         result = self.keyed_request(user, "recharge", key, amount, lambda: self.run(self.shop.create_recharge(data)))
         if result is None:
@@ -510,8 +527,10 @@ class LedgerMachine(RuleBasedStateMachine):
         months=st.sampled_from([None, None, None, None, None, 3, 12]),  # mostly stars; else Telegram Premium
     )
     def buy(self, user, stars, recipient, by_invoice, key, retry=False, promo=None, months=None):
-        first = self.keyed.get((user, key)) if key else None
-        if retry and first is not None and first[0][0] == "purchase":  # a client retrying its own request
+        first = None
+        if retry:
+            key, first = self.own_request(user, "purchase", key)
+        if first is not None:
             stars, months, recipient, pay_with, promo = first[0][1]
             by_invoice = pay_with is PayWith.INVOICE
         if months is not None:
