@@ -42,7 +42,7 @@ def parse_prices(text: str) -> dict[int, Decimal]:
     for part in text.split(",") if text.strip() else ():
         pair = _PAIR.fullmatch(part.strip())
         if pair is None:
-            msg = f"{part.strip()!r} is not months:price (e.g. 3:12.99)"
+            msg = f"{part.strip()[:40]!r} is not months:price (e.g. 3:12.99)"
             raise InvalidAmount(msg)
         months = check_months(int(pair["months"]))
         if months in prices:
