@@ -12,6 +12,7 @@ from starshop.testing import default_premium
 from starshop.testing.fakes import FakeBotApi
 
 from .conftest import BotHarness, bot_harness
+from .test_bot_buy import run_worker
 
 MONTHS_EN = [["3 months — 12.99 USD"], ["6 months — 16.99 USD"], ["12 months — 29.99 USD"], ["✖ Cancel"]]
 MONTHS_RU = [["3 мес. — 12.99 USD"], ["6 мес. — 16.99 USD"], ["12 мес. — 29.99 USD"], ["✖ Отмена"]]
@@ -142,3 +143,22 @@ async def test_a_delivered_gift_is_announced_with_its_months(harness: BotHarness
     )
     stars = PurchaseDelivered(user_id=1, tx_id="t", stars=100, recipient="bob_gift", price=price)
     assert render(stars, "en") == "⭐ Delivered: 100 stars to @bob_gift for 12.99 USD."
+
+
+async def test_repeat_last_order_after_a_premium_gift_requotes_the_gift(harness: BotHarness) -> None:
+    await start(harness, funds="30.00")
+    await harness.send("/premium")
+    await harness.press("pm:3")
+    await harness.press("br:1")
+    await harness.send("@bob_gift")
+    await harness.press("bp:balance")
+    await harness.confirm()
+    (await harness.delivery()).script("delivered")
+    await run_worker(harness)
+    reply = await harness.pressed("m:repeat")
+    assert reply.text == (
+        "Please confirm your order:\n\n"
+        "💎 Telegram Premium: 3 months\n👤 Recipient: @bob_gift\n💵 Price: 12.99 USD\n💳 Payment: from balance"
+    )
+    accepted = await harness.confirmed()
+    assert (accepted.text or "").startswith("✅ Order accepted: 💎 Premium for 3 months for @bob_gift.")

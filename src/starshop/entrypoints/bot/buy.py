@@ -146,7 +146,8 @@ async def menu_repeat(
     history: FromDishka[GetHistory],
     quote: FromDishka[QuoteStars],
 ) -> None:
-    """The last completed purchase's stars and recipient, quoted at today's price, to confirm like any order."""
+    """The last completed purchase (stars, or months of Premium) and its recipient, quoted at today's price, to
+    confirm like any order."""
     await state.clear()
     page = await history(HistoryQuery(user_id=callback.from_user.id, page=1, page_size=100))
     last = next((tx for tx in page.items if tx.type is TxType.PURCHASE and tx.status is TxStatus.COMPLETED), None)
@@ -154,7 +155,9 @@ async def menu_repeat(
         await say(callback, text(lang, "repeat_none"))
         return
     item = last.purchase_details
-    await state.update_data(stars=item.stars, recipient=item.recipient, pay_with=PayWith.BALANCE.value)
+    await state.update_data(
+        stars=item.stars, months=last.months, recipient=item.recipient, pay_with=PayWith.BALANCE.value
+    )
     await show_confirmation(callback, state, lang, quote)
 
 
