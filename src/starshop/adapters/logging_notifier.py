@@ -9,6 +9,7 @@ from starshop.domain.broadcast import Message, RecipientState
 from starshop.domain.events import Event
 
 log = logging.getLogger("starshop.notifications")
+NO_BOT = "no bot is configured (STARSHOP_BOT_TOKEN): nothing was sent"
 
 
 class LoggingNotifier:
@@ -17,8 +18,9 @@ class LoggingNotifier:
 
 
 class LoggingMessageSender:
-    """Broadcast messages without a bot: each goes to the log and counts as sent."""
+    """Broadcast messages without a bot: each goes to the log and counts as failed, since nobody received it (an
+    operator must never read "sent" for a message no user got)."""
 
     async def send(self, chat_id: int, message: Message) -> Sent:
-        log.info("broadcast to user %s: %s", chat_id, message.plain[:80])
-        return Sent(state=RecipientState.SENT)
+        log.info("broadcast to user %s not sent (no bot): %s", chat_id, message.plain[:80])
+        return Sent(state=RecipientState.FAILED, error=NO_BOT)

@@ -80,7 +80,8 @@ def check_link(url: str, *, schemes: frozenset[str] = LINK_SCHEMES, what: str = 
         msg = f"{what} must be a URL of at most {MAX_URL} characters without spaces"
         raise _refuse(msg)
     parts = urlsplit(url)
-    if parts.scheme.lower() not in schemes or (parts.scheme.lower() != "tg" and not parts.hostname):
+    scheme = parts.scheme.lower()
+    if scheme not in schemes or not url[len(scheme) + 1 :].startswith("//") or (scheme != "tg" and not parts.hostname):
         msg = f"{what} must start with {' or '.join(sorted(f'{s}://' for s in schemes))} and name a host"
         raise _refuse(msg)
     return url

@@ -30,6 +30,10 @@ def test_text_is_escaped_whatever_entities_it_came_with():
         '<b onclick="x()">hi</b>',
         '<img src="x" onerror="alert(1)">',
         '<a href="javascript:alert(1)">x</a>',
+        '<a href="&#106;avascript:alert(1)">encoded</a>',
+        '<a href="tg:javascript">no slashes</a>',
+        '<a href="https:example.com">no slashes</a>',
+        '<a href="https://a.example" href="https://b.example">twice</a>',
         '<a href="https://a.example" target="_blank">x</a>',
         "<a>no href</a>",
         "<b>never closed",
@@ -90,3 +94,9 @@ def test_a_segment_takes_a_language_and_its_variants():
 def test_a_segment_out_of_bounds_is_refused(changes):
     with pytest.raises(InvalidBroadcast):
         Segment(**changes)
+
+
+def test_telegram_links_keep_their_form() -> None:
+    assert message_of('<a href="tg://resolve?domain=starshop_bot">open</a>').html == (
+        '<a href="tg://resolve?domain=starshop_bot">open</a>'
+    )
