@@ -235,7 +235,6 @@ APPLY_CREDIT = Query(
         " :currency, :amount_before, :held_before, :amount_after, :now, :keys, :kinds, :user_ids, :payloads)"
         " AS applied"
     ).columns(applied=Boolean()),
-    standalone=True,
 )
 CREDIT_COLUMNS = frozenset({"status", "gateway_status", "amount", "updated_at"})
 """The journal columns the function writes; a transition that changes any other one takes the locked way."""
