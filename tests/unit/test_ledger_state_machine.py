@@ -21,6 +21,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import attrs
+import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -38,6 +39,7 @@ from starshop.application.errors import (
     AlreadySettled,
     IdempotencyConflict,
     NotSettleable,
+    PriceAboveConfirmed,
     ProviderHasNoOrder,
     ProviderHasOrder,
     ProviderLookupFailed,
@@ -147,9 +149,10 @@ CODES = {
     "SOON": Code(PromoKind.BONUS, amount=Decimal(2), expires_in=timedelta(minutes=30)),
     "GONE": Code(PromoKind.BONUS, amount=Decimal(4), disabled=True),
     "SAVE20": Code(PromoKind.DISCOUNT, percent=Decimal(20), cap=Decimal("0.50"), max_uses=1),
+    "LAST1": Code(PromoKind.BONUS, amount=Decimal(1), max_uses=1),  # used up by its first redemption
 }
 # as users type them: other case, unknown, not a code at all (a space, full-width letters)
-TYPED = ("GIFT3", "gift3", "MANY", "SOON", "GONE", "SAVE20", "NOPE", "bad code!", "\uff27\uff29\uff26\uff343")
+TYPED = ("GIFT3", "gift3", "MANY", "SOON", "GONE", "SAVE20", "LAST1", "NOPE", "bad code!", "\uff27\uff29\uff26\uff343")
 REFERRAL_PERCENT = Decimal(10)
 # a referral code as users arrive with it: a user's own (by id), one of nobody, not a code at all
 ARRIVALS = (*USERS, *USERS, "zz", "ref_11", "not a code!")
@@ -349,14 +352,22 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             note(f"referral refused: {got.value}")
 
-    def buy_and_settle(self, user: int) -> None:
-        """``user`` buys 50 stars from the balance (topped up by a bonus where short) and the worker settles it."""
-        missing = self.current_policy().price(50).amount - (self.amount[user] - self.held[user])
+    def buy_and_settle(self, user: int, months: int | None = None) -> None:
+        """``user`` buys 50 stars (or ``months`` of Premium) from the balance, topped up by a bonus where short, and
+        the worker settles it."""
+        price = self.current_policy().price(50) if months is None else self.shop.premium.price(months)
+        missing = price.amount - (self.amount[user] - self.held[user])
         if missing > ZERO:
             self.bonus(user, self.shop.money(str(missing)))
-        self.buy(user=user, stars=50, recipient="gift_invited", by_invoice=False, key=None)
+        self.buy(user=user, stars=50, recipient="gift_settled", by_invoice=False, key=None, months=months)
         self.run(self.shop.run_background())
         self.observe_purchases()
+
+    @rule(user=st.sampled_from(USERS), months=st.sampled_from([None, 3, 6]))
+    def buy_and_have_it_settled(self, user, months):
+        """A purchase (stars or Premium) the worker settles at once, as most are."""
+        if not self.paused:
+            self.buy_and_settle(user, months)
 
     def rewarded(self, p: Purchase) -> None:
         """A completed purchase of a referred user credits its referrer the percent of its price, once."""
@@ -377,12 +388,13 @@ class LedgerMachine(RuleBasedStateMachine):
         retry=st.booleans(),
         # a top-up for an order refused for lack of money (its stars), part of this rule so no other rule runs less
         order=st.sampled_from([None, None, 50, 100, 700]),
-        cheaper=st.sampled_from([False, False, True]),  # the order was confirmed when the price was lower
+        # the order was confirmed when the price was lower / an operator raises the price while it waits
+        then=st.sampled_from(["paid_later", "paid_now", "confirmed_cheaper", "price_raised"]),
     )
-    def create_recharge(self, user, amount, key, retry, order=None, cheaper=False):
+    def create_recharge(self, user, amount, key, retry, order=None, then="paid_later"):
         made = [self.plain_recharge(user, amount, key, retry)]
         if order is not None:  # besides, not instead: the plain top-ups' branches run as often as before
-            made.append(self.top_up_for_a_refused_order(user, order, cheaper, key))
+            made.append(self.top_up_for_a_refused_order(user, order, then, key))
         return multiple(*[tx_id for tx_id in made if tx_id is not None])
 
     def plain_recharge(self, user, amount, key, retry):
@@ -398,17 +410,23 @@ class LedgerMachine(RuleBasedStateMachine):
         note("recharge created")
         return rec.tx_id
 
-    def top_up_for_a_refused_order(self, user, stars, cheaper, key):
+    def top_up_for_a_refused_order(self, user, stars, then, key):
         """A purchase from the balance refused for lack of money: the user tops up what is missing, and the order
-        waits for that top-up."""
+        waits for that top-up. None is opened while sales are paused, or for a price below today's (the user must
+        confirm again); an operator may raise the price while it waits."""
         key = None if key is None else f"top-up-{key}"  # keys of their own: the other requests' replays still happen
         price = self.current_policy().price(stars).amount
-        agreed = price - Decimal("0.01") if cheaper else price
+        agreed = price - Decimal("0.01") if then == "confirmed_cheaper" else price
         available = self.amount[user] - self.held[user]
         data = OrderTopUp(
             user_id=user, stars=stars, recipient="gift_wait", price=self.shop.money(str(agreed)), idempotency_key=key
         )
         request = (stars, agreed)
+        if (key is None or (user, key) not in self.keyed) and (self.paused or agreed < price):
+            with pytest.raises(SalesSuspended if self.paused else PriceAboveConfirmed):
+                self.run(self.shop.top_up_for_order(data))
+            note(f"order top-up refused: {'maintenance' if self.paused else 'price above the confirmed one'}")
+            return None
         result = self.keyed_request(user, "order", key, request, lambda: self.run(self.shop.top_up_for_order(data)))
         if result is None:
             return None
@@ -418,6 +436,11 @@ class LedgerMachine(RuleBasedStateMachine):
         rec.order = (stars, agreed)
         self.model_recharges[rec.tx_id] = rec
         note("order top-up created")
+        if then == "price_raised":  # and paid in full after the raise: dropped, the top-up stays on the balance
+            higher = {None: "0.02", "0.02": "0.0333"}.get(self.price_per_star, "0.05")
+            self.operator_changes_settings(price=higher, paused=False)
+        if then in ("paid_now", "price_raised"):
+            self.webhook(rec.tx_id, PaymentStatus.PAID, rec.amount, 1)
         return rec.tx_id
 
     @rule(
@@ -959,6 +982,8 @@ MUST_RUN = (
     "referral refused: referrer_joined_later",
     "referral reward credited",
     "order top-up created",
+    "order top-up refused: maintenance",
+    "order top-up refused: price above the confirmed one",
     "waiting order placed",
     "waiting order dropped: price_changed",
     "waiting order dropped: not_paid",
