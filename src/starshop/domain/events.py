@@ -167,7 +167,8 @@ class OrderDropped(Event):
 
 @attrs.frozen(kw_only=True)
 class InvoiceClosed(Event):
-    """A top-up invoice the bot showed (its message ``message_id``) expired or was cancelled unpaid (``status``)."""
+    """A top-up invoice the bot showed (its message ``message_id``) closed unpaid: ``status`` is ``expired``, ``failed``
+    or ``underpaid`` (too little came and nothing was credited)."""
 
     kind: ClassVar[str] = "invoice_closed"
     amount: Money

@@ -12,7 +12,7 @@ from starshop.application.use_cases.confirm_payment import ConfirmPayment
 from starshop.application.use_cases.expire_stale_invoices import ExpireStaleInvoices
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.remember_invoice_message import InvoiceMessage, RememberInvoiceMessage
-from starshop.domain import PaymentStatus
+from starshop.domain import Money, PaymentStatus
 from starshop.entrypoints.bot import language_lookup
 
 from .conftest import BotHarness
@@ -82,3 +82,24 @@ async def test_an_invoice_message_of_another_user_is_not_marked(harness: BotHarn
         remember = await scope.get(RememberInvoiceMessage)
         assert not await remember(InvoiceMessage(user_id=999, tx_id=order_id, message_id=1))
         assert not await remember(InvoiceMessage(user_id=101, tx_id="no-such-tx", message_id=1))
+
+
+async def test_an_underpaid_invoice_credited_nothing_loses_its_pay_button_and_says_an_operator_will_look(
+    harness: BotHarness,
+) -> None:
+    await harness.send("/start")
+    message_id, order_id = await invoice_message(harness, "/recharge 5")
+    gateway = await harness.gateway()
+    billed = gateway.invoices[order_id].amount
+    note = gateway.set_status(order_id, PaymentStatus.UNDERPAID, paid=Money.of("2", billed.currency))
+    async with harness.container() as scope:
+        await (await scope.get(ConfirmPayment))(note)
+    harness.fake.clear()
+    await relay(harness)
+    [edited] = harness.fake.calls_to("editMessageText")
+    assert edited.params["message_id"] == message_id
+    assert edited.text == (
+        "⚠ This invoice for 5.00 USD was paid short, so nothing was credited. "
+        "An operator will check your payment; do not pay it again."
+    )
+    assert edited.keyboard is None

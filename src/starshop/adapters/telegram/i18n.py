@@ -180,6 +180,10 @@ EN: dict[str, str] = {
     "n_reference": "🧾 Provider reference: {ref}",
     "n_invoice_closed_expired": "⌛ This invoice for {amount} expired unpaid; nothing was charged. See /recharge.",
     "n_invoice_closed_failed": "✖ This invoice for {amount} was cancelled; nothing was charged. Top up with /recharge.",
+    "n_invoice_closed_underpaid": (
+        "⚠ This invoice for {amount} was paid short, so nothing was credited. "
+        "An operator will check your payment; do not pay it again."
+    ),
     "n_tx_hash": "🔗 Transaction: {tx_hash}",
     "n_order_placed": (
         "✅ Your top-up arrived and your order is placed: {stars_nom} for @{recipient}, {price} reserved on your "
@@ -437,6 +441,10 @@ RU: dict[str, str] = {
     "n_reference": "🧾 Номер у поставщика: {ref}",
     "n_invoice_closed_expired": "⌛ Счёт на {amount} истёк неоплаченным; ничего не списано. Пополнить: /recharge.",
     "n_invoice_closed_failed": "✖ Счёт на {amount} отменён; ничего не списано. Пополнить: /recharge.",
+    "n_invoice_closed_underpaid": (
+        "⚠ Счёт на {amount} оплачен не полностью, поэтому ничего не зачислено. "
+        "Оператор проверит платёж; платить ещё раз не нужно."
+    ),
     "n_tx_hash": "🔗 Транзакция: {tx_hash}",
     "n_order_placed": (
         "✅ Пополнение пришло, заказ оформлен: {stars_nom} для @{recipient}, {price} зарезервировано на балансе. "

@@ -93,8 +93,11 @@ async def _drop_waiting_order(uow: UnitOfWork, recharge: Transaction, now: datet
     )
 
 
-async def invoice_closed(uow: UnitOfWork, recharge: Transaction) -> None:
-    """The closed (expired, cancelled, failed) recharge's invoice message in the bot is edited: its Pay button goes."""
+async def invoice_closed(uow: UnitOfWork, recharge: Transaction, *, why: str | None = None) -> None:
+    """The closed (expired, cancelled, failed) recharge's invoice message in the bot is edited: its Pay button goes.
+
+    ``why`` tells the user more than the status does (``underpaid``: money came, too little, and nothing was
+    credited: an operator looks at it)."""
     if recharge.chat_message_id is not None and recharge.status in (TxStatus.EXPIRED, TxStatus.FAILED):
         await uow.outbox.add(
             InvoiceClosed(
@@ -102,7 +105,7 @@ async def invoice_closed(uow: UnitOfWork, recharge: Transaction) -> None:
                 tx_id=recharge.id,
                 amount=recharge.amount,
                 message_id=recharge.chat_message_id,
-                status=recharge.status.value,
+                status=why or recharge.status.value,
             )
         )
 

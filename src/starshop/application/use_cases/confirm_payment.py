@@ -178,6 +178,7 @@ class ConfirmPayment:
         if tx.status.is_open:
             tx = tx.moved_to(TxStatus.FAILED, now)
             await cancel_waiting_purchase(uow, tx, now)
+            await invoice_closed(uow, tx, why="underpaid")
         await self._flag(uow, tx, f"underpaid: {received or 'unknown amount'} of {tx.amount}, nothing credited")
         return PaymentOutcome.FLAGGED
 
