@@ -25,6 +25,20 @@ async def test_the_confirmation_quotes_the_price_set_at_run_time(harness: BotHar
     assert "2.00 USD is reserved" in (reply.text or "")
 
 
+async def test_a_price_raised_after_the_confirmation_was_shown_charges_nothing_and_asks_to_confirm_again(
+    harness: BotHarness,
+) -> None:
+    await harness.send("/start")
+    await harness.bonus(101, "10.00")
+    assert "💵 Price: 1.65 USD" in ((await harness.said("/buy 100 @bob_gift")).text or "")
+    await change(harness, price_per_star="0.02", markup="0")  # while the user reads the screen
+    reply = await harness.confirmed()
+    assert reply.text == "The price has changed since you confirmed. Please start the order again with /buy."
+    balance = await harness.said("/balance")
+    assert "Reserved for orders in progress: 0.00 USD" in (balance.text or "")
+    assert "10.00 USD" in (balance.text or "")
+
+
 async def test_least_and_most_stars_set_at_run_time_bound_what_is_typed(harness: BotHarness) -> None:
     await harness.send("/start")
     await change(harness, min_stars="100", max_stars="500")

@@ -309,6 +309,7 @@ async def confirmed(
                 recipient=data["recipient"],
                 pay_with=PayWith(data["pay_with"]),
                 idempotency_key=data["key"],
+                max_price=config.currency_money(data["price"]),  # what this screen showed: never charged above it
             )
         )
     except InsufficientFunds as e:
