@@ -2,12 +2,18 @@
 quote follow at once, maintenance refuses purchases with the operator's message and lets top-ups through. A missing
 or forged key, a malformed or out-of-range value changes nothing."""
 
+from dataclasses import fields
+from typing import get_args
+
 import httpx
 import pytest
 
+from starshop.domain import SettingKey
 from starshop.entrypoints.ioc import build_container
 from starshop.entrypoints.settings import Secret, Settings
 from starshop.entrypoints.web import create_app
+from starshop.entrypoints.web.api.bodies import SettingsBody
+from starshop.entrypoints.web.api.views import SettingName
 from starshop.entrypoints.web.auth import OperatorAuth, init_data_for
 from tests.support import free_port, serving
 
@@ -126,6 +132,8 @@ async def test_without_an_operator_key_nothing_is_read_or_changed(api, headers):
         ({"premium_prices": "garbage"}, "invalid_setting"),
         ({"premium_prices": "3:1," * 20}, "validation_error"),
         ({"reset": ["nothing"]}, "validation_error"),
+        ({"price": "0.03"}, "validation_error"),  # a misspelt setting is not a silent no-op
+        ({"price_per_star": "0.03", "maintainance": True}, "validation_error"),
         ({"markup": "0.2", "reset": ["markup"]}, "validation_error"),
         ([1, 2], "validation_error"),
     ],
@@ -202,3 +210,8 @@ async def test_maintenance_refuses_purchases_with_the_message_and_lets_top_ups_t
     assert [t["type"] for t in history] == ["recharge"]
     await api.patch(SETTINGS, json={"maintenance": False}, headers=OP)
     assert (await api.get("/api/v1/shop")).json()["sales_paused"] is False
+
+
+def test_the_settings_the_api_names_are_the_domains():
+    assert set(get_args(SettingName)) == {key.value for key in SettingKey}
+    assert set(get_args(SettingName)) == {f.name for f in fields(SettingsBody)} - {"reset"}

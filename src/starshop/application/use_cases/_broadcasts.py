@@ -6,10 +6,8 @@ import hashlib
 
 import attrs
 
+from starshop.application.use_cases._operator import KEY_NAMESPACE  # broadcasts have their own table, same prefix
 from starshop.domain.broadcast import Message, Segment, message_of
-
-# Broadcast keys live apart from transaction keys (their own table), but keep the operator prefix for one reading.
-KEY_NAMESPACE = "operator/"
 
 
 @attrs.frozen(kw_only=True)

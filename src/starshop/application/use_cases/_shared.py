@@ -19,6 +19,7 @@ from starshop.domain import (
     Defaults,
     DropReason,
     Invoice,
+    Money,
     OrderState,
     Overrides,
     PromoCode,
@@ -27,6 +28,7 @@ from starshop.domain import (
     ShopSettings,
     Transaction,
     TxStatus,
+    WaitingOrder,
     referral_reward,
 )
 from starshop.domain.events import BalanceChanged, InvoiceClosed, OrderDropped, OrderFunded, PurchaseCancelled
@@ -80,15 +82,23 @@ async def _drop_waiting_order(uow: UnitOfWork, recharge: Transaction, now: datet
     order = await uow.waiting_orders.get(recharge.id, lock=True)
     if order is None or order.state is not OrderState.WAITING:
         return
-    await uow.waiting_orders.update(order.dropped(DropReason.NOT_PAID, now))
+    await drop_waiting_order(uow, order, DropReason.NOT_PAID, now, price=order.price)
+
+
+async def drop_waiting_order(
+    uow: UnitOfWork, order: WaitingOrder, reason: DropReason, now: datetime, *, price: Money
+) -> None:
+    """The waiting ``order`` (locked by the caller) is dropped and its user told why, with the ``price`` that
+    decided it (the confirmed one, or today's when that rose above it)."""
+    await uow.waiting_orders.update(order.dropped(reason, now))
     await uow.outbox.add(
         OrderDropped(
             user_id=order.user_id,
             tx_id=order.recharge_id,
             stars=order.stars,
             recipient=order.recipient,
-            price=order.price,
-            reason=DropReason.NOT_PAID.value,
+            price=price,
+            reason=reason.value,
         )
     )
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from starshop.application.errors import ApplicationError, PaymentGatewayUnavailable, PriceAboveConfirmed
 from starshop.application.ports import Clock, UnitOfWork
-from starshop.application.use_cases._shared import current_settings
+from starshop.application.use_cases._shared import current_settings, drop_waiting_order
 from starshop.application.use_cases.buy_stars import BuyStars, BuyStarsInput
 from starshop.domain import (
     Defaults,
@@ -16,7 +16,7 @@ from starshop.domain import (
     TxStatus,
     WaitingOrder,
 )
-from starshop.domain.events import OrderDropped, OrderPlaced
+from starshop.domain.events import OrderPlaced
 
 
 class PlaceWaitingOrder:
@@ -103,16 +103,6 @@ class PlaceWaitingOrder:
                 await uow.waiting_orders.update(fresh.placed(made.id, self._clock.now()))
                 await uow.commit()
                 return OrderState.PLACED
-            await uow.waiting_orders.update(fresh.dropped(reason, self._clock.now()))
-            await uow.outbox.add(
-                OrderDropped(
-                    user_id=order.user_id,
-                    tx_id=order.recharge_id,
-                    stars=order.stars,
-                    recipient=order.recipient,
-                    price=price,
-                    reason=reason.value,
-                )
-            )
+            await drop_waiting_order(uow, fresh, reason, self._clock.now(), price=price)
             await uow.commit()
         return OrderState.DROPPED

@@ -19,6 +19,8 @@ from litestar import Request
 from litestar.exceptions import ClientException, SerializationException, ValidationException
 from msgspec import Meta
 
+from starshop.entrypoints.web.api.views import SettingName
+
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$"
 Amount = Annotated[str, Meta(pattern=AMOUNT_PATTERN, description='an exact decimal string, e.g. "10.50"')]
 Stars = Annotated[int, Meta(ge=1, le=10_000_000)]
@@ -100,16 +102,6 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
         raise ValidationException(detail="the request is invalid", extra=extra) from None
 
 
-SettingName = Literal[
-    "price_per_star",
-    "markup",
-    "min_stars",
-    "max_stars",
-    "wallet_floor",
-    "maintenance",
-    "maintenance_message",
-    "premium_prices",
-]
 SettingStars = Annotated[int, Meta(ge=1, le=10_000_000)]
 
 

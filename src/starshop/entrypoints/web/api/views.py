@@ -336,30 +336,25 @@ class ShopSettings(Struct, kw_only=True):
 
     @classmethod
     def of(cls, settings: domain.ShopSettings) -> ShopSettings:
-        d = settings.defaults
+        configured = domain.ShopSettings.of(settings.defaults, domain.Overrides())  # nothing set at run time
         return cls(
-            values=SettingValues(
-                price_per_star=format(settings.policy.price_per_star, "f"),
-                markup=format(settings.policy.markup, "f"),
-                min_stars=settings.policy.min_stars,
-                max_stars=settings.policy.max_stars,
-                wallet_floor=_plain(settings.wallet_floor),
-                maintenance=settings.maintenance,
-                maintenance_message=settings.maintenance_message,
-                premium_prices=settings.premium.text,
-            ),
-            defaults=SettingValues(
-                price_per_star=format(d.policy.price_per_star, "f"),
-                markup=format(d.policy.markup, "f"),
-                min_stars=d.policy.min_stars,
-                max_stars=d.policy.max_stars,
-                wallet_floor=_plain(d.wallet_floor),
-                maintenance=False,
-                maintenance_message=d.maintenance_message,
-                premium_prices=d.premium.text,
-            ),
+            values=_values(settings),
+            defaults=_values(configured),
             overridden=[k.value for k in settings.overrides.overridden],
         )
+
+
+def _values(settings: domain.ShopSettings) -> SettingValues:
+    return SettingValues(
+        price_per_star=format(settings.policy.price_per_star, "f"),
+        markup=format(settings.policy.markup, "f"),
+        min_stars=settings.policy.min_stars,
+        max_stars=settings.policy.max_stars,
+        wallet_floor=_plain(settings.wallet_floor),
+        maintenance=settings.maintenance,
+        maintenance_message=settings.maintenance_message,
+        premium_prices=settings.premium.text,
+    )
 
 
 class SettingsAuditEntry(Struct, kw_only=True):
