@@ -144,3 +144,19 @@ async def test_concurrent_copies_of_one_request_make_one_broadcast(api):
     assert len({a.json()["id"] for a in answers}) == 1
     assert [a.headers["idempotent-replayed"] for a in answers].count("false") == 1
     assert len(await listed(api)) == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-API-Key": "not-an-operator-key-000"},
+        {"X-API-Key": OPERATOR_KEY + "x"},
+        {"Authorization": f"tma {init_data_for(PEOPLE[0], BOT_TOKEN)}"},  # a user, not an operator
+    ],
+)
+async def test_a_cancel_without_an_operators_key_leaves_the_broadcast_sending(api, headers):
+    made = (await api.post(URL, json=BODY, headers=keyed("b-keep"))).json()
+    refused = await api.post(f"{URL}/{made['id']}/cancel", headers=headers)
+    assert refused.status_code in (401, 403), refused.text
+    assert (await api.get(f"{URL}/{made['id']}", headers=OP)).json()["status"] == "sending"

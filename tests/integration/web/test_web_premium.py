@@ -17,6 +17,7 @@ from tests.integration.web.test_web_storefront_api import BOT_TOKEN, funded, set
 from tests.support import free_port, serving
 
 PRICES = {3: Decimal("12.99"), 6: Decimal("16.99"), 12: Decimal("29.99")}
+OPERATOR = {"X-API-Key": "operator-key-0123456789"}
 
 
 async def serve(sqlite_url: str, **changes: object) -> AsyncIterator[httpx.AsyncClient]:
@@ -31,7 +32,8 @@ async def serve(sqlite_url: str, **changes: object) -> AsyncIterator[httpx.Async
 
 @pytest.fixture
 async def api(sqlite_url):
-    async for client in serve(sqlite_url, premium_prices=PRICES):
+    operators = frozenset({Secret(OPERATOR["X-API-Key"])})
+    async for client in serve(sqlite_url, premium_prices=PRICES, api_keys=operators):
         yield client
 
 
@@ -91,6 +93,21 @@ async def test_a_premium_gift_is_bought_held_delivered_and_named(api):
     assert await balance(api) == ("7.01", "0.00")
     history = (await api.get("/api/v1/transactions", headers=tma())).json()
     assert history["items"][0]["product"] == "premium"
+
+
+async def test_in_maintenance_a_premium_gift_is_refused_503_with_the_message_and_nothing_is_held(api):
+    await funded(api, "20.00")
+    paused = {"maintenance": True, "maintenance_message": "Back at noon."}
+    assert (await api.patch("/api/v1/admin/settings", json=paused, headers=OPERATOR)).status_code == 200
+    quote = await api.get("/api/v1/quote", params={"product": "premium", "months": 3}, headers=tma())
+    assert quote.json()["sales_paused"] is True
+    answer = await buy(api, {"product": "premium", "months": 3, "recipient": "@bob_gift"})
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"]["code"] == "maintenance"
+    assert "Back at noon." in answer.json()["error"]["message"]
+    assert await balance(api) == ("20.00", "0.00")
+    history = (await api.get("/api/v1/transactions", headers=tma())).json()
+    assert [item["type"] for item in history["items"]] == ["recharge"]
 
 
 async def test_a_refused_gift_is_refunded(api):
