@@ -1,6 +1,6 @@
-"""The one-step credit (``PaymentCredits``, migration 0011): decided on an unlocked read, written only if neither the
-recharge nor its balance changed meanwhile; otherwise nothing is written and ``ConfirmPayment`` decides under the
-lock. Real Postgres, separate connections."""
+"""The one-step credit (``PaymentCredits``, migrations 0011 and 0012): decided on an unlocked read, written (with
+the webhook's history row) only if neither the recharge nor its balance changed meanwhile; otherwise nothing is
+written and ``ConfirmPayment`` decides under the lock. Real Postgres, separate connections."""
 
 from __future__ import annotations
 
@@ -94,6 +94,47 @@ async def test_a_paid_recharge_is_credited_in_one_step_with_the_events_the_locke
             BalanceChanged(user_id=1, tx_id=recharge.id, amount=usd("25.00"), held=usd("0"), reason="recharge")
         ),
     ]
+
+
+async def test_a_webhook_credited_in_one_step_is_kept_in_the_history_in_that_step_and_its_repeat_counted(
+    engine: AsyncEngine,
+) -> None:
+    clock, ids = FixedClock(), SequentialIds()
+    recharge, note = await _paid_recharge(engine, clock, ids, 2, "10.00")
+    uow = _Watched(engine, clock)
+    confirm = ConfirmPayment(uow, clock, default_config())
+    assert await confirm(note, webhook=True) is PaymentOutcome.CREDITED
+    assert uow.applied == [True]  # the one step, history included
+    assert await confirm(note, webhook=True) is PaymentOutcome.DUPLICATE  # the locked way: completed already
+    async with SqlaUnitOfWork(engine, clock) as check:
+        [kept] = await check.webhooks.of(recharge.id)
+    assert (kept.outcome, kept.status, kept.amount, kept.repeats) == ("credited", "paid", usd("10.00"), 1)
+    assert kept.invoice_uuid == note.invoice_uuid and kept.received_at == clock.now()
+
+
+async def test_a_recharge_an_order_waits_for_is_never_credited_in_one_step(engine: AsyncEngine) -> None:
+    clock, ids = FixedClock(), SequentialIds()
+    recharge, note = await _paid_recharge(engine, clock, ids, 3, "10.00")
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO waiting_orders (recharge_id, user_id, stars, recipient, price, currency, state,"
+                " created_at, updated_at) VALUES (:id, 3, 100, 'gift_wait', 1.65, 'USD', 'waiting', now(), now())"
+            ),
+            {"id": recharge.id},
+        )
+    uow = _Watched(engine, clock)
+    async with uow:
+        seen = await uow.credits.snapshot(note.order_id)
+    assert seen is not None and seen.has_order
+    assert await ConfirmPayment(uow, clock, default_config())(note, webhook=True) is PaymentOutcome.CREDITED
+    assert uow.applied == []  # the locked way, which also queues the order (OrderFunded)
+    assert "order_funded" in await _kinds(engine)
+
+
+async def _kinds(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        return [row[0] for row in await conn.execute(text("SELECT kind FROM outbox ORDER BY id"))]
 
 
 @pytest.mark.parametrize(

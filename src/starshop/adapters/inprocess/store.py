@@ -316,15 +316,25 @@ class _Credits:
         balance = None if tx is None else self._t.balances.get(tx.user_id)
         if tx is None or balance is None:
             return None
-        return CreditSnapshot(tx=tx, balance=balance, version=(tx, balance))
+        has_order = tx.id in self._t.waiting_orders
+        return CreditSnapshot(tx=tx, balance=balance, version=(tx, balance), has_order=has_order)
 
-    async def apply(self, seen: CreditSnapshot, tx: Transaction, balance: Balance, events: Sequence[Event]) -> bool:
+    async def apply(
+        self,
+        seen: CreditSnapshot,
+        tx: Transaction,
+        balance: Balance,
+        events: Sequence[Event],
+        webhook: ReceivedWebhook | None = None,
+    ) -> bool:
         if (self._t.transactions.get(tx.id), self._t.balances.get(balance.user_id)) != seen.version:
             return False
         self._t.transactions[tx.id] = tx
         self._t.balances[balance.user_id] = balance
         for event in events:
             await _Outbox(self._t).add(event)
+        if webhook is not None and webhook.tx_id == tx.id:
+            await InMemoryWebhooks(self._t.webhooks).record(webhook)
         return True
 
 

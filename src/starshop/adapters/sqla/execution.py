@@ -46,10 +46,15 @@ class Query:
     of work, such a statement sees what it would see as the first statement of a transaction (each statement takes
     its own snapshot), so the asyncpg path runs it on its own until something writes or locks, and only then sends
     ``BEGIN``: a balance or idempotency-key lookup is one round trip instead of three.
+
+    ``standalone``: a statement that is a whole transaction by itself (it checks what it relies on and writes
+    everything the unit of work needs, or nothing). As a unit of work's first write it runs without ``BEGIN``, so it
+    commits as it runs; the caller writes nothing after it that must commit with it.
     """
 
     stmt: Executable
     compiled: dict[Hashable, _Compiled] = attrs.field(factory=dict, repr=False)
+    standalone: bool = attrs.field(default=False, kw_only=True)
     plain_read: bool = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -245,7 +250,7 @@ class AsyncpgExecution(Execution):
     async def _prepare(self, query: Query, params: Mapping[str, Any] | None) -> tuple[_Compiled, list[Any]]:
         given = params or {}
         compiled = self._compile(query, given)
-        if not query.plain_read:
+        if not query.plain_read and not (query.standalone and self._tx is None):
             await self._begin()
         return compiled, compiled.arguments(given)
 

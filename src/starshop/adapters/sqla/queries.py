@@ -216,7 +216,7 @@ IN_FLIGHT_PURCHASES = Query(
     .limit(_LIMIT)
 )
 
-# --- a credit in one step (Postgres: the function of migration 0011; docs/performance.md)
+# --- a credit in one step (Postgres: the function of migrations 0011 and 0012; docs/performance.md)
 
 CREDIT_SNAPSHOT = Query(
     select(
@@ -225,6 +225,7 @@ CREDIT_SNAPSHOT = Query(
         _b.amount.label("b_amount"),
         _b.held.label("b_held"),
         _b.currency.label("b_currency"),
+        exists().where(waiting_orders.c.recharge_id == _t.id).label("has_order"),
     )
     .select_from(transactions.join(balances, _b.user_id == _t.user_id))
     .where(_t.order_id == bindparam("order_id"))
@@ -232,9 +233,11 @@ CREDIT_SNAPSHOT = Query(
 APPLY_CREDIT = Query(
     text(
         "SELECT starshop_apply_credit(:tx_id, :tx_version, :status, :gateway_status, :amount, :updated_at, :user_id,"
-        " :currency, :amount_before, :held_before, :amount_after, :now, :keys, :kinds, :user_ids, :payloads)"
-        " AS applied"
+        " :currency, :amount_before, :held_before, :amount_after, :now, :keys, :kinds, :user_ids, :payloads,"
+        " :w_fingerprint, :w_invoice_uuid, :w_status, :w_amount, :w_currency, :w_paid_amount, :w_outcome,"
+        " :w_received_at, :w_keep) AS applied"
     ).columns(applied=Boolean()),
+    standalone=True,
 )
 CREDIT_COLUMNS = frozenset({"status", "gateway_status", "amount", "updated_at"})
 """The journal columns the function writes; a transition that changes any other one takes the locked way."""

@@ -373,6 +373,7 @@ class CreditSnapshot:
     tx: Transaction
     balance: Balance
     version: object
+    has_order: bool = False  # an order waits (or waited) for this recharge: its credit takes the locked way
 
 
 class PaymentCredits(Protocol):
@@ -388,10 +389,18 @@ class PaymentCredits(Protocol):
         """The recharge of ``order_id`` and its owner's balance, unlocked; ``None`` when either is missing or when
         this adapter offers no such step (the caller then takes the locked way)."""
 
-    async def apply(self, seen: CreditSnapshot, tx: Transaction, balance: Balance, events: Sequence[Event]) -> bool:
-        """Write ``tx`` (only the columns that differ from ``seen.tx``) and ``balance``, and add ``events``, if the
-        journal row and the balance are still as ``seen``; ``False`` and nothing written otherwise. Committed with
-        the unit of work (at once on Postgres, where it is one statement)."""
+    async def apply(
+        self,
+        seen: CreditSnapshot,
+        tx: Transaction,
+        balance: Balance,
+        events: Sequence[Event],
+        webhook: ReceivedWebhook | None = None,
+    ) -> bool:
+        """Write ``tx`` (only the columns that differ from ``seen.tx``) and ``balance``, add ``events`` and keep
+        ``webhook`` in the recharge's history as ``WebhookLog.record`` would, if the journal row and the balance are
+        still as ``seen``; ``False`` and nothing written otherwise. It is the unit of work's whole write: on
+        Postgres one statement that commits as it runs, elsewhere committed with the unit of work."""
 
 
 class UnitOfWork(Protocol):

@@ -69,34 +69,29 @@ class ConfirmPayment:
 
     async def __call__(self, note: PaymentNotification, *, webhook: bool = False) -> PaymentOutcome:
         async with self._uow as uow:
-            done = await self._credit_in_one_step(uow, note)
-            if done is None:
-                tx = await uow.transactions.by_order_id(note.order_id, lock=True)
-                if tx is None or tx.type is not TxType.RECHARGE:
-                    return PaymentOutcome.UNKNOWN_ORDER
-                done = tx.id, await self._apply(uow, tx, note)
-            tx_id, outcome = done
+            if await self._credit_in_one_step(uow, note, webhook=webhook):
+                return PaymentOutcome.CREDITED
+            tx = await uow.transactions.by_order_id(note.order_id, lock=True)
+            if tx is None or tx.type is not TxType.RECHARGE:
+                return PaymentOutcome.UNKNOWN_ORDER
+            outcome = await self._apply(uow, tx, note)
             if webhook:
-                await uow.webhooks.record(_received(tx_id, note, outcome, self._clock.now()))
+                await uow.webhooks.record(_received(tx.id, note, outcome, self._clock.now()))
             await uow.commit()
         return outcome
 
-    async def _credit_in_one_step(
-        self, uow: UnitOfWork, note: PaymentNotification
-    ) -> tuple[str, PaymentOutcome] | None:
-        """The recharge's id and ``CREDITED`` when the payment was credited in one step, ``None`` when the locked way
-        must decide."""
+    async def _credit_in_one_step(self, uow: UnitOfWork, note: PaymentNotification, *, webhook: bool) -> bool:
+        """``True`` when the payment was credited in one step (the webhook kept with it, and committed); ``False``
+        when the locked way must decide (nothing was written)."""
         if not note.status.credits:
-            return None
+            return False
         seen = await uow.credits.snapshot(note.order_id)
-        if seen is None:
-            return None
+        if seen is None or seen.has_order:  # an order made with the recharge: its credit places that order
+            return False
         tx = seen.tx
         simple = tx.type is TxType.RECHARGE and tx.status.is_open and tx.purchase_id is None
         if not simple or _mismatch(tx, note) or tx.amount.currency != seen.balance.currency:
-            return None
-        if await uow.waiting_orders.get(tx.id) is not None:  # made with the recharge: its credit places the order
-            return None
+            return False
         now = self._clock.now()
         tx = tx.evolve(gateway_status=note.status.value, updated_at=now).moved_to(TxStatus.COMPLETED, now)
         balance = seen.balance.credit(tx.amount)
@@ -104,7 +99,11 @@ class ConfirmPayment:
             PaymentReceived(user_id=tx.user_id, tx_id=tx.id, amount=tx.amount, balance=balance.amount),
             balance_change(balance, tx, "recharge"),
         ]
-        return (tx.id, PaymentOutcome.CREDITED) if await uow.credits.apply(seen, tx, balance, events) else None
+        kept = _received(tx.id, note, PaymentOutcome.CREDITED, now) if webhook else None
+        if not await uow.credits.apply(seen, tx, balance, events, kept):
+            return False
+        await uow.commit()  # nothing left on Postgres, where the statement committed as it ran
+        return True
 
     async def _apply(self, uow: UnitOfWork, tx: Transaction, note: PaymentNotification) -> PaymentOutcome:
         now = self._clock.now()
