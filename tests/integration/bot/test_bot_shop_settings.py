@@ -46,6 +46,14 @@ async def test_least_and_most_stars_set_at_run_time_bound_what_is_typed(harness:
     assert "500" in ((await harness.said("/buy 501")).text or "")
 
 
+async def test_help_names_the_least_stars_in_force(harness: BotHarness) -> None:
+    await harness.send("/start")
+    assert "buy stars (at least 50)" in ((await harness.said("/help")).text or "")
+    await change(harness, min_stars="100")
+    assert "buy stars (at least 100)" in ((await harness.said("/help")).text or "")
+    assert "купить звёзды (от 100)" in ((await harness.said("/help", lang="ru")).text or "")
+
+
 async def test_in_maintenance_buying_answers_the_operators_message(harness: BotHarness) -> None:
     await harness.send("/start")
     await harness.bonus(101, "10.00")

@@ -138,7 +138,7 @@ EN: dict[str, str] = {
         "valid until {expires}; the order is placed as soon as the payment arrives."
     ),
     # errors by code
-    "e_invalid_star_amount": "That number of stars cannot be bought (at least {min}).",
+    "e_invalid_star_amount": "That number of stars cannot be bought now. /buy shows the amounts on sale.",
     "e_invalid_recipient": "That is not a Telegram username: 5–32 Latin letters, digits or _.",
     "e_invalid_amount": "That amount is not valid.",
     "e_invalid_money": "That amount is not valid.",
@@ -400,7 +400,7 @@ RU: dict[str, str] = {
         "🧾 Пополнение на {amount} для заказа {stars} ⭐ для @{recipient}: оплатите по ссылке ниже. Счёт действует "
         "до {expires}; заказ оформится, как только придёт платёж."
     ),
-    "e_invalid_star_amount": "Такое количество звёзд купить нельзя (минимум {min}).",
+    "e_invalid_star_amount": "Такое количество звёзд сейчас купить нельзя. Доступные количества: /buy.",
     "e_invalid_recipient": "Это не username в Telegram: 5–32 латинские буквы, цифры или _.",
     "e_invalid_amount": "Неверная сумма.",
     "e_invalid_money": "Неверная сумма.",

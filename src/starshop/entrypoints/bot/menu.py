@@ -17,7 +17,7 @@ from starshop.application.use_cases.get_history import GetHistory, HistoryQuery
 from starshop.application.use_cases.get_shop_settings import GetShopSettings
 from starshop.application.use_cases.register_user import RegisterUser, TelegramProfile
 from starshop.application.use_cases.set_language import LanguageChoice, SetLanguage
-from starshop.domain import MIN_STARS, code_of_start
+from starshop.domain import code_of_start
 from starshop.entrypoints.bot import keyboards, render
 from starshop.entrypoints.bot.callbacks import HistoryCb, LangCb, MenuCb
 from starshop.entrypoints.bot.replies import Event, quoted, say
@@ -109,8 +109,13 @@ async def show_history(event: Event, lang: str, history: GetHistory, *, page: in
 
 
 @routes.message(Command("help"))
-async def help_command(message: Message, lang: str) -> None:
-    await say(message, text(lang, "help", min=MIN_STARS))
+async def help_command(message: Message, lang: str, shop_settings: FromDishka[GetShopSettings]) -> None:
+    await say(message, await help_text(lang, shop_settings))
+
+
+async def help_text(lang: str, shop_settings: GetShopSettings) -> str:
+    """The commands, with the least stars in force (an operator may have raised it)."""
+    return text(lang, "help", min=(await shop_settings()).policy.min_stars)
 
 
 @routes.message(Command("lang"))
@@ -151,5 +156,5 @@ async def menu_lang(callback: CallbackQuery, lang: str) -> None:
 
 
 @routes.callback_query(MenuCb.filter(F.action == "help"))
-async def menu_help(callback: CallbackQuery, lang: str) -> None:
-    await say(callback, text(lang, "help", min=MIN_STARS))
+async def menu_help(callback: CallbackQuery, lang: str, shop_settings: FromDishka[GetShopSettings]) -> None:
+    await say(callback, await help_text(lang, shop_settings))

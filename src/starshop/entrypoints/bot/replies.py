@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from starshop.adapters.telegram.i18n import has, text
 from starshop.application.config import ShopConfig
-from starshop.domain import MIN_STARS, DomainError, InsufficientFunds, Money, SalesSuspended
+from starshop.domain import DomainError, InsufficientFunds, Money, SalesSuspended
 from starshop.entrypoints.bot import keyboards
 
 Event = Message | CallbackQuery
@@ -95,4 +95,4 @@ def error_reply(lang: str, error: DomainError, config: ShopConfig | None) -> tup
     if isinstance(error, SalesSuspended):
         return text(lang, "e_maintenance", message=str(error)), None
     key = f"e_{error.code}"
-    return text(lang, key if has(key) else "e_generic", min=MIN_STARS), None
+    return text(lang, key if has(key) else "e_generic"), None
