@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from starshop.application.use_cases.change_shop_settings import SettingsEdit
 from starshop.application.use_cases.grant_bonus import OperatorCredit
 from starshop.application.use_cases.register_user import TelegramProfile
 from starshop.application.use_cases.top_up_for_order import OrderTopUp
@@ -70,8 +71,9 @@ async def test_an_order_whose_price_rose_above_the_confirmed_one_is_dropped_and_
     shop: InMemoryShop,
 ) -> None:
     await shop.register_user(TelegramProfile(user_id=2))
-    confirmed = shop.policy.price(100) - shop.money("0.01")  # confirmed before the price went up
+    confirmed = shop.policy.price(100)
     result = await shop.top_up_for_order(OrderTopUp(user_id=2, stars=100, recipient="pricey_one", price=confirmed))
+    await shop.change_shop_settings(SettingsEdit(actor="telegram:1", values={"price_per_star": "0.02"}))  # meanwhile
     note = shop.gateway.set_status(result.recharge.order_id, PaymentStatus.PAID)
     await asyncio.gather(*(shop.confirm_payment(note) for _ in range(3)))
     states = await asyncio.gather(*(shop.place_waiting_order(result.recharge.id) for _ in range(4)))
