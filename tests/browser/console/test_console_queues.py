@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 
+import httpx
+
 from . import shop
 from .conftest import ARTIFACTS, LOOKUP_AFTER
 from .test_console_dashboard import sign_in
+from .test_console_people import find
 
 
 def test_an_operator_resolves_an_unknown_purchase_from_the_queue(page, server, operator):
@@ -45,3 +48,43 @@ def test_an_operator_resolves_an_unknown_purchase_from_the_queue(page, server, o
     balance = operator.get("/api/v1/admin/users/6001").json()["balance"]
     assert (balance["amount"], balance["held"]) == ("3.00", "0.00")
     page.wait_for_function(f"() => !document.querySelector(\"[data-id='{tx_id}']\")")
+
+
+def test_a_premium_gift_in_the_queue_is_named_by_its_months(page, server, operator):
+    """Premium set at run time; a gift whose delivery is unknown reads as Telegram Premium, never as stars."""
+    sold = operator.patch("/api/v1/admin/settings", json={"premium_prices": "3:12.99"})
+    assert sold.status_code == 200, sold.text
+    try:
+        who = shop.user(server, 6002, "queue_premium")
+        operator.get("/api/v1/me", headers=who)
+        granted = operator.post(
+            "/api/v1/admin/users/6002/bonus",
+            json={"amount": "20.00", "reason": "queue test"},
+            headers={"Idempotency-Key": "queue-premium-seed"},
+        )
+        assert granted.status_code == 201, granted.text
+        made = httpx.post(
+            f"{server}/api/v1/purchases",
+            json={"product": "premium", "months": 3, "recipient": "@lost_premium"},
+            headers=who | {"Idempotency-Key": "queue-p1"},
+            timeout=10,
+        )
+        assert made.status_code == 201, made.text
+        tx_id = made.json()["id"]
+        shop.wait(operator, tx_id, lambda t: t["delivery_unknown"], "the delivery never became unknown")
+        sign_in(page, server)
+        page.get_by_test_id("kpi-sales").wait_for()
+        page.goto(f"{server}/admin#queues")
+        item = page.locator(f"[data-testid=flagged-item][data-id='{tx_id}']")
+        item.wait_for()
+        shown = item.inner_text()
+        assert "Telegram Premium, 3 months, to @lost_premium" in shown
+        assert "undefined" not in shown and "★" not in shown
+        page.screenshot(path=str(ARTIFACTS / "queue-premium.png"), full_page=True)
+        page.get_by_role("link", name="People and money").click()
+        find(page, "6002")
+        row = page.locator(f"[data-testid=tx-row][data-id='{tx_id}']")
+        row.wait_for()
+        assert "Telegram Premium, 3 months, to @lost_premium" in row.inner_text()
+    finally:
+        operator.patch("/api/v1/admin/settings", json={"reset": ["premium_prices"]})

@@ -4,10 +4,11 @@
 import { api, newKey } from "./api.js";
 import { grouped } from "./dashboard.js";
 import { clear, h } from "./dom.js";
+import { purchased } from "./names.js";
 
 const PAGE = 10;
 const STATUSES = ["pending", "processing", "completed", "failed", "cancelled", "expired"];
-const TYPES = ["recharge", "purchase", "refund", "bonus", "adjustment", "promo"];
+const TYPES = ["recharge", "purchase", "refund", "bonus", "adjustment", "promo", "referral"];
 
 function when(iso) {
   return iso ? iso.replace("T", " ").slice(0, 16) : "";
@@ -18,7 +19,7 @@ function pill(text, cls) {
 }
 
 function what(tx) {
-  if (tx.stars) return `${tx.stars} ★ to @${tx.recipient}`;
+  if (tx.type === "purchase" && tx.recipient) return purchased(tx);
   return tx.description || tx.type;
 }
 

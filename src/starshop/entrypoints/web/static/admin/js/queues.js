@@ -3,6 +3,7 @@
 // will be checked with) and the guarded resolve; each message set aside can be released back to the relay.
 import { api, newKey } from "./api.js";
 import { clear, h } from "./dom.js";
+import { bought, purchased } from "./names.js";
 
 function when(iso) {
   return iso ? iso.replace("T", " ").slice(0, 19) + " UTC" : "";
@@ -64,7 +65,7 @@ function resolver(tx, reload) {
     } }, outcome, ref, reason, button);
     clear(box).append(
       h("p", {}, h("strong", {}, "Provider: "), order
-        ? ["order ", h("code", {}, order.ref_id), order.cost ? ` (cost ${order.cost})` : "", " — the stars were bought"]
+        ? ["order ", h("code", {}, order.ref_id), order.cost ? ` (cost ${order.cost})` : "", ` — ${bought(tx)}`]
         : "no order for this purchase — nothing was bought",
       " · accepts ", h("strong", {}, found.accepted_verdict)),
       ...(found.settleable ? [] : [h("p", { class: "muted" }, "Not settleable now: " + found.why_not)]),
@@ -78,7 +79,7 @@ function purchaseItem(tx, reload) {
   const unknown = tx.delivery_unknown && tx.status === "processing";
   return h("div", { class: "card section", testid: "flagged-item", "data-id": tx.id },
     h("div", { class: "row" },
-      h("strong", {}, `${tx.stars} ★ to @${tx.recipient}`), pill(tx.status),
+      h("strong", {}, purchased(tx)), pill(tx.status),
       unknown ? pill("outcome unknown", "flag") : null, tx.flag ? pill("flag: " + tx.flag, "flag") : null,
       h("span", { class: "spacer" }), h("span", { class: "muted small" }, `${tx.amount} ${tx.currency}`)),
     h("p", { class: "muted small" }, h("span", { class: "mono" }, tx.id), ` · user ${tx.user_id} · created `,
