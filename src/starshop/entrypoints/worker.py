@@ -6,7 +6,8 @@ runs from enter to exit (see ``runtime``); ``worker_pieces`` gives all three.
   doubles); ``place_order`` runs ``PlaceWaitingOrder`` for the credited top-up it carries (its idempotency key
   stops doubles); ``send_broadcast`` sends a slice of a broadcast with ``SendBroadcast`` (which queues the rest);
 - sweeper: ``ReconcilePurchases`` and ``ExpireStaleInvoices`` drive anything left half-way to an end;
-  ``ResumeBroadcasts`` queues again a broadcast whose worker stopped; then ``WatchOperations`` raises the alerts no
+  ``ResumeBroadcasts`` queues again a broadcast whose worker stopped, ``ResumeWaitingOrders`` an order whose top-up
+  was credited but whose placing task was lost; then ``WatchOperations`` raises the alerts no
   event carries (wallet near its floor, a breaker open, a message set aside).
 Each step runs in its own request scope; a failing step is logged and tried again on the next tick.
 """
@@ -31,6 +32,7 @@ from starshop.application.use_cases.place_waiting_order import PlaceWaitingOrder
 from starshop.application.use_cases.reconcile_purchases import ReconcilePurchases
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
+from starshop.application.use_cases.resume_waiting_orders import ResumeWaitingOrders
 from starshop.application.use_cases.send_broadcast import SendBroadcast
 from starshop.application.use_cases.watch_operations import WatchOperations
 from starshop.entrypoints.ioc.probes import OutboxBacklog, QueueDepth
@@ -200,11 +202,13 @@ async def sweep(container: AsyncContainer) -> bool:
     purchases = await _call(container, ReconcilePurchases, lambda use_case: use_case())
     invoices = await _call(container, ExpireStaleInvoices, lambda use_case: use_case())
     broadcasts = await _call(container, ResumeBroadcasts, lambda use_case: use_case())
+    orders = await _call(container, ResumeWaitingOrders, lambda use_case: use_case())
     alerts = await _call(container, WatchOperations, lambda use_case: use_case())
     counts = {
         "purchases": attrs.asdict(purchases),
         "invoices": attrs.asdict(invoices),
         "broadcasts": attrs.asdict(broadcasts),
+        "orders": attrs.asdict(orders),
         "alerts": attrs.asdict(alerts),
     }
     fields = {f"{kind}_{name}": n for kind, found in counts.items() for name, n in found.items()}
@@ -212,10 +216,11 @@ async def sweep(container: AsyncContainer) -> bool:
     level = logging.INFO if any(fields.values()) else logging.DEBUG  # an idle sweep says nothing at INFO
     log.log(
         level,
-        "sweep: purchases %s; invoices %s; broadcasts %s; alerts %s",
+        "sweep: purchases %s; invoices %s; broadcasts %s; orders %s; alerts %s",
         words["purchases"],
         words["invoices"],
         words["broadcasts"],
+        words["orders"],
         words["alerts"],
         extra=fields,
     )

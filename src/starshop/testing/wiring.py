@@ -69,6 +69,7 @@ from starshop.application.use_cases.register_user import RegisterUser
 from starshop.application.use_cases.relay_outbox import RelayOutbox
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
+from starshop.application.use_cases.resume_waiting_orders import ResumeWaitingOrders
 from starshop.application.use_cases.send_broadcast import SendBroadcast
 from starshop.application.use_cases.top_up_for_order import TopUpForOrder
 from starshop.domain import (
@@ -293,6 +294,7 @@ class InMemoryShop:
     cancel_broadcast = UseCase(CancelBroadcast, CancelBroadcast.__call__)
     send_broadcast = UseCase(SendBroadcast, SendBroadcast.__call__)
     resume_broadcasts = UseCase(ResumeBroadcasts, ResumeBroadcasts.__call__)
+    resume_waiting_orders = UseCase(ResumeWaitingOrders, ResumeWaitingOrders.__call__)
     top_up_for_order = UseCase(TopUpForOrder, TopUpForOrder.__call__)
     place_waiting_order = UseCase(PlaceWaitingOrder, PlaceWaitingOrder.__call__)
 

@@ -414,7 +414,7 @@ class InMemoryUnitOfWork(_Scope):
         self.alerts = InMemoryAlerts(t.alerts)
         self.webhooks = InMemoryWebhooks(t.webhooks)
         self.broadcasts = InMemoryBroadcasts(t.broadcasts, t.recipients, t.users, t.balances, t.transactions)
-        self.waiting_orders = InMemoryWaitingOrders(t.waiting_orders)
+        self.waiting_orders = InMemoryWaitingOrders(t.waiting_orders, t.transactions)
 
 
 class InMemoryOutboxUnitOfWork(_Scope):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+
 from starshop.application.errors import DuplicateTransaction
-from starshop.domain import WaitingOrder
+from starshop.domain import OrderState, Transaction, TxStatus, WaitingOrder
 
 
 class InMemoryWaitingOrders:
-    def __init__(self, orders: dict[str, WaitingOrder]) -> None:
+    def __init__(self, orders: dict[str, WaitingOrder], transactions: Mapping[str, Transaction]) -> None:
         self._orders = orders
+        self._transactions = transactions
 
     async def add(self, order: WaitingOrder) -> None:
         if order.recharge_id in self._orders:
@@ -21,3 +25,14 @@ class InMemoryWaitingOrders:
 
     async def update(self, order: WaitingOrder) -> None:
         self._orders[order.recharge_id] = order
+
+    async def funded(self, *, credited_before: datetime, limit: int) -> list[str]:
+        credited = [
+            tx
+            for order in self._orders.values()
+            if order.state is OrderState.WAITING
+            and (tx := self._transactions.get(order.recharge_id)) is not None
+            and tx.status is TxStatus.COMPLETED
+            and tx.updated_at < credited_before
+        ]
+        return [tx.id for tx in sorted(credited, key=lambda tx: (tx.updated_at, tx.id))[:limit]]

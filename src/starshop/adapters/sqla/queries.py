@@ -47,7 +47,7 @@ from starshop.adapters.sqla.tables import (
     waiting_orders,
 )
 from starshop.adapters.sqla.types import Amount, UtcDateTime, money_add, money_at_least, money_sub
-from starshop.domain import TxStatus, TxType
+from starshop.domain import OrderState, TxStatus, TxType
 from starshop.domain.broadcast import BroadcastStatus, RecipientState
 
 _LIMIT = bindparam("limit", type_=Integer())
@@ -509,3 +509,14 @@ WAITING_ORDER = {
 }
 INSERT_WAITING_ORDER = Query(insert(waiting_orders))
 UPDATE_WAITING_ORDER = Query(update(waiting_orders).where(_wo.recharge_id == bindparam("w_recharge_id")))
+FUNDED_WAITING_ORDERS = Query(
+    select(_wo.recharge_id)
+    .select_from(waiting_orders.join(transactions, _t.id == _wo.recharge_id))
+    .where(
+        _wo.state == OrderState.WAITING.value,
+        _t.status == TxStatus.COMPLETED.value,
+        _t.updated_at < bindparam("before", type_=UtcDateTime()),
+    )
+    .order_by(_t.updated_at, _t.id)
+    .limit(_LIMIT)
+)

@@ -214,6 +214,11 @@ class WaitingOrderRepository(Protocol):
 
     async def update(self, order: WaitingOrder) -> None: ...
 
+    async def funded(self, *, credited_before: datetime, limit: int) -> list[str]:
+        """The recharge ids of orders still waiting whose top-up was credited (completed) before
+        ``credited_before``, least recently changed first."""
+        ...
+
 
 @attrs.frozen(kw_only=True)
 class SettingsAuditEntry:

@@ -49,6 +49,7 @@ from starshop.application.use_cases.release_quarantined_event import ReleaseQuar
 from starshop.application.use_cases.remember_invoice_message import RememberInvoiceMessage
 from starshop.application.use_cases.resolve_purchase import ResolvePurchase
 from starshop.application.use_cases.resume_broadcasts import ResumeBroadcasts
+from starshop.application.use_cases.resume_waiting_orders import ResumeWaitingOrders
 from starshop.application.use_cases.search_transactions import SearchTransactions
 from starshop.application.use_cases.send_broadcast import SendBroadcast
 from starshop.application.use_cases.set_language import SetLanguage
@@ -107,6 +108,7 @@ class UseCasesProvider(Provider):
         CancelBroadcast,
         SendBroadcast,
         ResumeBroadcasts,
+        ResumeWaitingOrders,
         TopUpForOrder,
         SetLanguage,
         RememberInvoiceMessage,

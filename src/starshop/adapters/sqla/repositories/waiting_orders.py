@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
 
 from starshop.adapters.sqla import queries as q
@@ -35,3 +37,7 @@ class SqlaWaitingOrderRepository:
         if await self._x.run(q.UPDATE_WAITING_ORDER, values) == 0:
             msg = f"no waiting order for recharge {order.recharge_id} to update"
             raise KeyError(msg)
+
+    async def funded(self, *, credited_before: datetime, limit: int) -> list[str]:
+        rows = await self._x.rows(q.FUNDED_WAITING_ORDERS, {"before": credited_before, "limit": limit})
+        return [str(row["recharge_id"]) for row in rows]
