@@ -23,6 +23,7 @@ class DropReason(StrEnum):
     PRICE_CHANGED = "price_changed"  # the price is now above the one the user confirmed
     INSUFFICIENT_FUNDS = "insufficient_funds"  # the balance does not cover the price
     REFUSED = "refused"  # the purchase was refused for another reason (recipient, limits, sales paused)
+    TOO_LATE = "too_late"  # its top-up was credited, but it could not be placed in the time allowed
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +52,13 @@ class WaitingOrder:
             msg = f"order {self.recharge_id} was placed as {self.purchase_id}, not {purchase_id}"
             raise IllegalTransition(msg)
         return attrs.evolve(self, state=OrderState.PLACED, purchase_id=purchase_id, reason=None, updated_at=at)
+
+    def retried(self, at: datetime) -> WaitingOrder:
+        """Queued again by the sweep at ``at`` (its task was lost): the next try is a while after this one."""
+        if self.state is not OrderState.WAITING:
+            msg = f"order {self.recharge_id} is {self.state}: it is not placed again"
+            raise IllegalTransition(msg)
+        return attrs.evolve(self, updated_at=at)
 
     def dropped(self, reason: DropReason, at: datetime) -> WaitingOrder:
         if self.state is not OrderState.WAITING:

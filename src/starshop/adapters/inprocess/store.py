@@ -327,13 +327,16 @@ class _Credits:
         events: Sequence[Event],
         webhook: ReceivedWebhook | None = None,
     ) -> bool:
+        if webhook is not None and webhook.tx_id != tx.id:
+            msg = f"the webhook is for {webhook.tx_id}, not for the credited {tx.id}"
+            raise ValueError(msg)
         if (self._t.transactions.get(tx.id), self._t.balances.get(balance.user_id)) != seen.version:
             return False
         self._t.transactions[tx.id] = tx
         self._t.balances[balance.user_id] = balance
         for event in events:
             await _Outbox(self._t).add(event)
-        if webhook is not None and webhook.tx_id == tx.id:
+        if webhook is not None:
             await InMemoryWebhooks(self._t.webhooks).record(webhook)
         return True
 

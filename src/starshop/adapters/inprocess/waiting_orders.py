@@ -26,13 +26,14 @@ class InMemoryWaitingOrders:
     async def update(self, order: WaitingOrder) -> None:
         self._orders[order.recharge_id] = order
 
-    async def funded(self, *, credited_before: datetime, limit: int) -> list[str]:
-        credited = [
-            tx
+    async def funded(self, *, quiet_since: datetime, limit: int) -> list[str]:
+        due = [
+            order
             for order in self._orders.values()
             if order.state is OrderState.WAITING
+            and order.updated_at < quiet_since
             and (tx := self._transactions.get(order.recharge_id)) is not None
             and tx.status is TxStatus.COMPLETED
-            and tx.updated_at < credited_before
+            and tx.updated_at < quiet_since
         ]
-        return [tx.id for tx in sorted(credited, key=lambda tx: (tx.updated_at, tx.id))[:limit]]
+        return [o.recharge_id for o in sorted(due, key=lambda o: (o.updated_at, o.recharge_id))[:limit]]

@@ -514,9 +514,10 @@ FUNDED_WAITING_ORDERS = Query(
     .select_from(waiting_orders.join(transactions, _t.id == _wo.recharge_id))
     .where(
         _wo.state == OrderState.WAITING.value,
+        _wo.updated_at < bindparam("before", type_=UtcDateTime()),
         _t.status == TxStatus.COMPLETED.value,
         _t.updated_at < bindparam("before", type_=UtcDateTime()),
     )
-    .order_by(_t.updated_at, _t.id)
+    .order_by(_wo.updated_at, _wo.recharge_id)
     .limit(_LIMIT)
 )

@@ -349,3 +349,11 @@ waiting_orders = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint(_in("state", [s.value for s in OrderState]), name="ck_waiting_orders_state_valid"),
 )
+
+# The sweep's look for orders still waiting (ResumeWaitingOrders): only those, however many were placed or dropped.
+Index(
+    "ix_waiting_orders_waiting",
+    waiting_orders.c.updated_at,
+    postgresql_where=text("state = 'waiting'"),
+    sqlite_where=text("state = 'waiting'"),
+)

@@ -204,6 +204,10 @@ EN: dict[str, str] = {
     "n_order_dropped_not_paid": (
         "✖ Your order of {stars_gen} for @{recipient} was not placed: its top-up was not paid in full."
     ),
+    "n_order_dropped_too_late": (
+        "✖ Your order of {stars_gen} for @{recipient} could not be placed in time after your top-up arrived. "
+        "Your top-up stays on your balance; buy again with /buy."
+    ),
     "n_operator_attention": "⚠ Operator attention: transaction {tx_id} of user {user_id}: {reason}",
     "n_alert_raised": "🚨 Alert ({alert}): {text}",
     # operators
@@ -463,6 +467,10 @@ RU: dict[str, str] = {
         "Пополнение осталось на балансе; попробуйте снова через /buy."
     ),
     "n_order_dropped_not_paid": "✖ Заказ {stars_gen} для @{recipient} не оформлен: пополнение не оплачено полностью.",
+    "n_order_dropped_too_late": (
+        "✖ Заказ {stars_gen} для @{recipient} не удалось оформить вовремя после пополнения. "
+        "Пополнение осталось на балансе; купите заново через /buy."
+    ),
     "n_operator_attention": "⚠ Нужен оператор: операция {tx_id} пользователя {user_id}: {reason}",
     "n_alert_raised": "🚨 Тревога ({alert}): {text}",
     "op_stats": (

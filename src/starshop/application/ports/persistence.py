@@ -214,9 +214,9 @@ class WaitingOrderRepository(Protocol):
 
     async def update(self, order: WaitingOrder) -> None: ...
 
-    async def funded(self, *, credited_before: datetime, limit: int) -> list[str]:
-        """The recharge ids of orders still waiting whose top-up was credited (completed) before
-        ``credited_before``, least recently changed first."""
+    async def funded(self, *, quiet_since: datetime, limit: int) -> list[str]:
+        """The recharge ids of orders still waiting whose top-up is credited (completed), neither the order nor the
+        recharge changed since ``quiet_since``; least recently changed order first."""
         ...
 
 
@@ -378,7 +378,7 @@ class CreditSnapshot:
     tx: Transaction
     balance: Balance
     version: object
-    has_order: bool = False  # an order waits (or waited) for this recharge: its credit takes the locked way
+    has_order: bool  # an order waits (or waited) for this recharge: its credit takes the locked way
 
 
 class PaymentCredits(Protocol):

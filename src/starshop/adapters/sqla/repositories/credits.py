@@ -77,7 +77,10 @@ class SqlaPaymentCredits:
 
 def _webhook_params(webhook: ReceivedWebhook | None, tx_id: str) -> dict[str, object]:
     """The history row the function keeps (``SqlaWebhookLog.record``'s), all null for no webhook."""
-    if webhook is None or webhook.tx_id != tx_id:
+    if webhook is not None and webhook.tx_id != tx_id:
+        msg = f"the webhook is for {webhook.tx_id}, not for the credited {tx_id}"
+        raise ValueError(msg)
+    if webhook is None:
         names = ("fingerprint", "invoice_uuid", "status", "amount", "currency", "paid_amount", "outcome", "received_at")
         return {f"w_{name}": None for name in names} | {"w_keep": WEBHOOKS_KEPT}
     paid = webhook.paid_amount

@@ -38,6 +38,6 @@ class SqlaWaitingOrderRepository:
             msg = f"no waiting order for recharge {order.recharge_id} to update"
             raise KeyError(msg)
 
-    async def funded(self, *, credited_before: datetime, limit: int) -> list[str]:
-        rows = await self._x.rows(q.FUNDED_WAITING_ORDERS, {"before": credited_before, "limit": limit})
+    async def funded(self, *, quiet_since: datetime, limit: int) -> list[str]:
+        rows = await self._x.rows(q.FUNDED_WAITING_ORDERS, {"before": quiet_since, "limit": limit})
         return [str(row["recharge_id"]) for row in rows]

@@ -7,14 +7,16 @@ another statement of the same transaction (``BEGIN``, the function, the history'
 under the journal row's lock it already holds, so the whole credit, history included, is one statement that commits
 by itself. ``p_w_fingerprint`` null: no webhook to keep (a lookup's answer). Postgres only, like 0011.
 
+0011's function (16 arguments) stays beside this one (25 arguments; Postgres tells them apart by their arguments):
+the migration runs before the new release rolls out (docs/deploy.md), and the processes of the old release go on
+calling theirs until they are replaced. A later migration may drop it once no release calls it.
+
 Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-03
 """
 
 from __future__ import annotations
-
-import importlib
 
 from alembic import op
 
@@ -72,17 +74,11 @@ DROP = (
 )
 
 
-def _previous() -> object:
-    return importlib.import_module("starshop.adapters.sqla.migrations.versions.0011_credit_function")
-
-
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(_previous().DROP)  # type: ignore[attr-defined]
         op.execute(CREATE)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(DROP)
-        op.execute(_previous().CREATE)  # type: ignore[attr-defined]
