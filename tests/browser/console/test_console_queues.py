@@ -28,6 +28,7 @@ def test_an_operator_resolves_an_unknown_purchase_from_the_queue(page, server, o
     page.goto(f"{server}/admin#queues")
     item = page.locator(f"[data-testid=flagged-item][data-id='{tx_id}']")
     item.wait_for()
+    item.get_by_text("Provider:").wait_for()  # the page asks the provider after drawing the item
     assert "no order for this purchase" in item.inner_text()
     assert item.get_by_test_id("resolve-button").is_disabled()  # too recent: the provider call may still land
     assert "too recent" in item.inner_text()
