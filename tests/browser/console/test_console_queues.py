@@ -12,22 +12,34 @@ from .test_console_dashboard import sign_in
 from .test_console_people import find
 
 
-def test_an_operator_resolves_an_unknown_purchase_from_the_queue(page, server, operator):
-    who = shop.user(server, 6001, "queue_user")
+def funded_user(server, operator, user_id: int, amount: str) -> dict[str, str]:
+    """A sandbox user, registered, with ``amount`` granted as a bonus."""
+    who = shop.user(server, user_id, f"queue_{user_id}")
     operator.get("/api/v1/me", headers=who)
     granted = operator.post(
-        "/api/v1/admin/users/6001/bonus",
-        json={"amount": "3.00", "reason": "queue test"},
-        headers={"Idempotency-Key": "queue-seed"},
+        f"/api/v1/admin/users/{user_id}/bonus",
+        json={"amount": amount, "reason": "queue test"},
+        headers={"Idempotency-Key": f"queue-seed-{user_id}"},
     )
     assert granted.status_code == 201, granted.text
-    tx_id = shop.buy(server, who, 100, "@lost_in_queue", "queue-b1")
+    return who
+
+
+def queued(page, server, operator, tx_id: str):
+    """The purchase ``tx_id`` once its delivery is unknown, as the queues page shows it."""
     shop.wait(operator, tx_id, lambda t: t["delivery_unknown"], "the delivery never became unknown")
     sign_in(page, server)
     page.get_by_test_id("kpi-sales").wait_for()
     page.goto(f"{server}/admin#queues")
     item = page.locator(f"[data-testid=flagged-item][data-id='{tx_id}']")
     item.wait_for()
+    return item
+
+
+def test_an_operator_resolves_an_unknown_purchase_from_the_queue(page, server, operator):
+    who = funded_user(server, operator, 6001, "3.00")
+    tx_id = shop.buy(server, who, 100, "@lost_in_queue", "queue-b1")
+    item = queued(page, server, operator, tx_id)
     item.get_by_text("Provider:").wait_for()  # the page asks the provider after drawing the item
     assert "no order for this purchase" in item.inner_text()
     assert item.get_by_test_id("resolve-button").is_disabled()  # too recent: the provider call may still land
@@ -56,14 +68,7 @@ def test_a_premium_gift_in_the_queue_is_named_by_its_months(page, server, operat
     sold = operator.patch("/api/v1/admin/settings", json={"premium_prices": "3:12.99"})
     assert sold.status_code == 200, sold.text
     try:
-        who = shop.user(server, 6002, "queue_premium")
-        operator.get("/api/v1/me", headers=who)
-        granted = operator.post(
-            "/api/v1/admin/users/6002/bonus",
-            json={"amount": "20.00", "reason": "queue test"},
-            headers={"Idempotency-Key": "queue-premium-seed"},
-        )
-        assert granted.status_code == 201, granted.text
+        who = funded_user(server, operator, 6002, "20.00")
         made = httpx.post(
             f"{server}/api/v1/purchases",
             json={"product": "premium", "months": 3, "recipient": "@lost_premium"},
@@ -72,12 +77,7 @@ def test_a_premium_gift_in_the_queue_is_named_by_its_months(page, server, operat
         )
         assert made.status_code == 201, made.text
         tx_id = made.json()["id"]
-        shop.wait(operator, tx_id, lambda t: t["delivery_unknown"], "the delivery never became unknown")
-        sign_in(page, server)
-        page.get_by_test_id("kpi-sales").wait_for()
-        page.goto(f"{server}/admin#queues")
-        item = page.locator(f"[data-testid=flagged-item][data-id='{tx_id}']")
-        item.wait_for()
+        item = queued(page, server, operator, tx_id)
         shown = item.inner_text()
         assert "Telegram Premium, 3 months, to @lost_premium" in shown
         assert "undefined" not in shown and "★" not in shown
